@@ -1,0 +1,407 @@
+"""Aid projects (援藏项目), what they report, and the programme timeline (大事记)."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from imagekit.models import ImageSpecField
+from pilkit.processors import ResizeToFill, ResizeToFit
+
+from reference.models import (
+    DatePrecision,
+    Organisation,
+    Place,
+    PlanPeriod,
+    Programme,
+    code_validator,
+)
+
+
+class Project(models.Model):
+    class Field(models.TextChoices):
+        DEVELOPMENT = "development", _("Development")
+        LIVELIHOOD = "livelihood", _("Livelihood")
+        INTEGRATION = "integration", _("Integration and exchange")
+
+    class Category(models.TextChoices):
+        INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+        HOUSING = "housing", _("Housing")
+        HEALTH = "health", _("Health")
+        EDUCATION = "education", _("Education")
+        RURAL = "rural", _("Rural revitalisation")
+        GOVERNANCE = "governance", _("Governance")
+        ECOLOGY = "ecology", _("Ecology")
+        ENERGY = "energy", _("Energy")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        # IATI ActivityStatus, codes 1–6 in this order.
+        PIPELINE = "pipeline", _("Pipeline")
+        IMPLEMENTATION = "implementation", _("Implementation")
+        FINALISATION = "finalisation", _("Finalisation")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class BeneficiaryUnit(models.TextChoices):
+        HOUSEHOLDS = "households", _("households")
+        HOMES = "homes", _("homes")
+        PEOPLE = "people", _("people")
+        STUDENTS = "students", _("students")
+        PATIENTS = "patients", _("patients")
+        BEDS = "beds", _("beds")
+        VILLAGES = "villages", _("villages")
+
+    # Fields whose value may be flagged as illustrative (made up where the source is silent).
+    ILLUSTRATIVE_CHOICES = [
+        "title",
+        "summary",
+        "field",
+        "category",
+        "place",
+        "status",
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+        "planned_investment",
+        "beneficiaries",
+        "flagship",
+        "participants",
+    ]
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="projects"
+    )
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    field = models.CharField(_("field"), max_length=12, choices=Field.choices)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    plan_period = models.ForeignKey(
+        PlanPeriod,
+        verbose_name=_("plan period"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("place"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PIPELINE
+    )
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    planned_investment = models.DecimalField(
+        _("planned investment (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY", editable=False)
+    flagship = models.BooleanField(_("flagship project"), default=False)
+    beneficiaries = models.PositiveIntegerField(_("beneficiaries"), null=True, blank=True)
+    beneficiary_unit = models.CharField(
+        _("beneficiary unit"), max_length=12, choices=BeneficiaryUnit.choices, blank=True
+    )
+    published = models.BooleanField(_("published"), default=False)
+    illustrative_fields = models.JSONField(
+        _("illustrative fields"),
+        default=list,
+        blank=True,
+        help_text=_("Fields whose values no source states; the public page marks them."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_investment__gte=0), name="project_investment_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end__isnull=True)
+                | Q(planned_start__isnull=True)
+                | Q(planned_end__gte=F("planned_start")),
+                name="project_planned_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_end__isnull=True)
+                | Q(actual_start__isnull=True)
+                | Q(actual_end__gte=F("actual_start")),
+                name="project_actual_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(beneficiaries__isnull=True) | ~Q(beneficiary_unit=""),
+                name="project_beneficiaries_have_unit",
+            ),
+            models.CheckConstraint(condition=Q(currency="CNY"), name="project_currency_cny"),
+        ]
+        indexes = [models.Index(fields=["published", "programme", "field", "status"])]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def clean(self):
+        errors = {}
+        if self.plan_period_id and self.programme_id and (
+            self.plan_period.programme_id != self.programme_id
+        ):
+            errors["plan_period"] = _("The plan period belongs to another programme.")
+        if self.beneficiaries is not None and not self.beneficiary_unit:
+            errors["beneficiary_unit"] = _("Say what the beneficiaries are counted in.")
+        for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
+            if getattr(self, start) and getattr(self, end) and getattr(self, end) < getattr(self, start):
+                errors[end] = _("The end cannot be before the start.")
+        unknown = set(self.illustrative_fields or []) - set(self.ILLUSTRATIVE_CHOICES)
+        if not isinstance(self.illustrative_fields, list) or unknown:
+            errors["illustrative_fields"] = _("Unknown field names: %(names)s") % {
+                "names": ", ".join(sorted(map(str, unknown)))
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    def is_illustrative(self, field_name: str) -> bool:
+        return field_name in (self.illustrative_fields or [])
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        # IATI OrganisationRole: 1 funding, 2 accountable, 4 implementing.
+        FUNDING = "funding", _("Funding")
+        ACCOUNTABLE = "accountable", _("Accountable")
+        IMPLEMENTING = "implementing", _("Implementing")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="participants"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("participating organisation")
+        verbose_name_plural = _("participating organisations")
+        ordering = ["project", "role", "organisation__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "organisation", "role"], name="participant_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class Milestone(models.Model):
+    class Kind(models.TextChoices):
+        APPROVAL = "approval", _("Approval or filing")
+        CONSTRUCTION_START = "construction_start", _("Construction start")
+        COMPLETION = "completion", _("Completion")
+        HANDOVER = "handover", _("Handover or operation")
+        CUSTOM = "custom", _("Other")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(
+        _("title"), max_length=200, blank=True, help_text=_("Required for a milestone of kind Other.")
+    )
+    planned_date = models.DateField(_("planned date"), null=True, blank=True)
+    actual_date = models.DateField(_("actual date"), null=True, blank=True)
+    date_precision = models.CharField(
+        _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["project", models.F("actual_date").asc(nulls_last=True), "planned_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind"],
+                condition=~Q(kind="custom"),
+                name="milestone_standard_kind_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="custom") | ~Q(title=""), name="milestone_custom_has_title"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_date__isnull=False) | Q(actual_date__isnull=False),
+                name="milestone_has_a_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.title or str(self.get_kind_display())
+
+    @property
+    def date(self):
+        return self.actual_date or self.planned_date
+
+    def clean(self):
+        if self.kind == self.Kind.CUSTOM and not self.title:
+            raise ValidationError({"title": _("Give a milestone of kind Other a title.")})
+        if not self.planned_date and not self.actual_date:
+            raise ValidationError(_("Give a planned or an actual date."))
+
+
+class Indicator(models.Model):
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=40)
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=0)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    actual = models.DecimalField(_("actual"), max_digits=14, decimal_places=2, null=True, blank=True)
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["project", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(target=F("baseline")), name="indicator_target_differs_from_baseline"
+            ),
+            models.UniqueConstraint(fields=["project", "name"], name="indicator_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def progress(self) -> Decimal | None:
+        """Share of the way from baseline to target, 0–1, or None before any actual is known."""
+        if self.actual is None:
+            return None
+        share = (self.actual - self.baseline) / (self.target - self.baseline)
+        return min(max(share, Decimal(0)), Decimal(1))
+
+
+class ProgressUpdate(models.Model):
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="updates"
+    )
+    date = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    published = models.BooleanField(_("published"), default=False)
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.date} {self.title}"
+
+
+def photo_path(instance, filename):
+    return f"projects/{instance.project.code}/{filename}"
+
+
+class Photo(models.Model):
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="photos"
+    )
+    update = models.ForeignKey(
+        ProgressUpdate,
+        verbose_name=_("progress update"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="photos",
+        help_text=_("Leave empty for a photo of the project itself."),
+    )
+    image = models.ImageField(_("image"), upload_to=photo_path)
+    caption = models.CharField(
+        _("caption"), max_length=300, help_text=_("Also read aloud to visitors who cannot see it.")
+    )
+    taken_on = models.DateField(_("taken on"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    thumbnail = ImageSpecField(
+        source="image", processors=[ResizeToFill(400, 300)], format="JPEG", options={"quality": 82}
+    )
+    display = ImageSpecField(
+        source="image", processors=[ResizeToFit(1600, 1200)], format="JPEG", options={"quality": 85}
+    )
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["project", "order", "id"]
+
+    def __str__(self):
+        return self.caption
+
+    def clean(self):
+        if self.update_id and self.project_id and self.update.project_id != self.project_id:
+            raise ValidationError({"update": _("The update belongs to another project.")})
+
+
+class TimelineEvent(models.Model):
+    """A dated public event in the programme's history (大事记)."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="events"
+    )
+    date = models.DateField(_("date"))
+    date_precision = models.CharField(
+        _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    published = models.BooleanField(_("published"), default=True)
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "date", "title"], name="timeline_event_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.title}"

@@ -1,0 +1,175 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
+from simple_history.admin import SimpleHistoryAdmin
+
+from projects.models import (
+    Indicator,
+    Milestone,
+    Participant,
+    Photo,
+    ProgressUpdate,
+    Project,
+    TimelineEvent,
+)
+from reference.admin import HistoryTranslationAdmin
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class MilestoneInline(TranslationTabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["kind", "title", "planned_date", "actual_date", "date_precision", "illustrative"]
+
+
+class IndicatorInline(TranslationTabularInline):
+    model = Indicator
+    extra = 0
+    fields = ["name", "unit", "baseline", "target", "actual", "illustrative", "order"]
+
+
+class ProgressUpdateInline(TranslationStackedInline):
+    model = ProgressUpdate
+    extra = 0
+    fields = ["date", "title", "text", "published", "illustrative"]
+    show_change_link = True
+
+
+class PhotoInline(TranslationTabularInline):
+    model = Photo
+    extra = 0
+    fields = ["preview", "image", "caption", "update", "taken_on", "order"]
+    readonly_fields = ["preview"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # Only this project's updates can hold its photos.
+        update_field = formset.form.base_fields.get("update")
+        if update_field is not None:
+            update_field.queryset = ProgressUpdate.objects.filter(project=obj) if obj else (
+                ProgressUpdate.objects.none()
+            )
+        return formset
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        if not obj.pk or not obj.image:
+            return "—"
+        return format_html('<img src="{}" alt="{}" width="120">', obj.thumbnail.url, obj.caption)
+
+
+@admin.register(Project)
+class ProjectAdmin(HistoryTranslationAdmin):
+    list_display = [
+        "code",
+        "title",
+        "programme",
+        "field",
+        "category",
+        "status",
+        "planned_investment",
+        "flagship",
+        "published",
+        "update_count",
+    ]
+    list_display_links = ["code", "title"]
+    list_filter = ["programme", "plan_period", "field", "category", "status", "flagship", "published"]
+    list_editable = ["published"]
+    search_fields = ["code", "title_zh_hans", "title_en"]
+    autocomplete_fields = ["programme", "plan_period", "place"]
+    list_select_related = ["programme"]
+    date_hierarchy = "planned_start"
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [ParticipantInline, MilestoneInline, IndicatorInline, ProgressUpdateInline, PhotoInline]
+    fieldsets = [
+        (None, {"fields": ["programme", "code", "title", "summary", "description"]}),
+        (
+            _("Classification"),
+            {"fields": ["field", "category", "plan_period", "place", "status", "flagship"]},
+        ),
+        (
+            _("Dates and money"),
+            {
+                "fields": [
+                    "planned_start",
+                    "planned_end",
+                    "actual_start",
+                    "actual_end",
+                    "planned_investment",
+                    ("beneficiaries", "beneficiary_unit"),
+                ]
+            },
+        ),
+        (
+            _("Publication"),
+            {"fields": ["published", "illustrative_fields", "created_at", "updated_at"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_update_count=Count("updates"))
+
+    @admin.display(description=_("updates"), ordering="_update_count")
+    def update_count(self, obj):
+        return obj._update_count
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(HistoryTranslationAdmin):
+    list_display = ["date", "title", "project", "published", "illustrative"]
+    list_filter = ["published", "illustrative", "project__programme"]
+    search_fields = ["title_zh_hans", "title_en", "project__code", "project__title_zh_hans"]
+    autocomplete_fields = ["project"]
+    list_select_related = ["project"]
+    date_hierarchy = "date"
+
+
+@admin.register(Photo)
+class PhotoAdmin(HistoryTranslationAdmin):
+    list_display = ["caption", "project", "update", "taken_on"]
+    search_fields = ["caption_zh_hans", "caption_en", "project__code"]
+    autocomplete_fields = ["project", "update"]
+    list_select_related = ["project", "update"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(HistoryTranslationAdmin):
+    list_display = ["label", "project", "kind", "planned_date", "actual_date", "illustrative"]
+    list_filter = ["kind", "illustrative"]
+    search_fields = ["title_zh_hans", "title_en", "project__code"]
+    autocomplete_fields = ["project"]
+    list_select_related = ["project"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(HistoryTranslationAdmin):
+    list_display = ["name", "project", "unit", "baseline", "target", "actual"]
+    search_fields = ["name_zh_hans", "name_en", "project__code"]
+    autocomplete_fields = ["project"]
+    list_select_related = ["project"]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "organisation", "role"]
+    list_filter = ["role"]
+    search_fields = ["project__code", "organisation__code", "organisation__name_zh_hans"]
+    autocomplete_fields = ["project", "organisation"]
+    list_select_related = ["project", "organisation"]
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(HistoryTranslationAdmin):
+    list_display = ["date", "title", "programme", "project", "published", "illustrative"]
+    list_filter = ["programme", "published", "illustrative"]
+    search_fields = ["title_zh_hans", "title_en"]
+    autocomplete_fields = ["programme", "project"]
+    list_select_related = ["programme", "project"]
+    date_hierarchy = "date"

@@ -1,0 +1,80 @@
+"""The one definition of how projects are filtered, searched and ordered, used by the
+public `/projects/` page and by `/api/v1/projects/` alike."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Project
+from reference.models import Place, PlanPeriod, Programme
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", help_text=_("Words in the title, in either language.")
+    )
+    programme = django_filters.ModelChoiceFilter(
+        label=_("Programme"),
+        queryset=Programme.objects.all(),
+        to_field_name="code",
+        help_text=_("Programme code, such as hangzhou-seni."),
+    )
+    period = django_filters.ModelChoiceFilter(
+        label=_("Plan period"),
+        field_name="plan_period",
+        queryset=PlanPeriod.objects.all(),
+        to_field_name="code",
+        help_text=_("Plan period code, such as 14th."),
+    )
+    field = django_filters.ChoiceFilter(label=_("Field"), choices=Project.Field.choices)
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Project.Category.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Project.Status.choices)
+    place = django_filters.ModelChoiceFilter(
+        label=_("Place"),
+        queryset=Place.objects.select_related("parent").filter(level__in=["district", "township"]),
+        method="in_place",
+        help_text=_("Place id; a district or township includes the places inside it."),
+    )
+    flagship = django_filters.BooleanFilter(label=_("Flagship projects only"))
+    ordering = django_filters.OrderingFilter(
+        label=_("Order by"),
+        fields=(
+            ("code", "code"),
+            ("title", "title"),
+            ("planned_investment", "planned_investment"),
+            ("planned_start", "planned_start"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "code": _("Code"),
+            "title": _("Title"),
+            "planned_investment": _("Planned investment"),
+            "planned_start": _("Planned start"),
+            "status": _("Status"),
+        },
+    )
+
+    class Meta:
+        model = Project
+        fields = ["q", "programme", "period", "field", "category", "status", "place", "flagship"]
+
+    def search(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(title_zh_hans__icontains=word)
+                | Q(title_en__icontains=word)
+                | Q(code__iexact=word)
+            )
+        return queryset
+
+    def in_place(self, queryset, name, value):
+        return queryset.filter(Q(place=value) | Q(place__parent=value) | Q(place__parent__parent=value))
+
+    @property
+    def qs(self):
+        # A stable order whatever the caller asks, so pages never repeat or skip a row.
+        queryset = super().qs
+        ordering = list(queryset.query.order_by) or ["code"]
+        if "code" not in ordering and "-code" not in ordering:
+            ordering.append("code")
+        return queryset.order_by(*ordering)

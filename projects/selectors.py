@@ -1,0 +1,165 @@
+"""Reads that the public pages, the admin and the API share, already shaped for display.
+
+Public readers only ever see published records: every public query starts from one of the
+`published_*` functions here.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from projects.models import (
+    Milestone,
+    Participant,
+    Photo,
+    ProgressUpdate,
+    Project,
+    TimelineEvent,
+)
+from reference.models import Programme
+
+
+def default_programme() -> Programme | None:
+    """The programme the showcase opens on: DEFAULT_PROGRAMME, else the first by code."""
+    programmes = Programme.objects.select_related("donor", "partner", "partner_place")
+    if settings.DEFAULT_PROGRAMME:
+        found = programmes.filter(code=settings.DEFAULT_PROGRAMME).first()
+        if found:
+            return found
+    return programmes.order_by("code").first()
+
+
+def published_projects() -> QuerySet[Project]:
+    """Published projects with what a list row shows, in one query."""
+    return Project.objects.filter(published=True).select_related(
+        "programme", "plan_period", "place", "place__parent"
+    )
+
+
+def published_project_detail(code: str) -> Project:
+    """One published project with everything its page shows; a 404 for anything else."""
+    queryset = published_projects().prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.select_related("organisation").order_by(
+                "role", "organisation__code"
+            ),
+        ),
+        "milestones",
+        "indicators",
+        Prefetch(
+            "updates",
+            queryset=ProgressUpdate.objects.filter(published=True).prefetch_related("photos"),
+            to_attr="published_updates",
+        ),
+        Prefetch(
+            "photos",
+            queryset=Photo.objects.filter(Q(update__isnull=True) | Q(update__published=True)),
+            to_attr="gallery",
+        ),
+    )
+    return get_object_or_404(queryset, code=code)
+
+
+def published_events(programme: Programme | None = None) -> QuerySet[TimelineEvent]:
+    events = TimelineEvent.objects.filter(published=True).select_related("project", "programme")
+    # A link to an unpublished project must not leak it: such events show without the link.
+    if programme is not None:
+        events = events.filter(programme=programme)
+    return events
+
+
+def latest_updates(programme: Programme, limit: int = 5) -> QuerySet[ProgressUpdate]:
+    return (
+        ProgressUpdate.objects.filter(
+            published=True, project__published=True, project__programme=programme
+        )
+        .select_related("project")
+        .order_by("-date", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str
+    label: str
+    count: int
+    investment: Decimal
+    share: Decimal  # of the programme's project count, 0–1, for bar widths
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    project_count: int
+    planned_investment: Decimal
+    flagship_count: int
+    by_field: list[Breakdown]
+    by_status: list[Breakdown]
+    by_category: list[Breakdown]
+
+
+def _breakdown(projects: QuerySet[Project], column: str, choices, total: int) -> list[Breakdown]:
+    rows = {
+        row[column]: row
+        for row in projects.order_by().values(column).annotate(
+            count=Count("id"), investment=Sum("planned_investment")
+        )
+    }
+    result = []
+    for value, label in choices:
+        row = rows.get(value)
+        if row is None:
+            continue
+        result.append(
+            Breakdown(
+                key=value,
+                label=str(label),
+                count=row["count"],
+                investment=row["investment"] or Decimal("0"),
+                share=Decimal(row["count"]) / Decimal(total) if total else Decimal("0"),
+            )
+        )
+    return result
+
+
+def programme_figures(programme: Programme) -> ProgrammeFigures:
+    """Headline figures of a programme's published projects, computed from the records."""
+    projects = published_projects().filter(programme=programme)
+    totals = projects.aggregate(
+        count=Count("id"),
+        investment=Sum("planned_investment"),
+        flagship=Count("id", filter=Q(flagship=True)),
+    )
+    count = totals["count"]
+    return ProgrammeFigures(
+        project_count=count,
+        planned_investment=totals["investment"] or Decimal("0"),
+        flagship_count=totals["flagship"],
+        by_field=_breakdown(projects, "field", Project.Field.choices, count),
+        by_status=_breakdown(projects, "status", Project.Status.choices, count),
+        by_category=_breakdown(projects, "category", Project.Category.choices, count),
+    )
+
+
+def milestone_durations(milestones: list[Milestone]) -> list[tuple[Milestone, Milestone, int]]:
+    """Spans between reached standard milestones, in whole months (filing to operation: 7)."""
+    reached = {m.kind: m for m in milestones if m.actual_date and m.kind != Milestone.Kind.CUSTOM}
+    spans = []
+    pairs = [
+        (Milestone.Kind.APPROVAL, Milestone.Kind.CONSTRUCTION_START),
+        (Milestone.Kind.CONSTRUCTION_START, Milestone.Kind.COMPLETION),
+        (Milestone.Kind.APPROVAL, Milestone.Kind.HANDOVER),
+    ]
+    for first, last in pairs:
+        if first in reached and last in reached:
+            start, end = reached[first].actual_date, reached[last].actual_date
+            months = (end.year - start.year) * 12 + (end.month - start.month)
+            if end.day < start.day and reached[first].date_precision == "day" and (
+                reached[last].date_precision == "day"
+            ):
+                months -= 1
+            spans.append((reached[first], reached[last], max(months, 0)))
+    return spans

@@ -1,0 +1,77 @@
+"""Public showcase pages. Thin: every figure comes from a selector."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from projects import selectors
+from projects.filters import ProjectFilter
+from reference import selectors as reference_selectors
+from reference.models import Programme
+
+PAGE_SIZE = 20
+
+
+def home(request, programme_code: str | None = None):
+    if programme_code is None:
+        programme = selectors.default_programme()
+    else:
+        programme = get_object_or_404(
+            Programme.objects.select_related("donor", "partner", "partner_place"),
+            code=programme_code,
+        )
+    if programme is None:
+        return render(request, "projects/empty.html", status=200)
+    context = {
+        "programme": programme,
+        "other_programmes": Programme.objects.exclude(pk=programme.pk).order_by("code"),
+        "figures": selectors.programme_figures(programme),
+        "flagships": selectors.published_projects()
+        .filter(programme=programme, flagship=True)
+        .order_by("code")[:6],
+        "updates": selectors.latest_updates(programme),
+        "events": selectors.published_events(programme)[:5],
+        "team": reference_selectors.team_summary(programme),
+        "reported": reference_selectors.reported_figures(programme),
+        "exchanges": reference_selectors.exchange_totals(programme),
+    }
+    return render(request, "projects/home.html", context)
+
+
+def project_list(request):
+    project_filter = ProjectFilter(request.GET or None, queryset=selectors.published_projects())
+    if project_filter.is_bound and not project_filter.is_valid():
+        projects = selectors.published_projects().none()
+    else:
+        projects = project_filter.qs
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {"filter": project_filter, "page": page, "query": query.urlencode()},
+    )
+
+
+def project_detail(request, code: str):
+    project = selectors.published_project_detail(code)
+    milestones = list(project.milestones.all())
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "milestones": milestones,
+            "durations": selectors.milestone_durations(milestones),
+            "events": selectors.published_events().filter(project=project),
+        },
+    )
+
+
+def timeline(request):
+    programme = selectors.default_programme()
+    if programme is None:
+        raise Http404
+    events = selectors.published_events(programme).order_by("date", "id")
+    return render(request, "projects/timeline.html", {"programme": programme, "events": events})

@@ -1,4 +1,26 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
+from django.views.static import serve
 
-urlpatterns = [path("admin/", admin.site.urls)]
+admin.site.site_header = _("AidPortal administration")
+admin.site.site_title = _("AidPortal")
+admin.site.index_title = _("Records")
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+# Chinese at /, English at /en/: every page has a stable, shareable address per language.
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("projects.urls")),
+    prefix_default_language=False,
+)
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

@@ -1,0 +1,86 @@
+"""Template filters for money, dates of known precision and illustrative markers."""
+
+from decimal import Decimal
+
+from django import template
+from django.urls import translate_url
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+YI = Decimal("100000000")  # 亿
+MILLION = Decimal("1000000")
+
+
+def _trim(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+@register.filter
+def cny(value) -> str:
+    """410050000 → '410,050,000' (cents shown only when there are any)."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+@register.filter
+def cny_compact(value) -> str:
+    """410050000 → '4.1005亿元' in Chinese, 'CNY 410.05 million' in English: exact, never rounded."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if translation.get_language() == "en":
+        return _("CNY %(amount)s million") % {"amount": _trim(value / MILLION)}
+    if value >= YI:
+        return f"{_trim(value / YI)}亿元"
+    return f"{_trim(value / Decimal(10000))}万元"
+
+
+@register.filter
+def precise_date(value, precision: str = "day") -> str:
+    """A date shown only as precisely as its source states it."""
+    if value is None:
+        return "—"
+    if precision == "year":
+        return formats.date_format(value, "Y") + ("年" if translation.get_language() != "en" else "")
+    if precision == "month":
+        return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+@register.filter
+def percent(share) -> str:
+    """A 0–1 share as a whole-number percentage for widths and labels."""
+    if share is None:
+        return "0"
+    return str(int((Decimal(share) * 100).quantize(Decimal("1"))))
+
+
+@register.filter
+def illustrative(project, field_name: str) -> bool:
+    return project.is_illustrative(field_name)
+
+
+@register.simple_tag(takes_context=True)
+def other_language_url(context, language: str) -> str:
+    request = context["request"]
+    return translate_url(request.get_full_path(), language)
+
+
+@register.filter
+def figure_value(figure) -> str:
+    """A reported figure as the source states it: 'about 1.1 billion', '56'."""
+    value = Decimal(figure.value)
+    if figure.unit_zh_hans in ("元", "CNY") or figure.unit_en == "CNY":
+        text = cny_compact(value)
+    else:
+        text = f"{cny(value)} {figure.unit}".strip()
+    if figure.approximate:
+        return _("about %(value)s") % {"value": text}
+    return text

@@ -1,13 +1,29 @@
+import psycopg2
 import pytest
 from django.conf import settings
 
 
 def pytest_configure(config):
     # The suite is the proof that the portal works on its system of record: never SQLite.
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" not in engine:
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
         pytest.exit(
             "The tests run against PostgreSQL: set DATABASE_URL=postgres://… (make test does).",
+            returncode=2,
+        )
+    try:
+        psycopg2.connect(
+            dbname="postgres",
+            user=db["USER"],
+            password=db["PASSWORD"],
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            connect_timeout=5,
+        ).close()
+    except psycopg2.OperationalError as error:
+        pytest.exit(
+            f"PostgreSQL is not reachable at {db['HOST']}:{db['PORT'] or 5432} as "
+            f"{db['USER']!r}: {str(error).strip()}\nStart it (see README) and run make test again.",
             returncode=2,
         )
 

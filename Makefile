@@ -1,0 +1,43 @@
+# make run: the demo on http://127.0.0.1:8000 (SQLite unless DATABASE_URL says otherwise)
+# make test: the whole suite against PostgreSQL, browser tests included
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aidportal
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint install browser messages
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "  AidPortal is starting on http://127.0.0.1:8000/ (English: http://127.0.0.1:8000/en/)"
+	@echo "  To sign into http://127.0.0.1:8000/admin/, create a login first, in another terminal:"
+	@echo "      $(PY) manage.py createsuperuser"
+	@echo ""
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# The browser tests drive Debian's Chromium; install it once if it is missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver )
+
+test: install browser
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Rebuild the Chinese translations after changing translatable text (needs GNU gettext).
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv

@@ -1,0 +1,66 @@
+"""Settings come from the environment; production mode passes Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PRODUCTION", "SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_in_production_mode():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        PRODUCTION="1",
+        SECRET_KEY="x7" * 40 + "-production-only-key-for-the-check",
+        ALLOWED_HOSTS="aid.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", PRODUCTION="1", ALLOWED_HOSTS="aid.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_ignores_debug_and_turns_on_protections():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+        " s.SECURE_HSTS_SECONDS > 0, s.ALLOWED_HOSTS)"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        PRODUCTION="1",
+        DEBUG="1",
+        SECRET_KEY="k" * 60,
+        ALLOWED_HOSTS="a.example.org,b.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "False True True True True ['a.example.org', 'b.example.org']" in result.stdout
+
+
+def test_the_local_secret_key_is_never_tracked_by_git():
+    ignored = subprocess.run(
+        ["git", "check-ignore", ".secret_key"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ignored.returncode == 0

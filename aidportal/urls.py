@@ -10,6 +10,7 @@ admin.site.site_title = _("AidPortal")
 admin.site.index_title = _("Records")
 
 urlpatterns = [
+    path("api/v1/", include("aidportal.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

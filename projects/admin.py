@@ -53,8 +53,10 @@ class PhotoInline(TranslationTabularInline):
         # Only this project's updates can hold its photos.
         update_field = formset.form.base_fields.get("update")
         if update_field is not None:
-            update_field.queryset = ProgressUpdate.objects.filter(project=obj) if obj else (
-                ProgressUpdate.objects.none()
+            update_field.queryset = (
+                ProgressUpdate.objects.filter(project=obj)
+                if obj
+                else (ProgressUpdate.objects.none())
             )
         return formset
 
@@ -80,14 +82,28 @@ class ProjectAdmin(HistoryTranslationAdmin):
         "update_count",
     ]
     list_display_links = ["code", "title"]
-    list_filter = ["programme", "plan_period", "field", "category", "status", "flagship", "published"]
+    list_filter = [
+        "programme",
+        "plan_period",
+        "field",
+        "category",
+        "status",
+        "flagship",
+        "published",
+    ]
     list_editable = ["published"]
     search_fields = ["code", "title_zh_hans", "title_en"]
     autocomplete_fields = ["programme", "plan_period", "place"]
     list_select_related = ["programme"]
     date_hierarchy = "planned_start"
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [ParticipantInline, MilestoneInline, IndicatorInline, ProgressUpdateInline, PhotoInline]
+    inlines = [
+        ParticipantInline,
+        MilestoneInline,
+        IndicatorInline,
+        ProgressUpdateInline,
+        PhotoInline,
+    ]
     fieldsets = [
         (None, {"fields": ["programme", "code", "title", "summary", "description"]}),
         (

@@ -161,14 +161,20 @@ class Project(models.Model):
 
     def clean(self):
         errors = {}
-        if self.plan_period_id and self.programme_id and (
-            self.plan_period.programme_id != self.programme_id
+        if (
+            self.plan_period_id
+            and self.programme_id
+            and (self.plan_period.programme_id != self.programme_id)
         ):
             errors["plan_period"] = _("The plan period belongs to another programme.")
         if self.beneficiaries is not None and not self.beneficiary_unit:
             errors["beneficiary_unit"] = _("Say what the beneficiaries are counted in.")
         for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
-            if getattr(self, start) and getattr(self, end) and getattr(self, end) < getattr(self, start):
+            if (
+                getattr(self, start)
+                and getattr(self, end)
+                and getattr(self, end) < getattr(self, start)
+            ):
                 errors[end] = _("The end cannot be before the start.")
         unknown = set(self.illustrative_fields or []) - set(self.ILLUSTRATIVE_CHOICES)
         if not isinstance(self.illustrative_fields, list) or unknown:
@@ -227,7 +233,10 @@ class Milestone(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(
-        _("title"), max_length=200, blank=True, help_text=_("Required for a milestone of kind Other.")
+        _("title"),
+        max_length=200,
+        blank=True,
+        help_text=_("Required for a milestone of kind Other."),
     )
     planned_date = models.DateField(_("planned date"), null=True, blank=True)
     actual_date = models.DateField(_("actual date"), null=True, blank=True)
@@ -281,7 +290,9 @@ class Indicator(models.Model):
     unit = models.CharField(_("unit"), max_length=40)
     baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=0)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
-    actual = models.DecimalField(_("actual"), max_digits=14, decimal_places=2, null=True, blank=True)
+    actual = models.DecimalField(
+        _("actual"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     illustrative = models.BooleanField(_("illustrative"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

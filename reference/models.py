@@ -97,7 +97,9 @@ class Place(models.Model):
         _("administrative code"),
         max_length=12,
         blank=True,
-        help_text=_("GB/T 2260 code for a district (6 digits); statistical code below it (9 or 12)."),
+        help_text=_(
+            "GB/T 2260 code for a district (6 digits); statistical code below it (9 or 12)."
+        ),
         validators=[RegexValidator(r"^(\d{6}|\d{9}|\d{12})$", _("Enter 6, 9 or 12 digits."))],
     )
     latitude = models.DecimalField(
@@ -151,8 +153,10 @@ class Place(models.Model):
             raise ValidationError({"parent": _("A district has no parent place.")})
         if expected and (self.parent is None or self.parent.level != expected):
             raise ValidationError(
-                {"parent": _("A %(level)s belongs to a %(parent)s.")
-                 % {"level": self.get_level_display(), "parent": self.Level(expected).label}}
+                {
+                    "parent": _("A %(level)s belongs to a %(parent)s.")
+                    % {"level": self.get_level_display(), "parent": self.Level(expected).label}
+                }
             )
 
 
@@ -315,7 +319,9 @@ class ExchangeVisit(models.Model):
     groups = models.PositiveIntegerField(_("groups (batches)"), validators=[MinValueValidator(1)])
     person_times = models.PositiveIntegerField(_("person-times"))
     illustrative = models.BooleanField(
-        _("illustrative"), default=False, help_text=_("Not stated by a source; made up for the demo.")
+        _("illustrative"),
+        default=False,
+        help_text=_("Not stated by a source; made up for the demo."),
     )
 
     class Meta:

@@ -7,7 +7,14 @@ languages (django-simple-history's documented way with django-modeltranslation).
 import simple_history
 from modeltranslation.translator import TranslationOptions, register
 
-from reference.models import ExchangeVisit, Organisation, Place, PlanPeriod, Programme, ReportedFigure
+from reference.models import (
+    ExchangeVisit,
+    Organisation,
+    Place,
+    PlanPeriod,
+    Programme,
+    ReportedFigure,
+)
 
 
 @register(Organisation)

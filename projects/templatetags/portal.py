@@ -31,7 +31,7 @@ def cny(value) -> str:
 
 @register.filter
 def cny_compact(value) -> str:
-    """410050000 → '4.1005亿元' in Chinese, 'CNY 410.05 million' in English: exact, never rounded."""
+    """410050000 → '4.1005亿元' or 'CNY 410.05 million': exact, never rounded."""
     if value is None:
         return "—"
     value = Decimal(value)
@@ -48,7 +48,9 @@ def precise_date(value, precision: str = "day") -> str:
     if value is None:
         return "—"
     if precision == "year":
-        return formats.date_format(value, "Y") + ("年" if translation.get_language() != "en" else "")
+        return formats.date_format(value, "Y") + (
+            "年" if translation.get_language() != "en" else ""
+        )
     if precision == "month":
         return formats.date_format(value, "YEAR_MONTH_FORMAT")
     return formats.date_format(value, "DATE_FORMAT")

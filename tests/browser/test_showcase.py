@@ -34,7 +34,10 @@ def test_home_in_chinese_shows_the_recorded_totals(browser, live_server, demo):
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
     assert stat(browser, "project-count") == str(demo.count()) == "19"
     assert stat(browser, "planned-investment") == "4.1005亿元"
-    assert "¥410,050,000" in browser.find_element(By.CSS_SELECTOR, '[data-stat="planned-investment"]').text
+    assert (
+        "¥410,050,000"
+        in browser.find_element(By.CSS_SELECTOR, '[data-stat="planned-investment"]').text
+    )
     field_counts = {
         row.get_attribute("data-key"): int(row.find_element(By.CSS_SELECTOR, "[data-count]").text)
         for row in browser.find_elements(By.CSS_SELECTOR, '[data-chart="field"] tbody tr')
@@ -77,7 +80,9 @@ def test_project_page_shows_what_the_record_holds(browser, live_server, demo, la
     unit = "户" if language == "zh-hans" else "households"
     beneficiaries = browser.find_element(By.CSS_SELECTOR, '[data-fact="beneficiaries"]').text
     assert re.match(rf"85 ?{unit}", beneficiaries)
-    assert len(browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")) == project.milestones.count()
+    assert (
+        len(browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")) == project.milestones.count()
+    )
 
 
 def test_a_visitor_filters_projects_with_the_keyboard(browser, live_server, demo):

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def staff_in(group_name: str) -> User:
-    user = User.objects.create_user(f"{group_name[:5]}-user", password="pw-Long-enough-1", is_staff=True)
+    user = User.objects.create_user(
+        f"{group_name[:5]}-user", password="pw-Long-enough-1", is_staff=True
+    )
     user.groups.add(Group.objects.get(name=group_name))
     return user
 
@@ -51,12 +53,14 @@ def project_form(programme, period, **overrides):
         "illustrative_fields": "[]",
     }
     for prefix in ("participants", "milestones", "indicators", "updates", "photos"):
-        data.update({
-            f"{prefix}-TOTAL_FORMS": "0",
-            f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0",
-            f"{prefix}-MAX_NUM_FORMS": "1000",
-        })
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
     data.update(overrides)
     return data
 
@@ -159,7 +163,9 @@ BUILDERS = {
     "projects/project": lambda n: [ProjectFactory(place=PlaceFactory()) for _ in range(n)],
     "projects/progressupdate": lambda n: ProgressUpdateFactory.create_batch(n),
     "projects/milestone": lambda n: MilestoneFactory.create_batch(n),
-    "projects/timelineevent": lambda n: TimelineEventFactory.create_batch(n, project=ProjectFactory()),
+    "projects/timelineevent": lambda n: TimelineEventFactory.create_batch(
+        n, project=ProjectFactory()
+    ),
     "reference/organisation": lambda n: [
         OrganisationFactory(parent=OrganisationFactory()) for _ in range(n)
     ],

@@ -91,7 +91,9 @@ def test_programme_donor_and_partner_differ():
 
 
 def test_indicator_progress_is_the_share_from_baseline_to_target():
-    indicator = IndicatorFactory(baseline=Decimal("20"), target=Decimal("120"), actual=Decimal("70"))
+    indicator = IndicatorFactory(
+        baseline=Decimal("20"), target=Decimal("120"), actual=Decimal("70")
+    )
     assert indicator.progress == Decimal("0.5")
     indicator.actual = Decimal("500")
     assert indicator.progress == Decimal("1")

@@ -84,7 +84,9 @@ def test_project_list_filters_and_searches_both_languages(client, programme):
     township = PlaceFactory(
         name_zh_hans="那曲镇", name_en="Nagqu Town", level="township", parent=district
     )
-    village = PlaceFactory(name_zh_hans="罗岗村", name_en="Luogang", level="village", parent=township)
+    village = PlaceFactory(
+        name_zh_hans="罗岗村", name_en="Luogang", level="village", parent=township
+    )
     ProjectFactory(
         programme=programme,
         code="A",
@@ -102,7 +104,9 @@ def test_project_list_filters_and_searches_both_languages(client, programme):
     )
 
     def codes(query):
-        return re.findall(r'<tr data-code="([^"]+)"', client.get("/projects/", query).content.decode())
+        return re.findall(
+            r'<tr data-code="([^"]+)"', client.get("/projects/", query).content.decode()
+        )
 
     assert codes({}) == ["A", "B"]
     assert codes({"q": "新村"}) == ["A"]
@@ -139,7 +143,9 @@ def test_project_page_shows_milestones_durations_indicators_and_partners(client,
     project = ProjectFactory(
         programme=programme, beneficiaries=85, beneficiary_unit=Project.BeneficiaryUnit.HOUSEHOLDS
     )
-    MilestoneFactory(project=project, kind=Milestone.Kind.APPROVAL, actual_date=datetime.date(2023, 1, 5))
+    MilestoneFactory(
+        project=project, kind=Milestone.Kind.APPROVAL, actual_date=datetime.date(2023, 1, 5)
+    )
     MilestoneFactory(
         project=project,
         kind=Milestone.Kind.HANDOVER,
@@ -165,7 +171,9 @@ def test_illustrative_values_are_marked(client, programme):
 
     page = text_of(client.get(f"/en/projects/{project.code}/"))
 
-    assert re.search(r'data-fact="planned-investment">[^<]*<span[^>]*>[^<]*</span> <span class="illus"', page)
+    assert re.search(
+        r'data-fact="planned-investment">[^<]*<span[^>]*>[^<]*</span> <span class="illus"', page
+    )
 
 
 def test_timeline_hides_unpublished_events_and_links(client, programme):
@@ -187,8 +195,10 @@ def test_pages_use_no_external_assets(client, programme):
         assert not re.search(r'(src|href)="(https?:)?//', html), url
 
 
-def test_list_page_query_count_does_not_grow_with_rows(client, programme, django_assert_max_num_queries):
-    for n in range(30):
+def test_list_page_query_count_does_not_grow_with_rows(
+    client, programme, django_assert_max_num_queries
+):
+    for _ in range(30):
         ProjectFactory(programme=programme, place=PlaceFactory())
     with django_assert_max_num_queries(6):
         client.get("/projects/")

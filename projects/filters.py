@@ -9,6 +9,14 @@ from projects.models import Project
 from reference.models import Place, PlanPeriod, Programme
 
 
+def plan_period_choices() -> list[tuple[str, str]]:
+    # A code such as "14th" recurs in every programme: one choice per code matches them all.
+    choices: dict[str, str] = {}
+    for period in PlanPeriod.objects.order_by("start_year", "code"):
+        choices.setdefault(period.code, str(period))
+    return list(choices.items())
+
+
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", help_text=_("Words in the title, in either language.")
@@ -19,11 +27,10 @@ class ProjectFilter(django_filters.FilterSet):
         to_field_name="code",
         help_text=_("Programme code, such as hangzhou-seni."),
     )
-    period = django_filters.ModelChoiceFilter(
+    period = django_filters.ChoiceFilter(
         label=_("Plan period"),
-        field_name="plan_period",
-        queryset=PlanPeriod.objects.all(),
-        to_field_name="code",
+        field_name="plan_period__code",
+        choices=plan_period_choices,
         help_text=_("Plan period code, such as 14th."),
     )
     field = django_filters.ChoiceFilter(label=_("Field"), choices=Project.Field.choices)
@@ -68,7 +75,9 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset
 
     def in_place(self, queryset, name, value):
-        return queryset.filter(Q(place=value) | Q(place__parent=value) | Q(place__parent__parent=value))
+        return queryset.filter(
+            Q(place=value) | Q(place__parent=value) | Q(place__parent__parent=value)
+        )
 
     @property
     def qs(self):

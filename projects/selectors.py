@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Sum, When
 from django.shortcuts import get_object_or_404
 
 from projects.models import (
@@ -70,6 +70,18 @@ def published_events(programme: Programme | None = None) -> QuerySet[TimelineEve
     if programme is not None:
         events = events.filter(programme=programme)
     return events
+
+
+def published_timeline() -> QuerySet[TimelineEvent]:
+    """Published events with `public_project_code`: the linked project's code, or None while
+    that project is unpublished, so that a reader never learns of it."""
+    return published_events().annotate(
+        public_project_code=Case(
+            When(project__published=True, then=F("project__code")),
+            default=None,
+            output_field=CharField(),
+        )
+    )
 
 
 def latest_updates(programme: Programme, limit: int = 5) -> QuerySet[ProgressUpdate]:

@@ -4,7 +4,26 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
-from reference.models import AidTeamBatch, ExchangeVisit, Programme, ReportedFigure
+from reference.models import (
+    AidTeamBatch,
+    ExchangeVisit,
+    Organisation,
+    Place,
+    Programme,
+    ReportedFigure,
+)
+
+
+def organisations() -> QuerySet[Organisation]:
+    return Organisation.objects.select_related("parent")
+
+
+def places() -> QuerySet[Place]:
+    return Place.objects.all()
+
+
+def programmes() -> QuerySet[Programme]:
+    return Programme.objects.select_related("donor", "partner").prefetch_related("periods")
 
 
 def team_summary(programme: Programme) -> AidTeamBatch | None:

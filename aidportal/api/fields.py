@@ -1,0 +1,43 @@
+"""Serializer fields every app's API shares."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+LANGUAGES = ("zh-hans", "en")
+
+
+class BilingualTextSerializer(serializers.Serializer):
+    """Schema of a text kept in both languages: {"zh-hans": "...", "en": "..."}."""
+
+    def get_fields(self):
+        # The keys are language codes, which are not valid attribute names.
+        return {language: serializers.CharField(allow_blank=True) for language in LANGUAGES}
+
+
+@extend_schema_field(BilingualTextSerializer)
+class BilingualField(serializers.Field):
+    """Both languages of a django-modeltranslation field, whatever the request's language.
+
+    Partner systems store both; a missing translation is an empty string, not a fallback.
+    """
+
+    def __init__(self, source_field: str | None = None, **kwargs):
+        self.source_field = source_field
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        self.source_field = self.source_field or field_name
+
+    def to_representation(self, instance):
+        return {
+            language: getattr(instance, f"{self.source_field}_{language.replace('-', '_')}") or ""
+            for language in LANGUAGES
+        }
+
+
+def label_field(choice_field: str) -> serializers.CharField:
+    """The display label of a choice, in the language the request asked for."""
+    return serializers.CharField(source=f"get_{choice_field}_display", read_only=True)

@@ -1,0 +1,26 @@
+"""Version 1 of the public, read-only API: every app's routes, the schema and its docs."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from projects.api.urls import routes as project_routes
+from reference.api.urls import routes as reference_routes
+
+app_name = "api"
+
+
+class Router(DefaultRouter):
+    # Codes may contain dots, which a format suffix would swallow; JSON is the only format.
+    include_format_suffixes = False
+
+
+router = Router()
+for prefix, viewset, basename in [*project_routes, *reference_routes]:
+    router.register(prefix, viewset, basename=basename)
+
+urlpatterns = [
+    *router.urls,
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

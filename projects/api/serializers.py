@@ -1,0 +1,193 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from aidportal.api.fields import BilingualField, label_field
+from projects.models import (
+    Indicator,
+    Milestone,
+    Participant,
+    Photo,
+    ProgressUpdate,
+    Project,
+    TimelineEvent,
+)
+from reference.api.serializers import (
+    OrganisationBriefSerializer,
+    PlaceBriefSerializer,
+    PlanPeriodSerializer,
+)
+
+
+class ProjectListSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:project-detail", lookup_field="code")
+    title = BilingualField()
+    summary = BilingualField()
+    programme = serializers.CharField(source="programme.code", read_only=True)
+    plan_period = PlanPeriodSerializer(read_only=True, allow_null=True)
+    field_label = label_field("field")
+    category_label = label_field("category")
+    status_label = label_field("status")
+    place = PlaceBriefSerializer(read_only=True, allow_null=True)
+    beneficiary_unit_label = label_field("beneficiary_unit")
+    illustrative_fields = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "url",
+            "title",
+            "summary",
+            "programme",
+            "plan_period",
+            "field",
+            "field_label",
+            "category",
+            "category_label",
+            "status",
+            "status_label",
+            "place",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+            "planned_investment",
+            "currency",
+            "flagship",
+            "beneficiaries",
+            "beneficiary_unit",
+            "beneficiary_unit_label",
+            "illustrative_fields",
+            "updated_at",
+        ]
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    organisation = OrganisationBriefSerializer(read_only=True)
+    role_label = label_field("role")
+
+    class Meta:
+        model = Participant
+        fields = ["organisation", "role", "role_label"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    kind_label = label_field("kind")
+    title = BilingualField()
+    label = serializers.CharField(read_only=True)
+    date_precision_label = label_field("date_precision")
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "kind",
+            "kind_label",
+            "title",
+            "label",
+            "planned_date",
+            "actual_date",
+            "date_precision",
+            "date_precision_label",
+            "illustrative",
+        ]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    name = BilingualField()
+    unit = BilingualField()
+    progress = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text="Share of the way from baseline to target, 0–1; null before any actual.",
+    )
+
+    class Meta:
+        model = Indicator
+        fields = ["name", "unit", "baseline", "target", "actual", "progress", "illustrative"]
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    caption = BilingualField()
+    image = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["caption", "image", "thumbnail", "taken_on"]
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, photo: Photo) -> str:
+        return self._absolute(photo.image.url)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail(self, photo: Photo) -> str:
+        return self._absolute(photo.thumbnail.url)
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    title = BilingualField()
+    text = BilingualField()
+    photos = PhotoSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["date", "title", "text", "illustrative", "photos"]
+
+
+class ProjectDetailSerializer(ProjectListSerializer):
+    description = BilingualField()
+    participants = ParticipantSerializer(many=True, read_only=True)
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    indicators = IndicatorSerializer(many=True, read_only=True)
+    updates = ProgressUpdateSerializer(source="published_updates", many=True, read_only=True)
+    photos = PhotoSerializer(
+        source="gallery",
+        many=True,
+        read_only=True,
+        help_text="Every public photo of the project, those of its published updates included.",
+    )
+
+    class Meta(ProjectListSerializer.Meta):
+        fields = [
+            *ProjectListSerializer.Meta.fields,
+            "description",
+            "participants",
+            "milestones",
+            "indicators",
+            "updates",
+            "photos",
+        ]
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    date_precision_label = label_field("date_precision")
+    title = BilingualField()
+    text = BilingualField()
+    programme = serializers.CharField(source="programme.code", read_only=True)
+    project = serializers.CharField(
+        source="public_project_code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the project the event concerns, when that project is published.",
+    )
+
+    class Meta:
+        model = TimelineEvent
+        fields = [
+            "id",
+            "date",
+            "date_precision",
+            "date_precision_label",
+            "title",
+            "text",
+            "illustrative",
+            "programme",
+            "project",
+        ]

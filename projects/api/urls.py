@@ -1,0 +1,6 @@
+from projects.api.views import ProjectViewSet, TimelineEventViewSet
+
+routes = [
+    ("projects", ProjectViewSet, "project"),
+    ("timeline", TimelineEventViewSet, "timeline-event"),
+]

@@ -1,0 +1,81 @@
+from rest_framework import serializers
+
+from aidportal.api.fields import BilingualField, label_field
+from reference.models import Organisation, Place, PlanPeriod, Programme
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    name = BilingualField()
+    short_name = BilingualField()
+    type_label = label_field("type")
+    iati_type = serializers.CharField(source="iati_code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["code", "name", "short_name", "type", "type_label", "iati_type", "parent"]
+
+
+class OrganisationBriefSerializer(serializers.ModelSerializer):
+    name = BilingualField()
+    short_name = BilingualField()
+
+    class Meta:
+        model = Organisation
+        fields = ["code", "name", "short_name"]
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    name = BilingualField()
+    level_label = label_field("level")
+
+    class Meta:
+        model = Place
+        fields = [
+            "id",
+            "name",
+            "level",
+            "level_label",
+            "parent",
+            "admin_code",
+            "latitude",
+            "longitude",
+        ]
+
+
+class PlaceBriefSerializer(serializers.ModelSerializer):
+    name = BilingualField()
+    level_label = label_field("level")
+
+    class Meta:
+        model = Place
+        fields = ["id", "name", "level", "level_label"]
+
+
+class PlanPeriodSerializer(serializers.ModelSerializer):
+    name = BilingualField()
+
+    class Meta:
+        model = PlanPeriod
+        fields = ["code", "name", "start_year", "end_year"]
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    name = BilingualField()
+    description = BilingualField()
+    donor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    partner = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    periods = PlanPeriodSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = [
+            "code",
+            "name",
+            "description",
+            "donor",
+            "partner",
+            "partner_place",
+            "started_on",
+            "periods",
+        ]

@@ -1,0 +1,45 @@
+from rest_framework import viewsets
+
+from aidportal.api.views import RequestLanguageMixin
+from reference import selectors
+from reference.api.filters import OrganisationFilter, PlaceFilter
+from reference.api.serializers import (
+    OrganisationSerializer,
+    PlaceSerializer,
+    ProgrammeSerializer,
+)
+from reference.models import code_validator
+
+CODE_REGEX = code_validator.regex.pattern.strip("^$")
+
+
+class OrganisationViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+    """Organisations that fund, run or carry out the programme's work."""
+
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilter
+    lookup_field = "code"
+    lookup_value_regex = CODE_REGEX
+
+    def get_queryset(self):
+        return selectors.organisations()
+
+
+class PlaceViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+    """Districts, townships and villages where projects are."""
+
+    serializer_class = PlaceSerializer
+    filterset_class = PlaceFilter
+
+    def get_queryset(self):
+        return selectors.places()
+
+
+class ProgrammeViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+    """Donor–partner pairings and their plan periods."""
+
+    serializer_class = ProgrammeSerializer
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.programmes()

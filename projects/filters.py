@@ -38,9 +38,9 @@ class ProjectFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Project.Status.choices)
     place = django_filters.ModelChoiceFilter(
         label=_("Place"),
-        queryset=Place.objects.select_related("parent").filter(level__in=["district", "township"]),
+        queryset=Place.objects.select_related("parent"),
         method="in_place",
-        help_text=_("Place id; a district or township includes the places inside it."),
+        help_text=_("Place id; a district or township includes the villages inside it."),
     )
     flagship = django_filters.BooleanFilter(label=_("Flagship projects only"))
     ordering = django_filters.OrderingFilter(

@@ -65,23 +65,22 @@ def published_project_detail(code: str) -> Project:
 
 
 def published_events(programme: Programme | None = None) -> QuerySet[TimelineEvent]:
-    events = TimelineEvent.objects.filter(published=True).select_related("project", "programme")
-    # A link to an unpublished project must not leak it: such events show without the link.
+    """Published events with `public_project_code`: the linked project's code, or None while
+    that project is unpublished, so that no reader learns of it through the timeline."""
+    events = (
+        TimelineEvent.objects.filter(published=True)
+        .select_related("project", "programme")
+        .annotate(
+            public_project_code=Case(
+                When(project__published=True, then=F("project__code")),
+                default=None,
+                output_field=CharField(),
+            )
+        )
+    )
     if programme is not None:
         events = events.filter(programme=programme)
     return events
-
-
-def published_timeline() -> QuerySet[TimelineEvent]:
-    """Published events with `public_project_code`: the linked project's code, or None while
-    that project is unpublished, so that a reader never learns of it."""
-    return published_events().annotate(
-        public_project_code=Case(
-            When(project__published=True, then=F("project__code")),
-            default=None,
-            output_field=CharField(),
-        )
-    )
 
 
 def latest_updates(programme: Programme, limit: int = 5) -> QuerySet[ProgressUpdate]:
@@ -116,9 +115,9 @@ class ProgrammeFigures:
 def _breakdown(projects: QuerySet[Project], column: str, choices, total: int) -> list[Breakdown]:
     rows = {
         row[column]: row
-        for row in projects.order_by().values(column).annotate(
-            count=Count("id"), investment=Sum("planned_investment")
-        )
+        for row in projects.order_by()
+        .values(column)
+        .annotate(count=Count("id"), investment=Sum("planned_investment"))
     }
     result = []
     for value, label in choices:
@@ -169,8 +168,10 @@ def milestone_durations(milestones: list[Milestone]) -> list[tuple[Milestone, Mi
         if first in reached and last in reached:
             start, end = reached[first].actual_date, reached[last].actual_date
             months = (end.year - start.year) * 12 + (end.month - start.month)
-            if end.day < start.day and reached[first].date_precision == "day" and (
-                reached[last].date_precision == "day"
+            if (
+                end.day < start.day
+                and reached[first].date_precision == "day"
+                and (reached[last].date_precision == "day")
             ):
                 months -= 1
             spans.append((reached[first], reached[last], max(months, 0)))

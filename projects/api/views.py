@@ -38,4 +38,4 @@ class TimelineEventViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = TimelineEventFilter
 
     def get_queryset(self):
-        return selectors.published_timeline()
+        return selectors.published_events()

@@ -281,7 +281,7 @@ def _load_programme(
         item,
         label=label,
         required={"code", "name", "donor", "partner"},
-        optional={"description", "partner_place", "started_on"},
+        optional={"description", "partner_place", "started_on", "started_precision"},
     )
     values = {
         **_translated(item, "name", label=label),
@@ -290,6 +290,7 @@ def _load_programme(
         "partner": _resolve(organisations, item["partner"], label=label, what="organisation"),
         "partner_place": _resolve(places, item.get("partner_place"), label=label, what="place"),
         "started_on": item.get("started_on"),
+        "started_precision": item.get("started_precision", "day"),
     }
     return _write(Programme, lookup={"code": item["code"]}, values=values, label=label, tally=tally)
 
@@ -373,11 +374,12 @@ def _load_exchanges(items: list[Record], *, programme: Programme, tally: Tally) 
             item,
             label=label,
             required={"direction", "title", "started_on", "ended_on", "groups", "person_times"},
-            optional={"illustrative"},
+            optional={"approximate", "illustrative"},
         )
         values = {
             **_translated(item, "title", label=label),
             "ended_on": item["ended_on"],
+            "approximate": item.get("approximate", False),
             "groups": item["groups"],
             "person_times": item["person_times"],
             "illustrative": item.get("illustrative", False),

@@ -333,6 +333,11 @@ class ProgressUpdate(models.Model):
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
         ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "date", "title"], name="progress_update_unique"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date} {self.title}"
@@ -401,7 +406,7 @@ class TimelineEvent(models.Model):
         blank=True,
         related_name="events",
     )
-    published = models.BooleanField(_("published"), default=True)
+    published = models.BooleanField(_("published"), default=False)
     illustrative = models.BooleanField(_("illustrative"), default=False)
 
     class Meta:

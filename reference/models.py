@@ -128,6 +128,9 @@ class Place(models.Model):
                 fields=["admin_code"], condition=~Q(admin_code=""), name="place_admin_code_unique"
             ),
             models.UniqueConstraint(fields=["parent", "name"], name="place_name_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="place_top_name_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(level="district") | Q(parent__isnull=False),
                 name="place_below_district_has_parent",
@@ -182,6 +185,12 @@ class Programme(models.Model):
         Place, verbose_name=_("partner district"), on_delete=models.PROTECT, null=True, blank=True
     )
     started_on = models.DateField(_("pairing began"), null=True, blank=True)
+    started_precision = models.CharField(
+        _("start date precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
 
     class Meta:
         verbose_name = _("programme")
@@ -239,7 +248,9 @@ class AidTeamBatch(models.Model):
         choices=DatePrecision.choices,
         default=DatePrecision.DAY,
     )
-    leaves_on = models.DateField(_("term ends"), null=True, blank=True)
+    leaves_on = models.DateField(
+        _("term ends"), null=True, blank=True, help_text=_("The planned end of the batch's term.")
+    )
     cadres = models.PositiveSmallIntegerField(_("cadres"), default=0)
     medical = models.PositiveSmallIntegerField(_("medical staff"), default=0)
     teachers = models.PositiveSmallIntegerField(_("teachers"), default=0)
@@ -318,6 +329,9 @@ class ExchangeVisit(models.Model):
     ended_on = models.DateField(_("to"))
     groups = models.PositiveIntegerField(_("groups (batches)"), validators=[MinValueValidator(1)])
     person_times = models.PositiveIntegerField(_("person-times"))
+    approximate = models.BooleanField(
+        _("approximate"), default=False, help_text=_("The source gives the count as 'over N'.")
+    )
     illustrative = models.BooleanField(
         _("illustrative"),
         default=False,

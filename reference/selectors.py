@@ -41,6 +41,7 @@ class ExchangeTotal:
     label: str
     groups: int
     person_times: int
+    approximate: bool
     illustrative: bool
 
 
@@ -53,17 +54,16 @@ def exchange_totals(programme: Programme) -> list[ExchangeTotal]:
         .values("direction")
         .annotate(groups=Sum("groups"), person_times=Sum("person_times"))
     }
-    illustrative = set(
-        ExchangeVisit.objects.filter(programme=programme, illustrative=True).values_list(
-            "direction", flat=True
-        )
-    )
+    visits = ExchangeVisit.objects.filter(programme=programme)
+    approximate = set(visits.filter(approximate=True).values_list("direction", flat=True))
+    illustrative = set(visits.filter(illustrative=True).values_list("direction", flat=True))
     return [
         ExchangeTotal(
             direction=value,
             label=str(label),
             groups=rows[value]["groups"],
             person_times=rows[value]["person_times"],
+            approximate=value in approximate,
             illustrative=value in illustrative,
         )
         for value, label in ExchangeVisit.Direction.choices

@@ -6,16 +6,17 @@ from django import template
 from django.urls import translate_url
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
 YI = Decimal("100000000")  # 亿
 MILLION = Decimal("1000000")
+BILLION = Decimal("1000000000")
 
 
 def _trim(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 @register.filter
@@ -31,11 +32,13 @@ def cny(value) -> str:
 
 @register.filter
 def cny_compact(value) -> str:
-    """410050000 → '4.1005亿元' or 'CNY 410.05 million': exact, never rounded."""
+    """410050000 → '4.1005亿元' or 'CNY 410.05 million'; 1.1e9 → 'CNY 1.1 billion'. Exact."""
     if value is None:
         return "—"
     value = Decimal(value)
     if translation.get_language() == "en":
+        if value >= BILLION:
+            return _("CNY %(amount)s billion") % {"amount": _trim(value / BILLION)}
         return _("CNY %(amount)s million") % {"amount": _trim(value / MILLION)}
     if value >= YI:
         return f"{_trim(value / YI)}亿元"
@@ -67,6 +70,20 @@ def percent(share) -> str:
 @register.filter
 def illustrative(project, field_name: str) -> bool:
     return project.is_illustrative(field_name)
+
+
+@register.simple_tag
+def team_roles(batch) -> str:
+    """'3 cadres, 8 medical staff, 1 lawyer': the roles a batch has, none it lacks."""
+    parts = [
+        (batch.cadres, ngettext("%(n)s cadre", "%(n)s cadres", batch.cadres)),
+        (batch.medical, ngettext("%(n)s medical staff", "%(n)s medical staff", batch.medical)),
+        (batch.teachers, ngettext("%(n)s teacher", "%(n)s teachers", batch.teachers)),
+        (batch.lawyers, ngettext("%(n)s lawyer", "%(n)s lawyers", batch.lawyers)),
+        (batch.others, ngettext("%(n)s other", "%(n)s others", batch.others)),
+    ]
+    separator = ", " if translation.get_language() == "en" else "、"
+    return separator.join(text % {"n": count} for count, text in parts if count)
 
 
 @register.simple_tag(takes_context=True)

@@ -325,9 +325,20 @@ class ProgressUpdate(models.Model):
     )
     date = models.DateField(_("date"))
     title = models.CharField(_("title"), max_length=200)
-    text = models.TextField(_("text"), blank=True)
+    text = models.TextField(_("text"), blank=True, max_length=10000)
     published = models.BooleanField(_("published"), default=False)
     illustrative = models.BooleanField(_("illustrative"), default=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("reported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+        help_text=_("The partner organisation that reported it; empty when staff wrote it."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("progress update")

@@ -176,3 +176,38 @@ def milestone_durations(milestones: list[Milestone]) -> list[tuple[Milestone, Mi
                 months -= 1
             spans.append((reached[first], reached[last], max(months, 0)))
     return spans
+
+
+def progress_updates_for(*, organisation_id: int | None, see_all: bool) -> QuerySet[ProgressUpdate]:
+    """Updates a caller may read: the public ones (published, on a published project), plus
+    every update its own organisation reported; staff who may view them see all."""
+    updates = ProgressUpdate.objects.select_related("project", "organisation").prefetch_related(
+        "photos"
+    )
+    if see_all:
+        return updates
+    public = Q(published=True, project__published=True)
+    if organisation_id is not None:
+        return updates.filter(public | Q(organisation_id=organisation_id))
+    return updates.filter(public)
+
+
+def progress_updates_writable_by(
+    *, organisation_id: int | None, see_all: bool
+) -> QuerySet[ProgressUpdate]:
+    """Updates a caller may change: its own organisation's, or any for staff."""
+    updates = ProgressUpdate.objects.select_related("project", "organisation")
+    if see_all:
+        return updates
+    return updates.filter(organisation_id=organisation_id) if organisation_id else updates.none()
+
+
+def projects_known_to(*, organisation_id: int | None, see_all: bool) -> QuerySet[Project]:
+    """Projects a caller may name: published ones and those its organisation takes part in;
+    all for staff. Naming any other is answered as if it did not exist."""
+    if see_all:
+        return Project.objects.all()
+    known = Q(published=True)
+    if organisation_id is not None:
+        known |= Q(participants__organisation_id=organisation_id)
+    return Project.objects.filter(known).distinct()

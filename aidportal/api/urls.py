@@ -4,6 +4,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from aidportal.api.views import ProblemTypeDetailView, ProblemTypeListView
+
 from projects.api.urls import routes as project_routes
 from reference.api.urls import routes as reference_routes
 
@@ -21,6 +23,8 @@ for prefix, viewset, basename in [*project_routes, *reference_routes]:
 
 urlpatterns = [
     *router.urls,
+    path("problems/", ProblemTypeListView.as_view(), name="problem-types"),
+    path("problems/<slug:slug>", ProblemTypeDetailView.as_view(), name="problem-type"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -2,7 +2,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aidportal.api.callers import caller_of
 from aidportal.api.fields import BilingualField, label_field
+from aidportal.api.serializers import BilingualInput, StrictInputMixin
+from projects import selectors
 from projects.models import (
     Indicator,
     Milestone,
@@ -191,3 +194,58 @@ class TimelineEventSerializer(serializers.ModelSerializer):
             "programme",
             "project",
         ]
+
+
+class ProgressUpdateOutputSerializer(serializers.ModelSerializer):
+    """A progress update as partners and the public read it."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:progress-update-detail")
+    project = serializers.CharField(source="project.code", read_only=True)
+    organisation = serializers.CharField(
+        source="organisation.code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the partner organisation that reported it; null when staff wrote it.",
+    )
+    title = BilingualField()
+    text = BilingualField()
+    photos = PhotoSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id",
+            "url",
+            "project",
+            "organisation",
+            "date",
+            "title",
+            "text",
+            "published",
+            "illustrative",
+            "photos",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ProgressUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
+    """What a partner or staff member sends to report progress. Partner updates are published
+    by programme staff after review, so partners leave `published` out or false."""
+
+    project = serializers.SlugRelatedField(slug_field="code", queryset=Project.objects.none())
+    date = serializers.DateField()
+    title = BilingualInput(max_length=200)
+    text = BilingualInput(max_length=10000, chinese_required=False, required=False)
+    published = serializers.BooleanField(required=False, default=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        caller = caller_of(self.context["request"])
+        self.fields["project"].queryset = selectors.projects_known_to(
+            organisation_id=caller.organisation_id,
+            see_all=caller.has_perm("projects.view_project"),
+        )
+        if self.instance is not None:
+            # The project of an update is fixed once it is reported.
+            self.fields["project"].read_only = True

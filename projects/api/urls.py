@@ -1,6 +1,7 @@
-from projects.api.views import ProjectViewSet, TimelineEventViewSet
+from projects.api.views import ProgressUpdateViewSet, ProjectViewSet, TimelineEventViewSet
 
 routes = [
+    ("updates", ProgressUpdateViewSet, "progress-update"),
     ("projects", ProjectViewSet, "project"),
     ("timeline", TimelineEventViewSet, "timeline-event"),
 ]

@@ -1,14 +1,28 @@
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from aidportal.api.pagination import UpdatedCursorPagination
+from aidportal.api.schema import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    IF_MATCH_OPTIONAL_PARAMETER,
+    IF_MATCH_PARAMETER,
+)
+from aidportal.api.serializers import translated_values
+from aidportal.api.viewsets import PartnerWritableViewSet
+
 from aidportal.api.views import RequestLanguageMixin
-from projects import selectors
+from projects import selectors, services
 from projects.api.filters import TimelineEventFilter
 from projects.api.serializers import (
+    ProgressUpdateInputSerializer,
+    ProgressUpdateOutputSerializer,
     ProjectDetailSerializer,
     ProjectListSerializer,
     TimelineEventSerializer,
 )
 from projects.filters import ProjectFilter
+from projects.models import ProgressUpdate
 from reference.api.views import CODE_REGEX
 
 
@@ -39,3 +53,74 @@ class TimelineEventViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.published_events()
+
+
+class ProgressUpdateFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__code", help_text="Project code.")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only updates changed at or after this moment (ISO 8601), for incremental sync.",
+    )
+    published = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["project", "updated_since", "published"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="Report progress on a project. Send an Idempotency-Key so a retry never writes twice.",
+    ),
+    update=extend_schema(parameters=[IF_MATCH_PARAMETER]),
+    partial_update=extend_schema(parameters=[IF_MATCH_PARAMETER]),
+    destroy=extend_schema(parameters=[IF_MATCH_OPTIONAL_PARAMETER]),
+)
+class ProgressUpdateViewSet(PartnerWritableViewSet):
+    """Progress updates (项目进展). Partners report on the projects they take part in; their
+    updates are published by programme staff. Another organisation's unpublished update does not
+    exist for a partner (404); a published one can be read but not changed (404 on write)."""
+
+    input_serializer_class = ProgressUpdateInputSerializer
+    output_serializer_class = ProgressUpdateOutputSerializer
+    filterset_class = ProgressUpdateFilter
+    pagination_class = UpdatedCursorPagination
+
+    def visible_queryset(self, caller):
+        return selectors.progress_updates_for(
+            organisation_id=caller.organisation_id,
+            see_all=caller.has_perm("projects.view_progressupdate"),
+        )
+
+    def writable_queryset(self, caller):
+        return selectors.progress_updates_writable_by(
+            organisation_id=caller.organisation_id, see_all=caller.is_staff
+        )
+
+    def _organisation(self, caller):
+        return caller.key.organisation if caller.key else None
+
+    def perform_submit(self, caller, data):
+        return services.progress_update_submit(
+            project=data["project"],
+            organisation=self._organisation(caller),
+            date=data["date"],
+            published=data.get("published", False),
+            **translated_values(data, "title"),
+            **translated_values(data, "text"),
+        )
+
+    def perform_change(self, caller, instance, data):
+        changes = {
+            **{name: data[name] for name in ("date", "published") if name in data},
+            **translated_values(data, "title"),
+            **translated_values(data, "text"),
+        }
+        return services.progress_update_change(
+            update=instance, organisation=self._organisation(caller), **changes
+        )
+
+    def perform_withdraw(self, caller, instance):
+        services.progress_update_withdraw(update=instance, organisation=self._organisation(caller))

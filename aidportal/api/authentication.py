@@ -1,0 +1,32 @@
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from aidportal.api.keys import InvalidKey, check_api_key
+
+MESSAGES = {
+    "unknown": _("The API key is not known."),
+    "revoked": _("The API key has been revoked."),
+    "expired": _("The API key has expired."),
+}
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>`: the caller is the key's organisation, not a user."""
+
+    keyword = "bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Send the header as: Authorization: Bearer <key>."))
+        try:
+            key = check_api_key(header[1].decode("latin-1"))
+        except InvalidKey as error:
+            raise exceptions.AuthenticationFailed(MESSAGES[str(error)]) from None
+        return AnonymousUser(), key
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'

@@ -1,0 +1,81 @@
+"""Issuing, checking and revoking partner API keys.
+
+A key reads `ap_<prefix>.<secret>`. The prefix finds the row; the SHA-256 of the whole key,
+compared in constant time, proves it. Keys are 256 bits of randomness, so a fast hash is safe.
+"""
+
+import datetime
+import hashlib
+import hmac
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from aidportal.api.models import ApiKey
+from reference.models import Organisation
+
+KEY_PREFIX = "ap_"
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+class InvalidKey(Exception):
+    """The presented key is unknown, revoked or expired; the message says which."""
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_key(
+    *,
+    organisation: Organisation,
+    name: str,
+    scope: str = ApiKey.Scope.READ,
+    expires_on: datetime.date | None = None,
+    created_by=None,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its one and only plain-text copy."""
+    prefix = secrets.token_hex(6)
+    raw = f"{KEY_PREFIX}{prefix}.{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        organisation=organisation,
+        name=name,
+        prefix=prefix,
+        hashed_key=_hash(raw),
+        scope=scope,
+        expires_on=expires_on,
+        created_by=created_by,
+    )
+    key.full_clean()
+    key.save()
+    return key, raw
+
+
+def revoke_api_key(*, key: ApiKey) -> ApiKey:
+    """Revoke at once; a revoked key never works again."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=key.revoked_at)
+    return key
+
+
+def check_api_key(raw: str) -> ApiKey:
+    """The active key `raw` stands for, or InvalidKey; records when it was last used."""
+    if not raw.startswith(KEY_PREFIX) or "." not in raw:
+        raise InvalidKey("unknown")
+    prefix = raw[len(KEY_PREFIX) :].split(".", 1)[0]
+    key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first()
+    if key is None or not hmac.compare_digest(key.hashed_key, _hash(raw)):
+        raise InvalidKey("unknown")
+    if key.revoked_at is not None:
+        raise InvalidKey("revoked")
+    if key.is_expired:
+        raise InvalidKey("expired")
+    now = timezone.now()
+    # One write a minute at most, whatever the request rate.
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

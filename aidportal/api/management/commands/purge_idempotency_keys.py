@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from aidportal.api.idempotency import purge_expired
+
+
+class Command(BaseCommand):
+    help = "Delete stored Idempotency-Key answers older than IDEMPOTENCY_KEY_TTL_HOURS (run daily)."
+
+    def handle(self, *args, **options):
+        self.stdout.write(f"Deleted {purge_expired()} expired idempotency records.")

@@ -1,0 +1,213 @@
+"""Every API error as `application/problem+json` (RFC 9457), in the caller's language.
+
+Domain exceptions are raised in services and views; this module is the one edge where they,
+DRF's own exceptions and anything unexpected become a problem document.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from reference import exceptions as domain
+
+logger = logging.getLogger("aidportal.api")
+
+CONTENT_TYPE = "application/problem+json"
+# Relative URIs that resolve to this API's own description of each problem type.
+TYPE_BASE = "/api/v1/problems/"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The request conflicts with the record's current state.")
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = gettext_lazy(
+        "The record has changed since you read it: fetch it again and reapply your change."
+    )
+    default_code = "precondition-failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = gettext_lazy(
+        "Send If-Match with the ETag you last read, so that no one else's change is overwritten."
+    )
+    default_code = "precondition-required"
+
+
+class UnprocessableContent(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = gettext_lazy("The request cannot be processed.")
+    default_code = "unprocessable"
+
+
+# What each `type` means; served at /api/v1/problems/<type>.
+PROBLEM_TYPES = {
+    "validation-error": gettext_lazy(
+        "One or more fields are not valid; `errors` lists the messages per field. "
+        "Nothing was written."
+    ),
+    "malformed-request": gettext_lazy("The body is not well-formed JSON. Nothing was written."),
+    "not-authenticated": gettext_lazy(
+        "Send a valid key as `Authorization: Bearer <key>`."
+    ),
+    "authentication-failed": gettext_lazy("The key is unknown, revoked or expired."),
+    "permission-denied": gettext_lazy(
+        "The caller may not do this: a read-only key writing, or staff without the permission."
+    ),
+    "not-found": gettext_lazy(
+        "No such record, or none this caller may see: another organisation's records are "
+        "not found, so that their existence does not leak."
+    ),
+    "method-not-allowed": gettext_lazy("This address does not accept that method."),
+    "not-acceptable": gettext_lazy("The API answers in JSON only."),
+    "unsupported-media-type": gettext_lazy("Send the body as application/json."),
+    "conflict": gettext_lazy("The request conflicts with the record's current state."),
+    "idempotency-in-progress": gettext_lazy(
+        "A request with this Idempotency-Key is still running; retry after it has finished."
+    ),
+    "idempotency-key-reused": gettext_lazy(
+        "This Idempotency-Key was used with a different request; use a new key for a new request."
+    ),
+    "precondition-failed": gettext_lazy(
+        "The record changed since you read it (If-Match no longer matches its ETag)."
+    ),
+    "precondition-required": gettext_lazy("Changing this record needs an If-Match header."),
+    "throttled": gettext_lazy("Too many requests; wait the number of seconds in Retry-After."),
+    "server-error": gettext_lazy("An unexpected error; it has been logged."),
+}
+
+TITLES = {
+    400: gettext_lazy("Bad request"),
+    401: gettext_lazy("Not authenticated"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not found"),
+    405: gettext_lazy("Method not allowed"),
+    406: gettext_lazy("Not acceptable"),
+    409: gettext_lazy("Conflict"),
+    412: gettext_lazy("Precondition failed"),
+    415: gettext_lazy("Unsupported media type"),
+    422: gettext_lazy("Unprocessable content"),
+    428: gettext_lazy("Precondition required"),
+    429: gettext_lazy("Too many requests"),
+    500: gettext_lazy("Server error"),
+}
+
+
+def problem(status_code: int, detail: str, *, code: str | None = None, **extra) -> dict:
+    """The problem document; `code` names the `type`, else the status's own."""
+    slug = code or {
+        400: "bad-request",
+        401: "not-authenticated",
+        403: "permission-denied",
+        404: "not-found",
+        405: "method-not-allowed",
+        406: "not-acceptable",
+        415: "unsupported-media-type",
+        429: "throttled",
+        500: "server-error",
+    }.get(status_code, "error")
+    body = {
+        "type": TYPE_BASE + slug,
+        "title": str(TITLES.get(status_code, _("Error"))),
+        "status": status_code,
+        "detail": str(detail),
+    }
+    body.update(extra)
+    return body
+
+
+def _messages(value):
+    """DRF's error tree with every ErrorDetail turned into plain strings."""
+    if isinstance(value, dict):
+        return {key: _messages(item) for key, item in value.items()}
+    if isinstance(value, list):
+        if all(not isinstance(item, (dict, list)) for item in value):
+            return [str(item) for item in value]
+        return [_messages(item) for item in value]
+    return [str(value)]
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        # A service's rule, phrased per field where it can be.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, domain.Conflict):
+        exc = Conflict(str(exc), code=exc.code)
+
+    if not isinstance(exc, exceptions.APIException):
+        request = context.get("request")
+        logger.exception(
+            "Unexpected error in %s %s", getattr(request, "method", "?"), getattr(request, "path", "?")
+        )
+        return Response(
+            problem(500, _("Something went wrong on our side. The error has been logged.")),
+            status=500,
+            content_type=CONTENT_TYPE,
+        )
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait) + 1)
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        errors = _messages(errors)
+        fields = ", ".join(errors)
+        body = problem(
+            400,
+            _("Some fields are not valid: %(fields)s.") % {"fields": fields},
+            code="validation-error",
+            errors=errors,
+        )
+    elif isinstance(exc, exceptions.ParseError):
+        body = problem(400, exc.detail, code="malformed-request")
+    else:
+        detail = exc.detail if not isinstance(exc.detail, (list, dict)) else exc.default_detail
+        code = getattr(exc.detail, "code", None) or exc.default_code
+        body = problem(exc.status_code, detail, code=code.replace("_", "-"))
+
+    return Response(body, status=exc.status_code, headers=headers, content_type=CONTENT_TYPE)
+
+
+def not_found(request, exception=None):
+    """Django's 404 for paths no view matches: problem+json under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            problem(404, _("There is no such address in the API.")),
+            status=404,
+            content_type=CONTENT_TYPE,
+        )
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            problem(500, _("Something went wrong on our side. The error has been logged.")),
+            status=500,
+            content_type=CONTENT_TYPE,
+        )
+    from django.views.defaults import server_error as page_server_error
+
+    return page_server_error(request)

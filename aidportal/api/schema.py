@@ -1,0 +1,95 @@
+"""OpenAPI: the bearer scheme, and the problem+json answers every operation can give."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details; `errors` only on validation errors."""
+
+    type = serializers.CharField(help_text="URI of the problem type; GET it for an explanation.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages per field, for validation errors.",
+    )
+
+
+# What each kind of operation can answer besides success.
+PROBLEMS = {
+    "list": ("400", "401", "429"),
+    "retrieve": ("401", "404", "429"),
+    "create": ("400", "401", "403", "409", "415", "422", "429"),
+    "update": ("400", "401", "403", "404", "412", "415", "428", "429"),
+    "destroy": ("401", "403", "404", "409", "412", "429"),
+    "other": ("400", "401", "403", "404", "409", "429"),
+}
+
+
+class AutoSchema(BaseAutoSchema):
+    def _operation_kind(self) -> str:
+        if self.method == "GET":
+            return "list" if self._is_list_view() else "retrieve"
+        if self._is_create_operation():
+            return "create"
+        return {"PUT": "update", "PATCH": "update", "DELETE": "destroy"}.get(self.method, "other")
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in PROBLEMS[self._operation_kind()]:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    ProblemSerializer, code, media_types=[PROBLEM_MEDIA_TYPE]
+                )
+        return responses
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "aidportal.api.authentication.ApiKeyAuthentication"
+    name = "partnerKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "A partner organisation's API key: `Authorization: Bearer ap_…`. Staff create and "
+                "revoke keys in the admin or with `manage.py create_api_key`."
+            ),
+        }
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    type=str,
+    description=(
+        "A unique value per intended write (a UUID). A retry with the same key and body returns "
+        "the first answer and writes nothing; the same key with another body is a 422; a retry "
+        "while the first is still running is a 409. Kept at least 24 hours."
+    ),
+)
+IF_MATCH_PARAMETER = OpenApiParameter(
+    name="If-Match",
+    location=OpenApiParameter.HEADER,
+    required=True,
+    type=str,
+    description="The ETag from your last read of the record; 412 if it has changed since, 428 if missing.",
+)
+IF_MATCH_OPTIONAL_PARAMETER = OpenApiParameter(
+    name="If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    type=str,
+    description="Optional: the ETag from your last read; 412 if the record has changed since.",
+)

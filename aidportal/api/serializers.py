@@ -1,0 +1,48 @@
+"""Input serializer building blocks every app's API shares."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+LANGUAGE_KEYS = {"zh-hans": "zh_hans", "en": "en"}
+
+
+class StrictInputMixin:
+    """Unknown or read-only fields in a request are an error, never silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("This field is not accepted here.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class BilingualInput(StrictInputMixin, serializers.Serializer):
+    """{"zh-hans": "...", "en": "..."} in, {"zh_hans": "...", "en": "..."} out."""
+
+    def __init__(self, *args, max_length: int, chinese_required: bool = True, **kwargs):
+        self.max_length = max_length
+        self.chinese_required = chinese_required
+        super().__init__(*args, **kwargs)
+
+    def get_fields(self):
+        return {
+            "zh-hans": serializers.CharField(
+                max_length=self.max_length,
+                required=self.chinese_required,
+                allow_blank=not self.chinese_required,
+            ),
+            "en": serializers.CharField(max_length=self.max_length, required=False, allow_blank=True),
+        }
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        return {LANGUAGE_KEYS[key]: value for key, value in values.items()}
+
+
+def translated_values(validated: dict, name: str) -> dict:
+    """{"title": {"zh_hans": "a"}} → {"title_zh_hans": "a"}, for a service's keyword arguments."""
+    return {f"{name}_{suffix}": value for suffix, value in validated.get(name, {}).items()}

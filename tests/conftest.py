@@ -1,6 +1,7 @@
 import psycopg2
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 
 def pytest_configure(config):
@@ -31,3 +32,17 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s a password; tests that set passwords need none of that strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    # Throttle counters live in the cache; each test starts with none spent.
+    cache.clear()
+    yield
+    cache.clear()

@@ -50,8 +50,13 @@ MATRIX = [
         row(**dict.fromkeys(CALLERS, 405)),
     ),
     *[
-        (f"list {name}", "get", (lambda n: lambda w: f"/api/v1/{n}/")(name), None,
-         row(**dict.fromkeys(CALLERS, 200)))
+        (
+            f"list {name}",
+            "get",
+            (lambda n: lambda w: f"/api/v1/{n}/")(name),
+            None,
+            row(**dict.fromkeys(CALLERS, 200)),
+        )
         for name in ("organisations", "places", "programmes", "timeline", "updates")
     ],
     (
@@ -229,9 +234,10 @@ def test_permission_matrix(world, callers, case, caller):
     ],
 )
 def test_each_caller_lists_exactly_what_it_may_see(world, callers, caller, visible):
-    names = {getattr(world, name).pk: name for name in (
-        "a_draft", "b_draft", "b_published", "staff_published"
-    )}
+    names = {
+        getattr(world, name).pk: name
+        for name in ("a_draft", "b_draft", "b_published", "staff_published")
+    }
 
     response = callers[caller].get("/api/v1/updates/", {"page_size": 100})
 
@@ -254,8 +260,12 @@ def test_a_partner_update_names_its_organisation_and_waits_for_staff(world, call
 def test_a_partner_cannot_publish_its_own_update(world, callers):
     response = callers["key_a"].post(
         "/api/v1/updates/",
-        {"project": world.project.code, "date": "2024-06-01", "title": {"zh-hans": "完工"},
-         "published": True},
+        {
+            "project": world.project.code,
+            "date": "2024-06-01",
+            "title": {"zh-hans": "完工"},
+            "published": True,
+        },
         content_type="application/json",
     )
 

@@ -5,11 +5,18 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
+from aidportal.health import healthz
+
 admin.site.site_header = _("AidPortal administration")
 admin.site.site_title = _("AidPortal")
 admin.site.index_title = _("Records")
 
+# Under /api/ even a wrong address answers in problem+json.
+handler404 = "aidportal.api.problems.not_found"
+handler500 = "aidportal.api.problems.server_error"
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", include("aidportal.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

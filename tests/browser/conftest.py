@@ -29,6 +29,8 @@ def browser():
         "--window-size=1280,1600",
     ):
         options.add_argument(flag)
+    # The console log is where Chromium reports what the Content-Security-Policy blocked.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(2)
     yield driver

@@ -1,0 +1,208 @@
+"""Security headers on every response, a CSP with nothing inline, the admin login's lockout,
+and the health check a load balancer asks."""
+
+import json
+import socket
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import path
+from drf_spectacular.views import SpectacularSwaggerSplitView
+
+from aidportal import urls as portal_urls
+from projects.models import Project
+from tests.test_settings import manage
+
+# The docs route as it is meant to be served: the Swagger UI init script as a file of its own.
+urlpatterns = [
+    path("split-docs/", SpectacularSwaggerSplitView.as_view(url="/api/v1/schema/")),
+    *portal_urls.urlpatterns,
+]
+
+POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PASSWORD = "correct horse battery staple"
+
+
+def directives(header: str) -> dict[str, list[str]]:
+    parts = (part.split() for part in header.split(";") if part.strip())
+    return {name: sources for name, *sources in parts}
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_superuser("dolma", "dolma@example.org", PASSWORD)
+
+
+def sign_in(client, password, username="dolma", address="127.0.0.1"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/en/projects/", "/admin/login/", "/api/v1/projects/", "/healthz", "/nowhere/"]
+)
+def test_every_response_carries_the_security_headers(client, url):
+    response = client.get(url)
+
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Permissions-Policy"] == (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    )
+    assert directives(response["Content-Security-Policy"]) == POLICY
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_public_pages_have_no_inline_style_or_script(client):
+    call_command("load_demo", verbosity=0)
+    project = Project.objects.filter(published=True, indicators__isnull=False).first()
+
+    for url in ["/", "/en/", "/en/projects/", f"/projects/{project.code}/", "/timeline/"]:
+        page = client.get(url).content.decode()
+        assert " style=" not in page, url
+        assert "<style" not in page, url
+        assert "<script" not in page, url
+
+    home = client.get("/en/").content.decode()
+    assert '<rect class="bar" width="' in home
+    detail = client.get(f"/en/projects/{project.code}/").content.decode()
+    assert 'role="progressbar"' in detail
+    assert '<rect class="progress-fill" width="' in detail
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.test_security")
+def test_the_split_api_docs_load_their_script_and_style_from_files(client):
+    page = client.get("/split-docs/")
+    script = client.get("/split-docs/?script=")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<style" not in html and " style=" not in html
+    assert '<script src="/split-docs/?script="></script>' in html
+    assert "/static/css/api-docs.css" in html
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()
+    assert "unsafe-inline" not in page["Content-Security-Policy"]
+
+
+def test_force_login_still_works(client, staff):
+    client.force_login(staff)
+
+    assert client.get("/admin/").status_code == 200
+
+
+def test_five_bad_passwords_lock_the_username_out_from_that_address(client, staff):
+    for attempt in range(1, 5):
+        response = sign_in(client, "wrong")
+        assert response.status_code == 200, attempt  # the form again, with its error
+
+    fifth = sign_in(client, "wrong")
+    sixth = sign_in(client, PASSWORD)
+
+    assert fifth.status_code == 429
+    assert sixth.status_code == 429
+    assert not signed_in(client)
+    page = sixth.content.decode()
+    assert "<h1>" in page and 'class="site-header"' in page  # the portal's own page
+    assert "登录已暂停" in page
+    assert "为保护账号，登录已暂停" in page
+    assert "请在 30 分钟后再试。" in page
+    assert "unsafe-inline" not in sixth["Content-Security-Policy"]
+
+
+def test_the_lockout_page_speaks_the_visitors_language(client, staff):
+    for _ in range(5):
+        client.post(
+            "/en/admin/login/", {"username": "dolma", "password": "wrong", "next": "/en/admin/"}
+        )
+
+    response = client.post("/en/admin/login/", {"username": "dolma", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "Sign-in paused" in response.content.decode()
+    assert "Try again in 30 minutes." in response.content.decode()
+
+
+def test_the_lockout_is_per_username_and_address(client, staff):
+    for _ in range(5):
+        sign_in(client, "wrong")
+
+    from_elsewhere = sign_in(client, PASSWORD, address="192.0.2.7")
+
+    assert from_elsewhere.status_code == 302
+    assert signed_in(client)
+
+
+def test_a_successful_sign_in_resets_the_count(client, staff):
+    for _ in range(4):
+        sign_in(client, "wrong")
+    assert sign_in(client, PASSWORD).status_code == 302
+    client.logout()
+
+    for _ in range(4):
+        assert sign_in(client, "wrong").status_code == 200
+    assert sign_in(client, PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-store" in response["Cache-Control"]
+    assert client.head("/healthz").status_code == 200
+    assert client.post("/healthz").status_code == 405
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable():
+    code = (
+        "import json; from django.test import Client;"
+        "r = Client().get('/healthz');"
+        "print(json.dumps([r.status_code, r.json(), r['Cache-Control']]))"
+    )
+
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed_port()}/aidportal",
+        ALLOWED_HOSTS="testserver",
+    )
+
+    assert result.returncode == 0, result.stderr
+    status, body, cache_control = json.loads(result.stdout.strip().splitlines()[-1])
+    assert status == 503
+    assert body == {"status": "unavailable", "database": "OperationalError"}
+    assert "no-store" in cache_control

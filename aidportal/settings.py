@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "imagekit",
     "csp",
     "axes",
+    "aidportal.api",
     "reference",
     "projects",
     "funding",
@@ -158,22 +159,43 @@ LOGIN_URL = "admin:login"
 # The programme the home page shows when an installation hosts several pairings.
 DEFAULT_PROGRAMME = os.environ.get("DEFAULT_PROGRAMME", "")
 
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    # Throttle counters must be shared by every worker in production: use Redis there.
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "aidportal.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["aidportal.api.permissions.PortalPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "aidportal.api.pagination.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "aidportal.api.schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "aidportal.api.throttling.AnonymousThrottle",
+        "aidportal.api.throttling.CallerThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anonymous": os.environ.get("API_RATE_ANONYMOUS", "120/minute"),
+        "caller": os.environ.get("API_RATE_CALLER", "1200/minute"),
+    },
+    "EXCEPTION_HANDLER": "aidportal.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
     "PAGE_SIZE": 20,
 }
-if DEBUG:
-    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
-        "rest_framework.renderers.BrowsableAPIRenderer"
-    )
+# How long a replayable Idempotency-Key answer is kept (at least a day).
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
+
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "AidPortal API",
@@ -187,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # No badge from an outside validator: the CSP would block it and users may be offline.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
 }
 
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
@@ -242,9 +266,5 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"

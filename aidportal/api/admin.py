@@ -77,7 +77,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "action", "model", "object_repr", "organisation", "api_key", "user", "path"]
+    list_display = [
+        "at",
+        "action",
+        "model",
+        "object_repr",
+        "organisation",
+        "api_key",
+        "user",
+        "path",
+    ]
     list_filter = ["action", "model", "organisation"]
     search_fields = ["object_repr", "object_id", "path", "idempotency_key"]
     list_select_related = ["organisation", "api_key", "api_key__organisation", "user"]

@@ -21,7 +21,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("Send the header as: Authorization: Bearer <key>."))
+            raise exceptions.AuthenticationFailed(
+                _("Send the header as: Authorization: Bearer <key>.")
+            )
         try:
             key = check_api_key(header[1].decode("latin-1"))
         except InvalidKey as error:

@@ -12,7 +12,7 @@ from aidportal.api.problems import PreconditionFailed, PreconditionRequired
 
 def etag_for(instance: models.Model) -> str:
     version = f"{instance._meta.label}:{instance.pk}:{instance.updated_at.isoformat()}"
-    return '"%s"' % hashlib.sha256(version.encode()).hexdigest()[:32]
+    return f'"{hashlib.sha256(version.encode()).hexdigest()[:32]}"'
 
 
 def _tags(header: str) -> list[str]:

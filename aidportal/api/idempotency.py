@@ -30,7 +30,9 @@ REPLAYED_HEADERS = ("Location", "ETag")
 def fingerprint(request) -> str:
     """The method, path and body, with JSON key order and spacing not counting."""
     try:
-        body = json.dumps(json.loads(request.body or b"null"), sort_keys=True, separators=(",", ":"))
+        body = json.dumps(
+            json.loads(request.body or b"null"), sort_keys=True, separators=(",", ":")
+        )
     except ValueError:
         body = request.body.decode("latin-1")
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
@@ -42,7 +44,11 @@ def _claim(*, caller: str, key: str, request) -> tuple[IdempotencyRecord, bool]:
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
-                caller=caller, key=key, method=request.method, path=request.path, request_hash=digest
+                caller=caller,
+                key=key,
+                method=request.method,
+                path=request.path,
+                request_hash=digest,
             )
         return record, True
     except IntegrityError:

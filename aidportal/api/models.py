@@ -17,7 +17,10 @@ class ApiKey(models.Model):
         WRITE = "write", _("read and write")
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="api_keys"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="api_keys",
     )
     name = models.CharField(_("name"), max_length=100, help_text=_("What the key is for."))
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
@@ -60,7 +63,7 @@ class ApiKey(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a POST with an Idempotency-Key, replayed to retries by the same caller."""
+    """The first answer to a POST with an Idempotency-Key, replayed to the caller's retries."""
 
     caller = models.CharField(_("caller"), max_length=40)
     key = models.CharField(_("idempotency key"), max_length=255)
@@ -109,7 +112,11 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     action = models.CharField(_("action"), max_length=6, choices=Action.choices)
     model = models.CharField(_("record type"), max_length=100)

@@ -23,7 +23,7 @@ class PortalPermission(permissions.BasePermission):
         caller = caller_of(request)
         if caller.is_anonymous:
             raise exceptions.NotAuthenticated(
-                _("Writing needs a partner API key (Authorization: Bearer <key>) or a staff sign-in.")
+                _("Writing needs a partner API key (Authorization: Bearer <key>) or staff sign-in.")
             )
         if caller.key is not None:
             if not getattr(view, "partner_writes", False):
@@ -32,7 +32,8 @@ class PortalPermission(permissions.BasePermission):
                 raise exceptions.PermissionDenied(_("This API key may only read."))
             return True
         model = view.get_queryset().model
-        perm = f"{model._meta.app_label}.{ACTIONS.get(request.method, 'change')}_{model._meta.model_name}"
+        action = ACTIONS.get(request.method, "change")
+        perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
         if not caller.has_perm(perm):
             raise exceptions.PermissionDenied(_("Your staff role does not allow this."))
         return True

@@ -58,9 +58,7 @@ PROBLEM_TYPES = {
         "Nothing was written."
     ),
     "malformed-request": gettext_lazy("The body is not well-formed JSON. Nothing was written."),
-    "not-authenticated": gettext_lazy(
-        "Send a valid key as `Authorization: Bearer <key>`."
-    ),
+    "not-authenticated": gettext_lazy("Send a valid key as `Authorization: Bearer <key>`."),
     "authentication-failed": gettext_lazy("The key is unknown, revoked or expired."),
     "permission-denied": gettext_lazy(
         "The caller may not do this: a read-only key writing, or staff without the permission."
@@ -154,7 +152,9 @@ def exception_handler(exc, context):
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")
         logger.exception(
-            "Unexpected error in %s %s", getattr(request, "method", "?"), getattr(request, "path", "?")
+            "Unexpected error in %s %s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
         )
         return Response(
             problem(500, _("Something went wrong on our side. The error has been logged.")),

@@ -22,9 +22,10 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-# What each kind of operation can answer besides success.
+# What each kind of operation can answer besides success. A list answers 404 for a page number
+# or cursor that does not exist.
 PROBLEMS = {
-    "list": ("400", "401", "429"),
+    "list": ("400", "401", "404", "429"),
     "retrieve": ("401", "404", "429"),
     "create": ("400", "401", "403", "409", "415", "422", "429"),
     "update": ("400", "401", "403", "404", "412", "415", "428", "429"),
@@ -84,7 +85,7 @@ IF_MATCH_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=True,
     type=str,
-    description="The ETag from your last read of the record; 412 if it has changed since, 428 if missing.",
+    description="The ETag of your last read; 412 if the record has changed since, 428 if missing.",
 )
 IF_MATCH_OPTIONAL_PARAMETER = OpenApiParameter(
     name="If-Match",

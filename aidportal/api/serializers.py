@@ -35,7 +35,9 @@ class BilingualInput(StrictInputMixin, serializers.Serializer):
                 required=self.chinese_required,
                 allow_blank=not self.chinese_required,
             ),
-            "en": serializers.CharField(max_length=self.max_length, required=False, allow_blank=True),
+            "en": serializers.CharField(
+                max_length=self.max_length, required=False, allow_blank=True
+            ),
         }
 
     def to_internal_value(self, data):

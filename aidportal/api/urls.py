@@ -5,7 +5,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from aidportal.api.views import ProblemTypeDetailView, ProblemTypeListView
-
 from projects.api.urls import routes as project_routes
 from reference.api.urls import routes as reference_routes
 

@@ -42,7 +42,10 @@ class ProblemTypeListView(RequestLanguageMixin, APIView):
     @extend_schema(responses=ProblemTypeSerializer(many=True), operation_id="problem_types_list")
     def get(self, request):
         return Response(
-            [{"type": TYPE_BASE + slug, "description": str(text)} for slug, text in PROBLEM_TYPES.items()]
+            [
+                {"type": TYPE_BASE + slug, "description": str(text)}
+                for slug, text in PROBLEM_TYPES.items()
+            ]
         )
 
 

@@ -61,7 +61,9 @@ class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
 
     @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer = self.input_serializer_class(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         instance = self.perform_submit(self.caller, serializer.validated_data)
         record_write(
@@ -74,7 +76,9 @@ class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
             idempotency_key=getattr(self, "idempotency_key", ""),
         )
         response = self._output(instance, status=status.HTTP_201_CREATED)
-        response["Location"] = self.reverse_action("detail", kwargs={self.lookup_field: instance.pk})
+        response["Location"] = self.reverse_action(
+            "detail", kwargs={self.lookup_field: instance.pk}
+        )
         return response
 
     def update(self, request, *args, partial=False, **kwargs):

@@ -9,9 +9,8 @@ from aidportal.api.schema import (
     IF_MATCH_PARAMETER,
 )
 from aidportal.api.serializers import translated_values
-from aidportal.api.viewsets import PartnerWritableViewSet
-
 from aidportal.api.views import RequestLanguageMixin
+from aidportal.api.viewsets import PartnerWritableViewSet
 from projects import selectors, services
 from projects.api.filters import TimelineEventFilter
 from projects.api.serializers import (
@@ -72,7 +71,9 @@ class ProgressUpdateFilter(django_filters.FilterSet):
 @extend_schema_view(
     create=extend_schema(
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="Report progress on a project. Send an Idempotency-Key so a retry never writes twice.",
+        description=(
+            "Report progress on a project. Send an Idempotency-Key so a retry never writes twice."
+        ),
     ),
     update=extend_schema(parameters=[IF_MATCH_PARAMETER]),
     partial_update=extend_schema(parameters=[IF_MATCH_PARAMETER]),

@@ -9,7 +9,9 @@ from reference.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Create an API key for a partner organisation; the key is printed alone on the last line."
+    help = (
+        "Create an API key for a partner organisation; the key is printed alone on the last line."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("organisation", help="The organisation's code.")
@@ -26,7 +28,9 @@ class Command(BaseCommand):
             try:
                 expires_on = datetime.date.fromisoformat(expires)
             except ValueError:
-                raise CommandError(f"--expires takes a date as YYYY-MM-DD, not {expires!r}.") from None
+                raise CommandError(
+                    f"--expires takes a date as YYYY-MM-DD, not {expires!r}."
+                ) from None
         try:
             key, raw = issue_api_key(
                 organisation=owner,

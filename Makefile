@@ -39,5 +39,5 @@ lint: install
 
 # Rebuild the Chinese translations after changing translatable text (needs GNU gettext).
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=static
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv

@@ -64,3 +64,14 @@ def test_the_local_secret_key_is_never_tracked_by_git():
         ["git", "check-ignore", ".secret_key"], cwd=ROOT, capture_output=True, text=True
     )
     assert ignored.returncode == 0
+
+
+def test_redis_url_shares_throttle_counters_through_redis():
+    code = (
+        "from django.core.cache import caches; cache = caches['default'];"
+        "cache.set('aidportal-settings-probe', 7, 5);"
+        "print(type(cache).__name__, cache.get('aidportal-settings-probe'))"
+    )
+    result = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/3")
+    assert result.returncode == 0, result.stderr
+    assert "RedisCache 7" in result.stdout

@@ -200,8 +200,17 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"
 SPECTACULAR_SETTINGS = {
     "TITLE": "AidPortal API",
     "DESCRIPTION": (
-        "Published records of paired-aid programmes: projects, organisations, places and the "
-        "timeline. Money is a decimal string in CNY."
+        "Records of paired-aid programmes (对口支援): projects, organisations, places, the "
+        "timeline and progress updates. Money is a decimal string in CNY; texts come in both "
+        "languages; choice labels follow Accept-Language (zh-hans or en).\n\n"
+        "**Who may call.** Anyone reads published records. A partner organisation's key "
+        "(`Authorization: Bearer ap_…`) also reads its own organisation's records and, with the "
+        "write scope, reports progress on the projects its organisation takes part in; another "
+        "organisation's unpublished record is a 404. Staff use their admin session.\n\n"
+        "**Errors** are `application/problem+json` (RFC 9457); `GET /api/v1/problems/{type}` "
+        "explains each `type`. Nothing is written when a request fails.\n\n"
+        "**Retries.** Send `Idempotency-Key` on POST; a retry returns the first answer. Changes "
+        "need `If-Match` with the ETag you read."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -139,11 +139,12 @@ class ProjectAdmin(HistoryTranslationAdmin):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(HistoryTranslationAdmin):
-    list_display = ["date", "title", "project", "published", "illustrative"]
-    list_filter = ["published", "illustrative", "project__programme"]
+    list_display = ["date", "title", "project", "organisation", "published", "illustrative"]
+    list_filter = ["published", "illustrative", "project__programme", "organisation"]
+    list_editable = ["published"]
     search_fields = ["title_zh_hans", "title_en", "project__code", "project__title_zh_hans"]
-    autocomplete_fields = ["project"]
-    list_select_related = ["project"]
+    autocomplete_fields = ["project", "organisation"]
+    list_select_related = ["project", "organisation"]
     date_hierarchy = "date"
 
 

@@ -44,6 +44,8 @@ ROLES = {
 }
 for model in ("organisation", "place", "programme", "planperiod"):
     ROLES["Programme staff"]["reference"][model] = ("view", "add", "change")
+# Auditors also read who wrote what through the partner API, and which keys exist.
+ROLES["Auditor"]["api"] = {"auditentry": ("view",), "apikey": ("view",)}
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -52,6 +52,13 @@ class AutoSchema(BaseAutoSchema):
                     ProblemSerializer, code, media_types=[PROBLEM_MEDIA_TYPE]
                 )
         return responses
+
+    def get_auth(self):
+        auths = super().get_auth()
+        # Anonymous callers read public data: on a read, credentials are optional.
+        if self.method in permissions.SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

@@ -1,0 +1,251 @@
+"""Organisation API keys: issued once, stored as a hash, revocable, expiring, and refused with a
+clear 401 problem once they no longer work; staff sessions use the API and its docs."""
+
+import datetime
+import io
+import json
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from aidportal.api.keys import issue_api_key
+from aidportal.api.models import ApiKey
+from projects.models import ProgressUpdate
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/updates/"
+
+
+def bearer(key: str) -> Client:
+    # English, so that the refusals can be read here; their Chinese is tested with the errors.
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def create_key(*args) -> str:
+    out = io.StringIO()
+    call_command("create_api_key", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def assert_refused(response, says: str):
+    assert response.status_code == 401, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    body = response.json()
+    assert body["status"] == 401
+    assert body["type"] == "/api/v1/problems/authentication-failed"
+    assert says in body["detail"]
+
+
+def test_create_api_key_prints_the_key_alone_on_its_last_line_and_it_works(world):
+    key = create_key("hosp-a", "--name", "HIS sync", "--scope", "write", "--expires", "2099-12-31")
+
+    assert key.startswith("ap_") and " " not in key
+    row = ApiKey.objects.get(name="HIS sync")
+    assert (row.organisation, row.scope, row.expires_on) == (
+        world.org_a,
+        "write",
+        datetime.date(2099, 12, 31),
+    )
+    response = bearer(key).get(URL)
+    assert response.status_code == 200
+    assert str(world.a_draft.pk) in {str(row["id"]) for row in response.json()["results"]}
+
+
+def test_only_the_hash_of_a_key_is_stored(world):
+    key = create_key("hosp-a")
+
+    row = ApiKey.objects.get(prefix=key[3:].split(".")[0])
+    assert row.scope == "read"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM api_apikey")
+        stored = [str(value) for record in cursor.fetchall() for value in record]
+    assert not any(key in value or key.split(".")[1] in value for value in stored)
+    assert row.hashed_key != key and len(row.hashed_key) == 64
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["no-such-org"], "No organisation has the code 'no-such-org'"),
+        (["hosp-a", "--expires", "31/12/2099"], "YYYY-MM-DD"),
+        (["hosp-a", "--expires", "2099-02-30"], "YYYY-MM-DD"),
+    ],
+)
+def test_create_api_key_refuses_unknown_organisations_and_bad_dates(world, args, message):
+    before = ApiKey.objects.count()
+
+    with pytest.raises(CommandError, match=message):
+        create_key(*args)
+
+    assert ApiKey.objects.count() == before
+
+
+def test_revoke_api_key_revokes_at_once(world):
+    key = create_key("hosp-a")
+    assert bearer(key).get(URL).status_code == 200
+
+    out = io.StringIO()
+    call_command("revoke_api_key", key.split(".")[0], stdout=out)
+
+    assert "Revoked" in out.getvalue()
+    assert ApiKey.objects.get(prefix=key[3:].split(".")[0]).revoked_at is not None
+    assert_refused(bearer(key).get(URL), "revoked")
+
+
+def test_revoke_api_key_of_an_unknown_prefix_is_an_error(world):
+    with pytest.raises(CommandError, match="No key has the prefix"):
+        call_command("revoke_api_key", "ffffffffffff")
+
+
+def test_a_key_works_through_its_last_day_and_not_after(world):
+    today = timezone.localdate()
+    _, last_day = issue_api_key(organisation=world.org_a, name="today", expires_on=today)
+    _, expired = issue_api_key(
+        organisation=world.org_a,
+        name="yesterday",
+        expires_on=today - datetime.timedelta(days=1),
+    )
+
+    assert bearer(last_day).get(URL).status_code == 200
+    assert_refused(bearer(expired).get(URL), "expired")
+
+
+@pytest.mark.parametrize(
+    ("header", "says"),
+    [
+        ("Bearer ap_000000000000.nosuchsecret", "not known"),
+        ("Bearer ap_nosuchprefix", "not known"),
+        ("Bearer sk_live_abc.def", "not known"),
+        ("Bearer", "Authorization: Bearer <key>"),
+        ("Bearer a b", "Authorization: Bearer <key>"),
+    ],
+)
+def test_unknown_and_malformed_keys_are_a_401_that_says_which(world, header, says):
+    response = Client(HTTP_AUTHORIZATION=header, HTTP_ACCEPT_LANGUAGE="en").get(URL)
+
+    assert_refused(response, says)
+
+
+def test_a_known_prefix_with_a_wrong_secret_is_unknown(world):
+    real = world.keys["key_a"]
+    forged = real.split(".")[0] + ".forged-secret"
+
+    assert_refused(bearer(forged).get(URL), "not known")
+
+
+def test_last_used_is_recorded_at_most_once_a_minute(world):
+    key, raw = issue_api_key(organisation=world.org_a, name="sync")
+    assert key.last_used_at is None
+
+    bearer(raw).get(URL)
+    key.refresh_from_db()
+    first = key.last_used_at
+    assert first is not None
+
+    bearer(raw).get(URL)
+    key.refresh_from_db()
+    assert key.last_used_at == first
+
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=first - datetime.timedelta(minutes=2))
+    bearer(raw).get(URL)
+    key.refresh_from_db()
+    assert key.last_used_at > first - datetime.timedelta(minutes=2)
+
+
+@pytest.fixture
+def superuser_client(db):
+    user = User.objects.create_superuser("root", "root@example.org", "pw-Long-enough-1")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_admin_shows_a_new_key_once_and_never_keeps_it(world, superuser_client):
+    response = superuser_client.post(
+        "/en/admin/api/apikey/add/",
+        {"organisation": world.org_a.pk, "name": "From the admin", "scope": "write"},
+    )
+
+    assert response.status_code == 200
+    row = ApiKey.objects.get(name="From the admin")
+    raw = re.search(r'<code id="new-api-key">([^<]+)</code>', response.content.decode())[1]
+    assert raw.startswith(f"ap_{row.prefix}.")
+    assert row.created_by.username == "root"
+
+    # Not kept anywhere the browser or the server would show it again.
+    session = superuser_client.session
+    assert not any(raw in json.dumps(value, default=str) for value in session.values())
+    assert all(raw not in morsel.value for morsel in superuser_client.cookies.values())
+    assert raw not in superuser_client.get("/en/admin/api/apikey/").content.decode()
+    assert (
+        raw not in superuser_client.get(f"/en/admin/api/apikey/{row.pk}/change/").content.decode()
+    )
+
+    assert bearer(raw).get(URL).status_code == 200
+    created = bearer(raw).post(
+        URL,
+        {
+            "project": world.project.code,
+            "date": "2024-05-02",
+            "title": {"zh-hans": "管理员发的钥匙"},
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+
+
+def test_admin_revoke_action_revokes(world, superuser_client):
+    first, raw_first = issue_api_key(organisation=world.org_a, name="one")
+    second, raw_second = issue_api_key(organisation=world.org_b, name="two")
+
+    response = superuser_client.post(
+        "/en/admin/api/apikey/",
+        {"action": "revoke", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "2 keys are revoked" in response.content.decode()
+    assert ApiKey.objects.filter(pk__in=[first.pk, second.pk], revoked_at__isnull=True).count() == 0
+    assert_refused(bearer(raw_first).get(URL), "revoked")
+    assert_refused(bearer(raw_second).get(URL), "revoked")
+
+
+def test_staff_signed_in_use_the_api_and_its_docs(world, callers):
+    staff = callers["programme_staff"]
+
+    listing = staff.get(URL)
+    assert listing.status_code == 200
+    # Staff who may view updates see every organisation's drafts.
+    ids = {row["id"] for row in listing.json()["results"]}
+    assert {world.a_draft.pk, world.b_draft.pk} <= ids
+    assert staff.get("/api/v1/docs/").status_code == 200
+    schema = staff.get("/api/v1/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    assert "/api/v1/updates/" in schema.json()["paths"]
+
+
+def test_a_session_write_without_a_csrf_token_is_refused(world):
+    user = User.objects.create_superuser("csrf", "csrf@example.org", "pw-Long-enough-1")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    before = ProgressUpdate.objects.count()
+
+    response = client.post(
+        URL,
+        {"project": world.project.code, "date": "2024-05-02", "title": {"zh-hans": "无令牌"}},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 403, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert "CSRF" in response.json()["detail"]
+    assert ProgressUpdate.objects.count() == before

@@ -17,6 +17,15 @@ def plan_period_choices() -> list[tuple[str, str]]:
     return list(choices.items())
 
 
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """`true` or `false`; anything else is an error, never silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", _("Yes")), ("false", _("No"))])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
+
+
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", help_text=_("Words in the title, in either language.")
@@ -42,7 +51,7 @@ class ProjectFilter(django_filters.FilterSet):
         method="in_place",
         help_text=_("Place id; a district or township includes the villages inside it."),
     )
-    flagship = django_filters.BooleanFilter(label=_("Flagship projects only"))
+    flagship = StrictBooleanFilter(label=_("Flagship projects"))
     ordering = django_filters.OrderingFilter(
         label=_("Order by"),
         fields=(

@@ -17,6 +17,10 @@ ENDPOINTS = {
     "/api/v1/places/{id}/",
     "/api/v1/programmes/",
     "/api/v1/programmes/{code}/",
+    "/api/v1/updates/",
+    "/api/v1/updates/{id}/",
+    "/api/v1/problems/",
+    "/api/v1/problems/{slug}",
 }
 
 
@@ -68,5 +72,23 @@ def test_docs_page_loads_its_assets_from_this_site_only(client):
     html = response.content.decode()
     assets = re.findall(r'(?:src|href)="([^"]*)"', html)
     assert assets
-    assert all(asset.startswith("/static/") for asset in assets), assets
+    # The start-up script is served by the docs view itself (?script=), not inline.
+    assert all(asset.startswith(("/static/", "/api/v1/docs/?script")) for asset in assets), assets
+    assert "<script>" not in html
     assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", html, re.IGNORECASE)
+
+
+def test_schema_documents_the_bearer_scheme_and_problem_answers(schema):
+    assert schema["components"]["securitySchemes"]["partnerKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["partnerKey"]["description"],
+    }
+    create = schema["paths"]["/api/v1/updates/"]["post"]
+    assert {"201", "400", "401", "403", "409", "422", "429"} <= set(create["responses"])
+    problem = create["responses"]["400"]["content"]["application/problem+json"]["schema"]
+    assert problem == {"$ref": "#/components/schemas/Problem"}
+    change = schema["paths"]["/api/v1/updates/{id}/"]["patch"]
+    assert {"412", "428"} <= set(change["responses"])
+    assert any(p["name"] == "If-Match" and p["required"] for p in change["parameters"])
+    assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])

@@ -125,15 +125,25 @@ def problem(status_code: int, detail: str, *, code: str | None = None, **extra) 
     return body
 
 
-def _messages(value):
-    """DRF's error tree with every ErrorDetail turned into plain strings."""
+def _messages(value, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's error tree flattened to {field: [messages]}; a nested field is named by its path,
+    such as `title.zh-hans` or `items[2].amount`."""
     if isinstance(value, dict):
-        return {key: _messages(item) for key, item in value.items()}
-    if isinstance(value, list):
-        if all(not isinstance(item, (dict, list)) for item in value):
-            return [str(item) for item in value]
-        return [_messages(item) for item in value]
-    return [str(value)]
+        flat = {}
+        for key, item in value.items():
+            if prefix and key == "non_field_errors":
+                flat.update(_messages(item, prefix))  # a nested object's own error is its field's
+            else:
+                flat.update(_messages(item, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        flat = {}
+        for index, item in enumerate(value):
+            if item:
+                flat.update(_messages(item, f"{prefix}[{index}]"))
+        return flat
+    messages = value if isinstance(value, list) else [value]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
 
 
 def exception_handler(exc, context):

@@ -1,8 +1,15 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import TimelineEvent
 from reference.models import Programme
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A whole year that dates can hold (1–9999): `2024.5` or `0` is an error, not a crash."""
+
+    field_class = forms.IntegerField
 
 
 class TimelineEventFilter(django_filters.FilterSet):
@@ -11,7 +18,13 @@ class TimelineEventFilter(django_filters.FilterSet):
         to_field_name="code",
         help_text=_("Programme code, such as hangzhou-seni."),
     )
-    year = django_filters.NumberFilter(field_name="date", lookup_expr="year")
+    year = YearFilter(
+        field_name="date",
+        lookup_expr="year",
+        min_value=1,
+        max_value=9999,
+        help_text=_("Events of this year only."),
+    )
 
     class Meta:
         model = TimelineEvent

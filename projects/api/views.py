@@ -1,3 +1,5 @@
+import datetime
+
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -20,7 +22,7 @@ from projects.api.serializers import (
     ProjectListSerializer,
     TimelineEventSerializer,
 )
-from projects.filters import ProjectFilter
+from projects.filters import ProjectFilter, StrictBooleanFilter
 from projects.models import ProgressUpdate
 from reference.api.views import CODE_REGEX
 
@@ -57,15 +59,18 @@ class TimelineEventViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
 class ProgressUpdateFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__code", help_text="Project code.")
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
+        method="changed_since",
         help_text="Only updates changed at or after this moment (ISO 8601), for incremental sync.",
     )
-    published = django_filters.BooleanFilter()
+    published = StrictBooleanFilter()
 
     class Meta:
         model = ProgressUpdate
         fields = ["project", "updated_since", "published"]
+
+    def changed_since(self, queryset, name, value):
+        # Any ISO offset is valid, but PostgreSQL takes at most ±15:59: compare in UTC.
+        return queryset.filter(updated_at__gte=value.astimezone(datetime.UTC))
 
 
 @extend_schema_view(

@@ -105,7 +105,7 @@ def test_a_wrong_type_or_value_is_a_400_naming_the_field(partner, valid, field, 
 def test_an_over_long_title_is_a_400_naming_the_field(partner, valid):
     body = assert_problem(post(partner, {**valid, "title": {"zh-hans": "长" * 201}}), 400)
 
-    assert list(body["errors"]) == ["title"]
+    assert list(body["errors"]) == ["title.zh-hans"]
     assert "200" in json.dumps(body["errors"], ensure_ascii=False)
 
 
@@ -113,17 +113,11 @@ def test_a_title_of_exactly_200_characters_is_accepted(partner, valid):
     assert post(partner, {**valid, "title": {"zh-hans": "长" * 200}}).status_code == 201
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A nested field's errors come out nested ({'title': {'zh-hans': [...]}}), where issue 3 "
-        "and the schema (ProblemSerializer.errors) promise {field: [messages]}"
-    ),
-)
 @pytest.mark.usefixtures("nothing_written")
 def test_every_validation_error_is_a_list_of_messages_per_field(partner, valid):
     body = assert_problem(post(partner, {**valid, "title": {"zh-hans": "长" * 201}}), 400)
 
+    assert list(body["errors"]) == ["title.zh-hans"]
     assert all(
         isinstance(messages, list) and all(isinstance(m, str) for m in messages)
         for messages in body["errors"].values()
@@ -215,25 +209,8 @@ def test_an_unknown_address_under_the_api_is_a_404_problem(client, path):
         ("/api/v1/updates/?updated_since=yesterday", "updated_since"),
         ("/api/v1/updates/?updated_since=2024-02-30T00:00:00Z", "updated_since"),
         ("/api/v1/updates/?updated_since=2024-01-01T25:00:00Z", "updated_since"),
-        pytest.param(
-            "/api/v1/updates/?updated_since=2024-01-01T00:00:00%2B20:00",
-            "updated_since",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "an offset PostgreSQL cannot take (+20:00) is a 500: DataError "
-                    "'time zone displacement out of range'"
-                ),
-            ),
-        ),
-        pytest.param(
-            "/api/v1/updates/?published=maybe",
-            "published",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a boolean filter ignores a value it cannot read (200, unfiltered)",
-            ),
-        ),
+        ("/api/v1/updates/?published=maybe", "published"),
+        ("/api/v1/projects/?flagship=maybe", "flagship"),
         ("/api/v1/timeline/?year=twenty", "year"),
         ("/api/v1/places/?parent=abc", "parent"),
         ("/api/v1/projects/?place=1.5", "place"),
@@ -247,26 +224,14 @@ def test_an_impossible_filter_value_is_a_400_naming_the_filter(client, url, fiel
     assert list(body["errors"]) == [field]
 
 
-YEAR_500 = (
-    "GET /api/v1/timeline/?year=0 (or 10000, or -1) is a 500: the `year` NumberFilter takes any "
-    "number and Django's year lookup raises ValueError outside 1..9999"
-)
-YEAR_FRACTION = "GET /api/v1/timeline/?year=2024.5 is a 200: the `year` filter takes a fraction"
+def test_an_offset_postgresql_cannot_store_is_still_understood(client, world):
+    # +20:00 is valid ISO 8601 but beyond PostgreSQL's ±15:59; it is compared in UTC.
+    response = client.get("/api/v1/updates/", {"updated_since": "2024-01-01T00:00:00+20:00"})
+
+    assert response.status_code == 200
 
 
-def _finding(year, reason):
-    return pytest.param(year, marks=pytest.mark.xfail(strict=True, reason=reason))
-
-
-@pytest.mark.parametrize(
-    "year",
-    [
-        _finding("0", YEAR_500),
-        _finding("10000", YEAR_500),
-        _finding("-1", YEAR_500),
-        _finding("2024.5", YEAR_FRACTION),
-    ],
-)
+@pytest.mark.parametrize("year", ["0", "10000", "-1", "2024.5"])
 def test_an_out_of_range_or_over_precise_year_is_a_400(client, year):
     body = assert_problem(client.get("/api/v1/timeline/", {"year": year}), 400)
 

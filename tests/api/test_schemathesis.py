@@ -1,9 +1,6 @@
 """Schemathesis against the schema a live test server serves: no 5xx, and every answer is one the
 schema documents (status code, content type, body). Bounded and derandomized, so CI stays fast and
 every run sends the same requests.
-
-Operations with a known, unfixed finding run in their own strict xfail test, so the finding is
-pinned and every other operation keeps its full checks.
 """
 
 import io
@@ -13,9 +10,8 @@ import schemathesis
 from _pytest import nodes
 from _pytest.nodeid import coerce_node_id
 from django.core.management import call_command
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -57,11 +53,6 @@ FUZZ = settings(
         HealthCheck.function_scoped_fixture,
     ],
 )
-
-# Known findings, each pinned by a strict xfail test below.
-TIMELINE_YEAR = dict(method="GET", path="/api/v1/timeline/")
-UPDATES_SINCE = dict(method="GET", path="/api/v1/updates/")
-UPDATE_CREATE = dict(method="POST", path="/api/v1/updates/")
 
 
 def _real_identifiers() -> dict[str, list]:
@@ -126,80 +117,15 @@ def partner_headers(api_schema):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
-@schema.exclude(**TIMELINE_YEAR).exclude(**UPDATES_SINCE).parametrize()
+@schema.parametrize()
 @FUZZ
 @pytest.mark.django_db(transaction=True)
 def test_anonymous_callers_get_only_documented_answers(case):
     case.call_and_validate(checks=CHECKS)
 
 
-@schema.exclude(**TIMELINE_YEAR).exclude(**UPDATES_SINCE).exclude(**UPDATE_CREATE).parametrize()
+@schema.parametrize()
 @FUZZ
 @pytest.mark.django_db(transaction=True)
 def test_a_partner_key_gets_only_documented_answers(case, partner_headers):
     case.call_and_validate(headers=partner_headers, checks=CHECKS)
-
-
-def _fuzz_one(api_schema, *, method, path, headers, reproduction):
-    """One operation, fuzzed with plain Hypothesis (so that a failure fails the test itself, where
-    from_fixture's subtests would not) and starting from the request that showed the finding."""
-    operation = api_schema[path][method]
-    cases = st.one_of(
-        operation.as_strategy(GenerationMode.POSITIVE),
-        operation.as_strategy(GenerationMode.NEGATIVE),
-    )
-
-    @FUZZ
-    @example(case=operation.Case(**reproduction))
-    @given(case=cases)
-    def run(case):
-        case.call_and_validate(headers=headers, checks=CHECKS)
-
-    run()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "GET /api/v1/timeline/?year=0 is a 500 (ValueError: year 0 is out of range, from Django's "
-        "year lookup): the `year` filter takes any number, not only a year from 1 to 9999. Once "
-        "fixed, drop this test and the exclusions of TIMELINE_YEAR above"
-    ),
-)
-@pytest.mark.django_db(transaction=True)
-def test_timeline_gets_only_documented_answers(api_schema, partner_headers):
-    _fuzz_one(api_schema, **TIMELINE_YEAR, headers={}, reproduction={"query": {"year": 0}})
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "GET /api/v1/updates/?updated_since=0200-11-18T19:46:34+20:14 is a 500 (DataError: time "
-        "zone displacement out of range): PostgreSQL takes offsets up to 15:59, the filter any "
-        "ISO 8601 moment. Once fixed, drop this test and the exclusions of UPDATES_SINCE above"
-    ),
-)
-@pytest.mark.django_db(transaction=True)
-def test_update_sync_gets_only_documented_answers(api_schema):
-    reproduction = {"query": {"updated_since": "2024-01-01T00:00:00+20:00"}}
-    _fuzz_one(api_schema, **UPDATES_SINCE, headers={}, reproduction=reproduction)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "POST /api/v1/updates/ with an invalid bilingual field answers 400 with errors "
-        '{"title": {"zh-hans": ["..."]}}, where the schema (and issue 3) have errors as '
-        "{field: [messages]}. Once fixed, drop this test and the exclusion of UPDATE_CREATE above"
-    ),
-)
-@pytest.mark.django_db(transaction=True)
-def test_a_partner_creating_updates_gets_only_documented_answers(api_schema, partner_headers):
-    project = Project.objects.filter(participants__organisation__code=PARTNER).first()
-    body = {"project": project.code, "date": "2024-01-01", "title": {"zh-hans": ""}}
-    _fuzz_one(
-        api_schema,
-        **UPDATE_CREATE,
-        headers=partner_headers,
-        reproduction={"body": body, "media_type": "application/json"},
-    )

@@ -21,7 +21,8 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """`true` or `false`; anything else is an error, never silently ignored."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("true", _("Yes")), ("false", _("No"))])
+        kwargs.setdefault("choices", [("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
+        kwargs.setdefault("empty_value", None)
         kwargs.setdefault("coerce", lambda value: value == "true")
         super().__init__(*args, **kwargs)
 

@@ -284,6 +284,7 @@ def test_a_partner_reports_only_on_projects_it_takes_part_in(world, callers):
             "/api/v1/updates/",
             {"project": code, "date": "2024-06-01", "title": {"zh-hans": "完工"}},
             content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
         )
 
     refused = post(other.code)

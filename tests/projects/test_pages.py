@@ -202,3 +202,13 @@ def test_list_page_query_count_does_not_grow_with_rows(
         ProjectFactory(programme=programme, place=PlaceFactory())
     with django_assert_max_num_queries(6):
         client.get("/projects/")
+
+
+def test_the_filter_form_starts_with_no_filter_chosen(client, programme):
+    ProjectFactory(programme=programme, code="PLAIN", flagship=False)
+
+    html = client.get("/en/projects/").content.decode()
+
+    # Every select offers an empty first choice, so submitting the form as it is filters nothing.
+    for select in re.findall(r"<select[^>]*>.*?</select>", html, re.S):
+        assert re.search(r'<option value=""[^>]*>', select), select

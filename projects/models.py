@@ -1,11 +1,13 @@
 """Aid projects (援藏项目), what they report, and the programme timeline (大事记)."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFill, ResizeToFit
@@ -352,6 +354,17 @@ class ProgressUpdate(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.title}"
+
+    def clean(self):
+        # A day of slack for partners a time zone ahead.
+        if self.date and self.date > timezone.localdate() + datetime.timedelta(days=1):
+            raise ValidationError(
+                {
+                    "date": _(
+                        "An update reports what has happened: the date cannot be in the future."
+                    )
+                }
+            )
 
 
 def photo_path(instance, filename):

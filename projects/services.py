@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from projects.models import ProgressUpdate, Project
@@ -22,11 +22,6 @@ def _check_update_rules(*, update: ProgressUpdate, organisation: Organisation | 
             errors["project"] = [_("Your organisation does not take part in this project.")]
         if update.published:
             errors["published"] = [_("Programme staff publish partner updates after review.")]
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    if update.date and update.date > tomorrow:
-        errors["date"] = [
-            _("An update reports what has happened: the date cannot be in the future.")
-        ]
     if errors:
         raise ValidationError(errors)
 

@@ -187,3 +187,31 @@ def test_admin_list_pages_make_the_same_number_of_queries_for_more_rows(client, 
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_staff_cannot_date_an_update_in_the_future_either(client):
+    import datetime
+
+    from projects.models import ProgressUpdate
+
+    project = ProjectFactory()
+    client.force_login(staff_in("Programme staff"))
+    next_month = datetime.date.today() + datetime.timedelta(days=31)
+
+    response = client.post(
+        "/en/admin/projects/progressupdate/add/",
+        {
+            "project": project.pk,
+            "date": next_month.isoformat(),
+            "title_zh_hans": "未来",
+            "title_en": "Future",
+            "text_zh_hans": "",
+            "text_en": "",
+            "organisation": "",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert "date" in response.context["adminform"].form.errors
+    assert not ProgressUpdate.objects.exists()

@@ -193,6 +193,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "PAGE_SIZE": 20,
 }
+# Disbursements above this many CNY count only once a second staff member approves them.
+FUNDING_APPROVAL_THRESHOLD = os.environ.get("FUNDING_APPROVAL_THRESHOLD", "5000000")
 # How long a replayable Idempotency-Key answer is kept (at least a day).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
 

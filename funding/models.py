@@ -1,0 +1,341 @@
+"""The funding ledger (资金台账): budgets, append-only entries and the running totals pages read.
+
+Entries are never changed or deleted — PostgreSQL refuses it (see the migration's trigger).
+A mistake is corrected by a reversal entry pointing at the original. Every write goes through
+`funding.services`, which keeps the totals in step in the same transaction.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Project
+from reference.models import Organisation, Programme
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class BudgetLine(models.Model):
+    """What a project is due to be paid in a year: the denominator of the payment rate."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", _("original")
+        REVISED = "revised", _("revised")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="budget_lines"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ORIGINAL)
+    amount = models.DecimalField(_("amount (CNY)"), **MONEY, validators=[MinValueValidator(0)])
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["project", "year", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year", "kind"], name="budget_line_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_line_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} {self.year} {self.get_kind_display()}"
+
+
+class LedgerEntry(models.Model):
+    """One posted movement of money. Types follow IATI's TransactionType codelist."""
+
+    class Type(models.TextChoices):
+        INCOMING_COMMITMENT = "incoming_commitment", _("Incoming commitment")  # IATI 11
+        INCOMING_FUNDS = "incoming_funds", _("Funds arrived")  # IATI 1, 到位
+        DISBURSEMENT = "disbursement", _("Disbursement")  # IATI 3, 拨付
+        EXPENDITURE = "expenditure", _("Expenditure")  # IATI 4, 支出
+
+    IATI_CODES = {
+        "incoming_commitment": "11",
+        "incoming_funds": "1",
+        "disbursement": "3",
+        "expenditure": "4",
+    }
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY", editable=False)
+    provider = models.ForeignKey(
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    receiver = models.ForeignKey(
+        Organisation,
+        verbose_name=_("receiver"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    voucher = models.CharField(_("voucher or document number"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        help_text=_("The entry this one cancels."),
+    )
+    reason = models.CharField(
+        _("reason"),
+        max_length=500,
+        blank=True,
+        help_text=_("Why a reversal, or why a disbursement goes beyond the funds arrived."),
+    )
+    beyond_arrivals = models.BooleanField(
+        _("beyond arrivals"),
+        default=False,
+        help_text=_("A disbursement recorded beyond the funds arrived (funds in transit)."),
+    )
+    needs_approval = models.BooleanField(
+        _("needs a second approval"),
+        default=False,
+        help_text=_("A disbursement above the approval threshold counts once approved."),
+    )
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_by_key = models.ForeignKey(
+        "api.ApiKey",
+        verbose_name=_("recorded with API key"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-date", "-id"]
+        permissions = [
+            ("record_beyond_arrivals", _("Can record a disbursement beyond the funds arrived")),
+            ("approve_disbursement", _("Can approve a large disbursement")),
+        ]
+        indexes = [
+            models.Index(fields=["project", "type", "date"]),
+            models.Index(fields=["date", "id"]),
+            models.Index(fields=["recorded_at", "id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(condition=Q(currency="CNY"), name="ledger_currency_cny"),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | ~Q(reason=""),
+                name="ledger_reversal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(beyond_arrivals=False) | (Q(type="disbursement") & ~Q(reason="")),
+                name="ledger_beyond_arrivals_is_a_disbursement_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(needs_approval=False) | Q(type="disbursement"),
+                name="ledger_only_disbursements_need_approval",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reverses=F("id")), name="ledger_entry_not_its_own_reversal"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} {self.date} {self.get_type_display()} {self.amount}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return -self.amount if self.is_reversal else self.amount
+
+
+class Approval(models.Model):
+    """The second staff member's approval of a large disbursement; append-only like entries."""
+
+    entry = models.OneToOneField(
+        LedgerEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="approval"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+
+    def __str__(self):
+        return f"{self.entry} ✓ {self.approved_by}"
+
+
+class ProjectFunding(models.Model):
+    """A project's running totals, kept by the services in the same transaction as each entry.
+
+    Its row is also the lock that serialises a project's disbursements. `check_ledger`
+    recomputes it from the entries."""
+
+    project = models.OneToOneField(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funding"
+    )
+    committed = models.DecimalField(_("committed"), **MONEY, default=Decimal("0"))
+    arrived = models.DecimalField(_("arrived"), **MONEY, default=Decimal("0"))
+    disbursed = models.DecimalField(_("disbursed"), **MONEY, default=Decimal("0"))
+    spent = models.DecimalField(_("spent"), **MONEY, default=Decimal("0"))
+    pending = models.DecimalField(
+        _("awaiting approval"),
+        **MONEY,
+        default=Decimal("0"),
+        help_text=_("Disbursements not yet approved."),
+    )
+    beyond_arrivals = models.DecimalField(
+        _("recorded beyond arrivals"),
+        **MONEY,
+        default=Decimal("0"),
+        help_text=_("The sum of disbursements staff recorded beyond the funds arrived."),
+    )
+
+    class Meta:
+        verbose_name = _("project funding totals")
+        verbose_name_plural = _("project funding totals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(arrived__gte=0, disbursed__gte=0, spent__gte=0, pending__gte=0),
+                name="project_funding_not_negative",
+            ),
+            # The invariant itself: what is disbursed, or reserved while awaiting approval, never
+            # exceeds what has arrived, except by what staff recorded beyond arrivals with a reason.
+            models.CheckConstraint(
+                condition=Q(disbursed__lte=F("arrived") + F("beyond_arrivals") - F("pending")),
+                name="project_funding_disbursed_within_arrived",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.project)
+
+
+class ProjectFundingYear(models.Model):
+    """A project's totals for one calendar year, for yearly figures and the payment rate."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funding_years"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    arrived = models.DecimalField(_("arrived"), **MONEY, default=Decimal("0"))
+    disbursed = models.DecimalField(_("disbursed"), **MONEY, default=Decimal("0"))
+    spent = models.DecimalField(_("spent"), **MONEY, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("project funding for a year")
+        verbose_name_plural = _("project funding by year")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="project_funding_year_unique"),
+        ]
+        indexes = [models.Index(fields=["year", "project"])]
+
+    def __str__(self):
+        return f"{self.project.code} {self.year}"
+
+
+class Donation(models.Model):
+    """Money or goods given (捐赠), with the assessed value of goods."""
+
+    class Kind(models.TextChoices):
+        MONEY = "money", _("money")
+        GOODS = "goods", _("goods")
+
+    class Beneficiaries(models.TextChoices):
+        STUDENTS = "students", _("students")
+        PATIENTS = "patients", _("patients")
+        HERDERS = "herders", _("herders and villagers")
+        OTHER = "other", _("other")
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="donations"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
+    value = models.DecimalField(
+        _("value (CNY)"), **MONEY, help_text=_("The amount, or the assessed value of goods.")
+    )
+    donor = models.ForeignKey(
+        Organisation,
+        verbose_name=_("donor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    donor_name = models.CharField(
+        _("donor name"), max_length=200, blank=True, help_text=_("When the donor is not recorded.")
+    )
+    recipient = models.ForeignKey(
+        Organisation,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    beneficiaries = models.CharField(
+        _("for"), max_length=10, choices=Beneficiaries.choices, default=Beneficiaries.OTHER
+    )
+    purpose = models.CharField(_("purpose"), max_length=300)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donations",
+    )
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+    published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        verbose_name = _("donation")
+        verbose_name_plural = _("donations")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="donation_value_positive"),
+            models.CheckConstraint(
+                condition=Q(donor__isnull=False) | ~Q(donor_name=""), name="donation_has_a_donor"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.purpose}"

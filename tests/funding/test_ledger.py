@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -76,8 +77,10 @@ def test_staff_with_the_permission_may_go_beyond_arrivals_with_a_reason():
     )
 
     assert entry.beyond_arrivals and entry.reason == "省级资金在途"
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         record(project, DISBURSEMENT, "1", recorded_by=staff("clerk"), beyond_arrivals_reason="x")
+    with pytest.raises(BeyondArrivals):
+        record(project, DISBURSEMENT, "1")  # later arrivals cover the 50 in transit first
 
 
 @pytest.mark.django_db

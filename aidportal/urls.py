@@ -25,6 +25,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),
+    path("funding/", include("funding.urls")),
     prefix_default_language=False,
 )
 

@@ -1,5 +1,6 @@
 """Public showcase pages. Thin: every figure comes from a selector."""
 
+from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -10,6 +11,31 @@ from reference import selectors as reference_selectors
 from reference.models import Programme
 
 PAGE_SIZE = 20
+
+
+def _funding_figures(*, programme=None, project=None) -> dict:
+    """Funding figures for the home or a project page, from funding.selectors when the funding
+    app is installed. Imported here, not at the top: funding builds on projects, not the reverse.
+    """
+    if not apps.is_installed("funding"):
+        return {}
+    from funding import selectors as funding
+
+    if project is not None:
+        return {
+            "funding": funding.project_totals(project),
+            "funding_illustrative": funding.entries(public=True)
+            .filter(project=project, illustrative=True)
+            .exists(),
+        }
+    projects = funding.projects_in_scope(public=True, programme=programme)
+    return {
+        "funding": funding.totals(projects),
+        "funding_years": funding.by_year(projects),
+        "funding_illustrative": funding.entries(public=True)
+        .filter(project__in=projects.values("pk"), illustrative=True)
+        .exists(),
+    }
 
 
 def home(request, programme_code: str | None = None):
@@ -34,6 +60,7 @@ def home(request, programme_code: str | None = None):
         "team": reference_selectors.team_summary(programme),
         "reported": reference_selectors.reported_figures(programme),
         "exchanges": reference_selectors.exchange_totals(programme),
+        **_funding_figures(programme=programme),
     }
     return render(request, "projects/home.html", context)
 
@@ -65,6 +92,7 @@ def project_detail(request, code: str):
             "milestones": milestones,
             "durations": selectors.milestone_durations(milestones),
             "events": selectors.published_events().filter(project=project),
+            **_funding_figures(project=project),
         },
     )
 

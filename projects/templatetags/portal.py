@@ -1,6 +1,6 @@
 """Template filters for money, dates of known precision and illustrative markers."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.urls import translate_url
@@ -65,6 +65,30 @@ def percent(share) -> str:
     if share is None:
         return "0"
     return str(int((Decimal(share) * 100).quantize(Decimal("1"))))
+
+
+@register.filter
+def rate(share) -> str:
+    """A Decimal share as a percentage to 0.1%: Decimal("1.34") → '134.0%'; None → '—'."""
+    if share is None:
+        return "—"
+    return f"{(Decimal(share) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+@register.filter
+def share_of(value, total):
+    """value ÷ total as a 0–1 share for bar widths (0 when there is no total)."""
+    if not total:
+        return Decimal("0")
+    return Decimal(value or 0) / Decimal(total)
+
+
+@register.simple_tag
+def largest(rows, *names) -> Decimal:
+    """The largest of the named attributes over `rows`: the scale of a chart's bars."""
+    return max(
+        (Decimal(getattr(row, name) or 0) for row in rows for name in names), default=Decimal("0")
+    )
 
 
 @register.filter

@@ -59,6 +59,7 @@ def test_switching_to_english_keeps_the_page_and_the_figures(browser, live_serve
     assert browser.find_element(By.CSS_SELECTOR, ".nav").text.split() == [
         "Home",
         "Projects",
+        "Funding",
         "Timeline",
         "Open",
         "data",

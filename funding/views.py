@@ -1,0 +1,163 @@
+"""Public funding pages and downloads. Thin: every figure comes from `funding.selectors`, over
+the published projects of the programme the showcase opens on."""
+
+import csv
+from decimal import Decimal
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from funding import selectors
+from funding.models import BudgetLine
+from projects import selectors as project_selectors
+from projects.models import Project
+from projects.templatetags.portal import rate
+
+CENT = Decimal("0.01")
+
+
+def _scope():
+    programme = project_selectors.default_programme()
+    if programme is None:
+        raise Http404
+    return programme, selectors.projects_in_scope(public=True, programme=programme)
+
+
+def _illustrative(projects) -> tuple[set[int], set[int]]:
+    """The years and the project ids whose figures rest on illustrative entries or budget lines."""
+    entries = (
+        selectors.entries(public=True)
+        .filter(project__in=projects.values("pk"), illustrative=True)
+        .order_by()
+        .values_list("project_id", "date__year")
+        .distinct()
+    )
+    lines = (
+        BudgetLine.objects.filter(project__in=projects.values("pk"), illustrative=True)
+        .order_by()
+        .values_list("project_id", "year")
+        .distinct()
+    )
+    pairs = [*entries, *lines]
+    return {year for _pk, year in pairs}, {pk for pk, _year in pairs}
+
+
+def _labelled(groups, choices) -> list[tuple[str, str, selectors.FundingFigures]]:
+    """(key, label, figures) in the order of the choices, as the project pages list them."""
+    order = {key: index for index, (key, _label) in enumerate(choices)}
+    labels = dict(choices)
+    return [
+        (key, str(labels.get(key, key)), figures)
+        for key, figures in sorted(groups, key=lambda group: order.get(group[0], len(order)))
+    ]
+
+
+def overview(request):
+    programme, projects = _scope()
+    illustrative_years, illustrative_projects = _illustrative(projects)
+    donations = selectors.donations(public=True).filter(programme=programme)
+    context = {
+        "programme": programme,
+        "figures": selectors.totals(projects),
+        "years": selectors.by_year(projects),
+        "illustrative_years": illustrative_years,
+        "split_illustrative": bool(illustrative_projects),
+        "by_field": _labelled(selectors.by_group(projects, "field"), Project.Field.choices),
+        "by_category": _labelled(
+            selectors.by_group(projects, "category"), Project.Category.choices
+        ),
+        "donations": list(donations),
+        "donation_totals": selectors.donation_totals(donations),
+    }
+    return render(request, "funding/overview.html", context)
+
+
+def _exact(value: Decimal) -> str:
+    return str(Decimal(value).quantize(CENT))
+
+
+def _percent(share: Decimal | None) -> str:
+    return rate(share).rstrip("%") if share is not None else ""
+
+
+def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # the byte-order mark tells Excel the file is UTF-8
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def years_csv(request):
+    _programme, projects = _scope()
+    illustrative_years, _ids = _illustrative(projects)
+    header = [
+        _("Year"),
+        _("Due (CNY)"),
+        _("Arrived (CNY)"),
+        _("Disbursed (CNY)"),
+        _("Spent (CNY)"),
+        _("Payment rate (%)"),
+        _("Illustrative"),
+    ]
+    rows = [
+        [
+            year.year,
+            _exact(year.due),
+            _exact(year.arrived),
+            _exact(year.disbursed),
+            _exact(year.spent),
+            _percent(year.payment_rate),
+            str(year.year in illustrative_years).lower(),
+        ]
+        for year in selectors.by_year(projects)
+    ]
+    return _csv_response("funding-by-year.csv", header, rows)
+
+
+def projects_csv(request):
+    _programme, projects = _scope()
+    _years, illustrative_ids = _illustrative(projects)
+    figures = dict(selectors.by_group(projects, "code"))
+    header = [
+        _("Code"),
+        _("Project"),
+        _("Field"),
+        _("Category"),
+        _("Plan period"),
+        _("Planned investment (CNY)"),
+        _("Arrived (CNY)"),
+        _("Disbursed (CNY)"),
+        _("Spent (CNY)"),
+        _("Awaiting approval (CNY)"),
+        _("Arrival rate (%)"),
+        _("Disbursement rate (%)"),
+        _("Illustrative"),
+    ]
+    rows = []
+    for project in projects.select_related("plan_period").order_by("code"):
+        row = figures[project.code]
+        illustrative = project.pk in illustrative_ids or project.is_illustrative(
+            "planned_investment"
+        )
+        rows.append(
+            [
+                project.code,
+                project.title,
+                project.get_field_display(),
+                project.get_category_display(),
+                project.plan_period or "",
+                _exact(row.planned),
+                _exact(row.arrived),
+                _exact(row.disbursed),
+                _exact(row.spent),
+                _exact(row.pending),
+                _percent(row.arrival_rate),
+                _percent(row.disbursement_rate),
+                str(illustrative).lower(),
+            ]
+        )
+    return _csv_response("funding-by-project.csv", header, rows)

@@ -1,0 +1,254 @@
+"""The public funding figures: home, project pages, /funding/ and its CSV downloads, all computed
+by funding.selectors from the ledger, and never counting unpublished projects."""
+
+import csv
+import datetime
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from funding import selectors, services
+from funding.models import BudgetLine, Donation, LedgerEntry
+from reference.models import Programme
+from tests.factories import ProgrammeFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+ARRIVAL, DISBURSEMENT = LedgerEntry.Type.INCOMING_FUNDS, LedgerEntry.Type.DISBURSEMENT
+
+
+def text_of(response) -> str:
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def record(project, type, amount, date=datetime.date(2023, 3, 1), **kwargs):
+    return services.record_entry(
+        project=project, type=type, date=date, amount=Decimal(amount), **kwargs
+    )
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff"), "Excel needs the byte-order mark to read UTF-8"
+    return list(csv.DictReader(io.StringIO(body[1:])))
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", stdout=io.StringIO())
+    programme = Programme.objects.get(code="hangzhou-seni")
+    return selectors.projects_in_scope(public=True, programme=programme)
+
+
+@pytest.fixture
+def programme():
+    return ProgrammeFactory(code="hz-sn", name_zh_hans="杭州—色尼", name_en="Hangzhou–Seni")
+
+
+@pytest.fixture
+def ledger(programme):
+    """A published project with money, and an unpublished one with much more."""
+    shown = ProjectFactory(programme=programme, code="SHOWN", planned_investment=Decimal("2000"))
+    BudgetLine.objects.create(project=shown, year=2023, amount=Decimal("500"))
+    record(shown, ARRIVAL, "1500.50")
+    record(shown, DISBURSEMENT, "670.00", date=datetime.date(2023, 6, 1))
+    hidden = ProjectFactory(
+        programme=programme, code="HIDDEN", published=False, planned_investment=Decimal("9000000")
+    )
+    BudgetLine.objects.create(project=hidden, year=2023, amount=Decimal("7000000"))
+    record(hidden, ARRIVAL, "8000000")
+    record(hidden, DISBURSEMENT, "3000000", date=datetime.date(2023, 6, 1))
+    return shown, hidden
+
+
+# --- the demo: the report's figures on every page -----------------------------------------------
+
+
+def test_home_shows_the_reported_figures_in_chinese(client, demo):
+    page = text_of(client.get("/"))
+
+    assert re.search(r'data-stat="funds-arrived".*?stat-value">3\.0376亿元<', page)
+    assert re.search(r'data-stat="funds-disbursed".*?stat-value">2\.4845亿元<', page)
+    assert "¥303,760,000" in page and "¥248,450,000" in page
+    assert re.search(r'data-rate="arrival".*?74\.1%', page)
+    assert re.search(r'data-rate="disbursement".*?81\.8%', page)
+    assert re.search(r'data-year="2023".*?data-payment-rate>134\.0%<', page)
+    assert "兑付率" in page
+
+
+def test_home_shows_the_same_figures_in_english(client, demo):
+    page = text_of(client.get("/en/"))
+
+    assert re.search(r'data-stat="funds-arrived".*?stat-value">CNY 303\.76 million<', page)
+    assert re.search(r'data-stat="funds-disbursed".*?stat-value">CNY 248\.45 million<', page)
+    assert re.search(r'data-year="2023".*?data-payment-rate>134\.0%<', page)
+    assert "Funds arrived and disbursed by year" in page
+
+
+def test_funding_page_has_the_year_table_and_the_definition(client, demo):
+    page = text_of(client.get("/funding/"))
+
+    assert re.search(
+        r'data-table="years".*?data-year="2023".*?data-due>¥65,000,000<.*?'
+        r"data-disbursed>¥87,100,000<.*?data-payment-rate>134\.0%<",
+        page,
+    )
+    assert "可以超过100%" in page
+    assert "3.0376亿元" in page
+    assert re.search(r'data-stat="donations-total".*?stat-value">1135万元<', page)
+    assert re.search(r'data-stat="donations-students".*?stat-value">620万元<', page)
+    assert 'class="illus"' in page
+
+    english = text_of(client.get("/en/funding/"))
+    assert "It can exceed 100% when" in english
+    assert "CNY 303.76 million" in english
+
+
+def test_years_csv_equals_the_selectors(client, demo):
+    rows = read_csv(client.get("/funding/years.csv"))
+    years = selectors.by_year(demo)
+
+    assert list(rows[0]) == [
+        "年度",
+        "应付（元）",
+        "到位（元）",
+        "拨付（元）",
+        "支出（元）",
+        "兑付率（%）",
+        "示意",
+    ]
+    assert len(rows) == len(years)
+    for row, year in zip(rows, years, strict=True):
+        values = list(row.values())
+        assert int(values[0]) == year.year
+        assert [Decimal(v) for v in values[1:5]] == [
+            year.due,
+            year.arrived,
+            year.disbursed,
+            year.spent,
+        ]
+        assert all(re.fullmatch(r"\d+\.\d\d", v) for v in values[1:5]), values
+    row_2023 = next(row for row in rows if row["年度"] == "2023")
+    assert row_2023["兑付率（%）"] == "134.0"
+    assert sum(Decimal(row["到位（元）"]) for row in rows) == Decimal("303760000.00")
+
+
+def test_projects_csv_equals_the_selectors(client, demo):
+    rows = read_csv(client.get("/en/funding/projects.csv"))
+    figures = dict(selectors.by_group(demo, "code"))
+
+    assert len(rows) == 19
+    for row in rows:
+        expected = figures[row["Code"]]
+        assert Decimal(row["Planned investment (CNY)"]) == expected.planned
+        assert Decimal(row["Arrived (CNY)"]) == expected.arrived
+        assert Decimal(row["Disbursed (CNY)"]) == expected.disbursed
+        assert row["Illustrative"] == "true"
+    assert sum(Decimal(r["Arrived (CNY)"]) for r in rows) == Decimal("303760000.00")
+    assert sum(Decimal(r["Disbursed (CNY)"]) for r in rows) == Decimal("248450000.00")
+    chinese = read_csv(client.get("/funding/projects.csv"))
+    assert any("杭嘉新村" in row["项目"] for row in chinese)
+
+
+def test_project_page_shows_its_funding_bar(client, demo):
+    project = demo.get(code="HZSN-14-01")
+    figures = selectors.project_totals(project)
+
+    page = text_of(client.get(f"/en/projects/{project.code}/"))
+
+    assert f"¥{int(figures.arrived):,}" in page
+    assert f"¥{int(figures.disbursed):,}" in page
+    assert re.search(r'data-funding="HZSN-14-01".*?role="progressbar"', page)
+    assert re.search(r'data-rate="disbursement".*?89\.7%', page)  # 52 of 58 million
+
+
+# --- rules, on small ledgers --------------------------------------------------------------------
+
+
+def test_unpublished_projects_money_never_shows(client, ledger):
+    shown, hidden = ledger
+    Donation.objects.create(
+        programme=shown.programme,
+        date=datetime.date(2023, 1, 1),
+        kind=Donation.Kind.MONEY,
+        value=Decimal("777777"),
+        donor_name="隐藏的捐赠方",
+        purpose="secret",
+        project=hidden,
+    )
+
+    for url in ("/", "/en/", "/funding/", "/en/funding/"):
+        page = text_of(client.get(url))
+        assert "¥1,500.50" in page, url
+        assert "8,000,000" not in page and "800万元" not in page, url
+        assert "777,777" not in page and "secret" not in page, url
+    assert "HIDDEN" not in client.get("/funding/projects.csv").content.decode()
+    (year,) = read_csv(client.get("/en/funding/years.csv"))
+    assert (year["Due (CNY)"], year["Arrived (CNY)"], year["Disbursed (CNY)"]) == (
+        "500.00",
+        "1500.50",
+        "670.00",
+    )
+    assert year["Payment rate (%)"] == "134.0"
+    assert client.get("/projects/HIDDEN/").status_code == 404
+
+
+def test_a_disbursement_awaiting_approval_is_shown_apart(client, ledger, settings):
+    shown, _hidden = ledger
+    settings.FUNDING_APPROVAL_THRESHOLD = "100"
+    record(shown, DISBURSEMENT, "200.00")
+
+    page = text_of(client.get(f"/en/projects/{shown.code}/"))
+
+    assert re.search(r'data-stat="funds-disbursed".*?¥670 · ¥200 more awaits', page)
+
+
+def test_rates_without_a_denominator_show_a_dash(client, programme):
+    ProjectFactory(programme=programme, planned_investment=Decimal("0"))
+
+    page = text_of(client.get("/en/funding/"))
+
+    assert re.search(r'data-rate="arrival".*?rate-value">—<', page)
+
+
+def test_funding_page_without_any_programme_is_a_404(client):
+    assert client.get("/funding/").status_code == 404
+    assert client.get("/funding/years.csv").status_code == 404
+
+
+def test_nav_marks_the_funding_page(client, ledger):
+    page = text_of(client.get("/en/funding/"))
+
+    assert re.search(r'<a href="/en/funding/" aria-current="page">Funding</a>', page)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_funding_page_query_count_is_bounded(
+    client, programme, django_assert_max_num_queries, count
+):
+    for index in range(count):
+        project = ProjectFactory(programme=programme)
+        BudgetLine.objects.create(project=project, year=2022 + index % 3, amount=Decimal("10"))
+        record(project, ARRIVAL, "100", illustrative=True)
+        record(project, DISBURSEMENT, "40", illustrative=True)
+        Donation.objects.create(
+            programme=programme,
+            date=datetime.date(2023, 1, 1),
+            kind=Donation.Kind.GOODS,
+            value=Decimal("5"),
+            donor_name=f"donor {index}",
+            purpose="books",
+            beneficiaries="students",
+        )
+
+    with django_assert_max_num_queries(14):
+        client.get("/funding/")
+    with django_assert_max_num_queries(6):
+        client.get("/funding/projects.csv")
+    with django_assert_max_num_queries(6):
+        client.get("/funding/years.csv")

@@ -47,13 +47,51 @@ for model in ("organisation", "place", "programme", "planperiod"):
 # Auditors also read who wrote what through the partner API, and which keys exist.
 ROLES["Auditor"]["api"] = {"auditentry": ("view",), "apikey": ("view",)}
 
+FUNDING_MODELS = [
+    "budgetline",
+    "ledgerentry",
+    "approval",
+    "projectfunding",
+    "projectfundingyear",
+    "donation",
+]
+ROLES["Auditor"]["funding"] = {model: ("view",) for model in FUNDING_MODELS}
+# Records budgets, donations and ledger entries. A posted entry is corrected by a reversal, so
+# there is no change or delete on entries. Organisations and programmes feed the forms' pickers.
+ROLES["Finance officer"] = {
+    "funding": {
+        "ledgerentry": ("view", "add"),
+        "budgetline": ("view", "add", "change"),
+        "donation": ("view", "add", "change"),
+        "approval": ("view",),
+        "projectfunding": ("view",),
+        "projectfundingyear": ("view",),
+    },
+    "projects": {"project": ("view",)},
+    "reference": {"organisation": ("view",), "programme": ("view",)},
+}
+# The second pair of eyes, and the one who may go beyond arrivals with a reason.
+ROLES["Finance approver"] = {app: dict(models) for app, models in ROLES["Finance officer"].items()}
+ROLES["Finance approver"]["funding"]["ledgerentry"] = (
+    "view",
+    "add",
+    "record_beyond_arrivals",
+    "approve_disbursement",
+)
+
+
+def codename(action: str, model: str) -> str:
+    """`view` on `project` is `view_project`; an action with an underscore is a whole codename,
+    for a model's own permissions such as `approve_disbursement`."""
+    return action if "_" in action else f"{action}_{model}"
+
 
 @transaction.atomic
 def sync_roles() -> None:
     for name, apps in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         wanted = [
-            (app, f"{action}_{model}")
+            (app, codename(action, model))
             for app, models in apps.items()
             for model, actions in models.items()
             for action in actions

@@ -1,0 +1,462 @@
+"""Importing ledger entries from a spreadsheet (.xlsx) or CSV, all rows or none.
+
+Every row is checked first and every problem is reported with its row number (as the
+spreadsheet shows it: the header is row 1) and its column header. Only a file without problems
+is written, in one transaction, each row through `services.record_entry`, so the totals, the
+project lock and the ledger's rules apply as to any other entry; if the service still refuses a
+row, the whole import rolls back and the report names that row.
+"""
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from funding import services
+from funding.models import LedgerEntry, ProjectFunding
+from projects.models import Project
+from reference.exceptions import Conflict
+from reference.models import Organisation
+
+# The template's columns: (key, header). Headers stay Chinese in every interface language.
+COLUMNS = [
+    ("project", "项目编号"),
+    ("type", "类型"),
+    ("date", "日期"),
+    ("amount", "金额（元）"),
+    ("provider", "付款单位编号"),
+    ("receiver", "收款单位编号"),
+    ("voucher", "凭证号"),
+    ("note", "备注"),
+]
+HEADER = dict(COLUMNS)
+REQUIRED = ("project", "type", "date", "amount")
+ROW_LEVEL = ""  # the column of a problem that belongs to the row or the file as a whole
+
+TYPE_NAMES = {
+    "到位": LedgerEntry.Type.INCOMING_FUNDS,
+    "拨付": LedgerEntry.Type.DISBURSEMENT,
+    "支出": LedgerEntry.Type.EXPENDITURE,
+    "承诺": LedgerEntry.Type.INCOMING_COMMITMENT,
+}
+# Also accepted: the stored code (`disbursement`) and the IATI TransactionType code (`3`).
+TYPE_CODES = {
+    **{value: value for value in LedgerEntry.Type.values},
+    **{iati: value for value, iati in LedgerEntry.IATI_CODES.items()},
+}
+DATE_PATTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+MAX_AMOUNT = Decimal("999999999999.99")  # what DecimalField(max_digits=14, decimal_places=2) holds
+MAX_LENGTH = {"voucher": 100, "note": 500}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # None: the file as a whole
+    column: str
+    message: str
+
+    def __str__(self):
+        where = [_("row %(row)d") % {"row": self.row}] if self.row is not None else []
+        if self.column:
+            where.append(self.column)
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass
+class Row:
+    number: int
+    project: Project
+    type: str
+    date: datetime.date
+    amount: Decimal
+    provider: Organisation | None
+    receiver: Organisation | None
+    voucher: str
+    note: str
+
+
+@dataclass
+class Report:
+    """What an import found and did: problems, or the rows read and whether they were written."""
+
+    problems: list[Problem] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def by_type(self) -> list[tuple[str, int, Decimal]]:
+        """Per entry type with rows in the file: its label, the row count and the sum."""
+        result = []
+        for value, label in LedgerEntry.Type.choices:
+            amounts = [row.amount for row in self.rows if row.type == value]
+            if amounts:
+                result.append((str(label), len(amounts), sum(amounts, Decimal("0"))))
+        return result
+
+
+Track = Callable[[Iterable, int, str], Iterable]
+
+
+def _untracked(rows: Iterable, total: int, stage: str) -> Iterable:
+    return rows
+
+
+class UnreadableFile(Exception):
+    """The file is not a spreadsheet or CSV this import can read."""
+
+
+def template_xlsx() -> bytes:
+    """The import template: the headers, a drop-down for the type, and a sheet of instructions."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "台账"
+    sheet.append([header for _key, header in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGH", (16, 8, 12, 16, 16, 16, 18, 40), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for cell_range, number_format in (("C2:C5000", "yyyy-mm-dd"), ("D2:D5000", "#,##0.00")):
+        for row in sheet[cell_range]:
+            row[0].number_format = number_format
+    types = DataValidation(type="list", formula1='"' + ",".join(TYPE_NAMES) + '"', allow_blank=True)
+    types.add("B2:B5000")
+    sheet.add_data_validation(types)
+    notes = workbook.create_sheet("说明")
+    for line in (
+        ["列", "填写说明"],
+        ["项目编号", "门户中已有的项目编号，如 HZ-2021-001"],
+        ["类型", "到位、拨付、支出或承诺（也可填代码 incoming_funds、disbursement 等）"],
+        ["日期", "如 2024-03-01"],
+        ["金额（元）", "大于零，最多两位小数"],
+        ["付款单位编号", "可空；门户中已有的单位编号"],
+        ["收款单位编号", "可空；门户中已有的单位编号"],
+        ["凭证号", "可空，最多 100 字"],
+        ["备注", "可空，最多 500 字"],
+        ["", "第一张表的第 1 行是表头，从第 2 行起每行一笔；有任何一行出错则整份文件都不导入。"],
+    ):
+        notes.append(line)
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["B"].width = 80
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv() -> bytes:
+    """The CSV template: the header line, UTF-8 with a BOM so that Excel shows the Chinese."""
+    return ("\ufeff" + ",".join(header for _key, header in COLUMNS) + "\r\n").encode("utf-8")
+
+
+def _read_xlsx(content: bytes) -> list[tuple]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise UnreadableFile(_("This is not an Excel (.xlsx) file.")) from error
+    try:
+        return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _read_csv(content: bytes) -> list[tuple]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            _("The CSV file is not UTF-8: save it as “CSV UTF-8” and try again.")
+        ) from error
+    return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+def read_table(content: bytes, filename: str) -> list[tuple]:
+    """The file's rows as tuples of cell values, header first, whatever the format."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx" or (suffix != ".csv" and content[:2] == b"PK"):
+        return _read_xlsx(content)
+    if suffix in (".csv", ".txt", ""):
+        return _read_csv(content)
+    raise UnreadableFile(_("Upload an Excel (.xlsx) or CSV file."))
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a code Excel stored as a number
+    return str(value).strip()
+
+
+def _header_key(cell) -> str | None:
+    text = _text(cell).replace("(", "（").replace(")", "）").replace(" ", "")
+    for key, header in COLUMNS:
+        if text in (header, key):
+            return key
+    return None
+
+
+def _parse_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    match = DATE_PATTERN.match(_text(value))
+    if not match:
+        raise ValueError(_("Not a date: write it as 2024-03-01."))
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise ValueError(_("There is no such date.")) from None
+
+
+def _parse_amount(value) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(_("Not an amount."))
+    if isinstance(value, float):
+        value = repr(value)  # the shortest decimal that is this float: 1234.56, not 1234.5599…
+    text = _text(value).replace(",", "").replace("，", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("Not an amount: write a number such as 12500.00.")) from None
+    if not amount.is_finite():
+        raise ValueError(_("Not an amount: write a number such as 12500.00."))
+    if amount <= 0:
+        raise ValueError(_("The amount must be greater than zero."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(_("The amount may have at most two decimals (fen)."))
+    if amount > MAX_AMOUNT:
+        raise ValueError(_("The amount is too large."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def _parse_type(value) -> str:
+    text = _text(value)
+    kind = TYPE_NAMES.get(text) or TYPE_CODES.get(text.lower())
+    if kind is None:
+        raise ValueError(
+            _("Unknown type “%(value)s”: write 到位, 拨付, 支出 or 承诺.") % {"value": text}
+        )
+    return kind
+
+
+def _rows_with_numbers(table: list[tuple]) -> list[tuple[int, tuple]]:
+    # Row numbers as the spreadsheet shows them; wholly blank rows (Excel leaves many) are skipped.
+    return [
+        (number, row)
+        for number, row in enumerate(table[1:], start=2)
+        if not all(_blank(cell) for cell in row)
+    ]
+
+
+def _read_row(
+    number: int,
+    cell: Callable[[str], object],
+    *,
+    projects: dict[str, Project],
+    organisations: dict[str, Organisation],
+) -> tuple[dict, list[Problem]]:
+    """One row's values by column key, and its problems, every cell checked."""
+    values: dict = {}
+    problems: list[Problem] = []
+
+    def known(mapping: dict, message: str) -> Callable:
+        def parser(value):
+            code = _text(value)
+            if code not in mapping:
+                raise ValueError(message % {"code": code})
+            return mapping[code]
+
+        return parser
+
+    parsers = {
+        "project": known(projects, _("No project has the code “%(code)s”.")),
+        "type": _parse_type,
+        "date": _parse_date,
+        "amount": _parse_amount,
+        "provider": known(organisations, _("No organisation has the code “%(code)s”.")),
+        "receiver": known(organisations, _("No organisation has the code “%(code)s”.")),
+    }
+    for key, parser in parsers.items():
+        value = cell(key)
+        if _blank(value):
+            values[key] = None
+            if key in REQUIRED:
+                problems.append(Problem(number, HEADER[key], _("This cell is empty.")))
+            continue
+        try:
+            values[key] = parser(value)
+        except ValueError as error:
+            problems.append(Problem(number, HEADER[key], str(error)))
+    for key, limit in MAX_LENGTH.items():
+        values[key] = _text(cell(key))
+        if len(values[key]) > limit:
+            problems.append(
+                Problem(number, HEADER[key], _("At most %(max)d characters.") % {"max": limit})
+            )
+    return values, problems
+
+
+def _beyond_arrivals(number: int, project: Project, amount: Decimal, available: Decimal) -> Problem:
+    return Problem(
+        number,
+        HEADER["amount"],
+        _(
+            "Only %(room)s CNY of the funds arrived for %(project)s is not yet disbursed, "
+            "counting the rows above; %(amount)s CNY cannot be disbursed."
+        )
+        % {
+            "room": f"{max(available, Decimal('0')):,.2f}",
+            "project": project.code,
+            "amount": f"{amount:,.2f}",
+        },
+    )
+
+
+def check(table: list[tuple], *, track: Track = _untracked) -> Report:
+    """Read and check every row; collect every problem, stopping at none."""
+    report = Report()
+    if not table or all(_blank(heading) for heading in table[0]):
+        report.problems.append(Problem(1, ROW_LEVEL, _("The file has no header row.")))
+        return report
+    positions: dict[str, int] = {}
+    for index, heading in enumerate(table[0]):
+        if _blank(heading):
+            continue
+        key = _header_key(heading)
+        if key is None:
+            report.problems.append(
+                Problem(1, _text(heading), _("Unknown column: use the template's headers."))
+            )
+        elif key in positions:
+            report.problems.append(Problem(1, HEADER[key], _("This column appears twice.")))
+        else:
+            positions[key] = index
+    for key in REQUIRED:
+        if key not in positions:
+            report.problems.append(Problem(1, HEADER[key], _("This column is missing.")))
+    if report.problems:
+        return report
+    numbered = _rows_with_numbers(table)
+    if not numbered:
+        report.problems.append(Problem(None, ROW_LEVEL, _("The file has no rows to import.")))
+        return report
+
+    def cell(row: tuple, key: str):
+        index = positions.get(key)
+        return row[index] if index is not None and index < len(row) else None
+
+    project_codes = {_text(cell(row, "project")) for _n, row in numbered}
+    projects = {p.code: p for p in Project.objects.filter(code__in=project_codes)}
+    org_codes = {_text(cell(row, key)) for _n, row in numbered for key in ("provider", "receiver")}
+    organisations = {o.code: o for o in Organisation.objects.filter(code__in=org_codes)}
+    # What each project may still disburse, as record_entry reckons it, before the file's rows.
+    room = {
+        row.project_id: row.arrived - row.disbursed - row.pending
+        for row in ProjectFunding.objects.filter(project__in=projects.values())
+    }
+
+    for number, raw in track(numbered, len(numbered), _("Checking")):
+        values, problems = _read_row(
+            number,
+            lambda key, raw=raw: cell(raw, key),
+            projects=projects,
+            organisations=organisations,
+        )
+        if not problems and values["type"] in (
+            LedgerEntry.Type.INCOMING_FUNDS,
+            LedgerEntry.Type.DISBURSEMENT,
+        ):
+            project, amount = values["project"], values["amount"]
+            available = room.get(project.pk, Decimal("0"))
+            if values["type"] == LedgerEntry.Type.INCOMING_FUNDS:
+                room[project.pk] = available + amount
+            else:
+                if amount > available:
+                    problems.append(_beyond_arrivals(number, project, amount, available))
+                room[project.pk] = available - amount
+        if problems:
+            report.problems.extend(problems)
+        else:
+            report.rows.append(Row(number=number, **values))
+    return report
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _refusal(row: Row, error: Exception) -> Problem:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        key, messages = next(iter(error.message_dict.items()))
+        return Problem(row.number, HEADER.get(key, ROW_LEVEL), " ".join(messages))
+    if isinstance(error, ValidationError):
+        return Problem(row.number, ROW_LEVEL, " ".join(error.messages))
+    column = HEADER["amount"] if isinstance(error, services.BeyondArrivals) else ROW_LEVEL
+    return Problem(row.number, column, str(error))
+
+
+def write(report: Report, *, recorded_by=None, track: Track = _untracked) -> None:
+    """Record every checked row in one transaction; one refusal undoes them all."""
+    try:
+        with transaction.atomic():
+            for row in track(report.rows, len(report.rows), _("Writing")):
+                try:
+                    services.record_entry(
+                        project=row.project,
+                        type=row.type,
+                        date=row.date,
+                        amount=row.amount,
+                        provider=row.provider,
+                        receiver=row.receiver,
+                        voucher=row.voucher,
+                        note=row.note,
+                        recorded_by=recorded_by,
+                    )
+                except (Conflict, ValidationError) as error:
+                    raise _Refused(_refusal(row, error)) from error
+    except _Refused as refused:
+        report.problems.append(refused.problem)
+        return
+    report.written = True
+
+
+def import_ledger(
+    content: bytes,
+    filename: str,
+    *,
+    recorded_by=None,
+    dry_run: bool = False,
+    track: Track = _untracked,
+) -> Report:
+    """Check a whole file and, unless it is a dry run or has any problem, write all its rows."""
+    try:
+        table = read_table(content, filename)
+    except UnreadableFile as error:
+        return Report(problems=[Problem(None, ROW_LEVEL, str(error))])
+    report = check(table, track=track)
+    if report.ok and not dry_run:
+        write(report, recorded_by=recorded_by, track=track)
+    return report

@@ -1,0 +1,291 @@
+"""The ledger in the admin: writes through the services, read-only posted entries, reversal and
+approval actions, totals rows, the finance roles."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from funding import services
+from funding.models import Approval, LedgerEntry, ProjectFunding
+from tests.factories import OrganisationFactory, ProgrammeFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2024, 3, 1)
+ARRIVAL, DISBURSEMENT = LedgerEntry.Type.INCOMING_FUNDS, LedgerEntry.Type.DISBURSEMENT
+LIST = "/en/admin/funding/ledgerentry/"
+ADD = "/en/admin/funding/ledgerentry/add/"
+
+
+def staff_in(group_name: str, username: str | None = None) -> User:
+    user = User.objects.create_user(username or group_name.replace(" ", "-"), is_staff=True)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+def record(project, type, amount, **kwargs):
+    return services.record_entry(
+        project=project, type=type, date=kwargs.pop("date", DAY), amount=Decimal(amount), **kwargs
+    )
+
+
+def entry_form(project, type, amount, **overrides):
+    return {
+        "project": project.pk,
+        "type": type,
+        "date": "2024-03-01",
+        "amount": amount,
+        "provider": "",
+        "receiver": "",
+        "voucher": "",
+        "note": "",
+        **overrides,
+    }
+
+
+def sums(response) -> list[Decimal]:
+    return [value for _label, value in response.context["list_totals"]]
+
+
+def money(*amounts: str) -> list[Decimal]:
+    return [Decimal(amount) for amount in amounts]
+
+
+def totals(project):
+    return ProjectFunding.objects.get(project=project)
+
+
+def test_a_finance_officer_records_an_arrival_and_a_disbursement_through_the_add_form(client):
+    project = ProjectFactory()
+    payer, payee = OrganisationFactory(), OrganisationFactory()
+    officer = staff_in("Finance officer")
+    client.force_login(officer)
+
+    arrival = client.post(
+        ADD, entry_form(project, ARRIVAL, "1000.50", provider=payer.pk, voucher="杭财-001")
+    )
+    disbursement = client.post(
+        ADD, entry_form(project, DISBURSEMENT, "400", provider=payer.pk, receiver=payee.pk)
+    )
+
+    assert arrival.status_code == 302, arrival.content.decode()[:2000]
+    assert disbursement.status_code == 302
+    entries = LedgerEntry.objects.order_by("id")
+    assert [(e.type, e.amount, e.recorded_by) for e in entries] == [
+        (ARRIVAL, Decimal("1000.50"), officer),
+        (DISBURSEMENT, Decimal("400"), officer),
+    ]
+    assert entries[0].voucher == "杭财-001" and entries[1].receiver == payee
+    assert (totals(project).arrived, totals(project).disbursed) == (
+        Decimal("1000.50"),
+        Decimal("400"),
+    )
+
+
+def test_a_disbursement_beyond_arrivals_is_a_form_error_and_writes_nothing(client):
+    project = ProjectFactory(code="HZ-FORM")
+    record(project, ARRIVAL, "1000")
+    client.force_login(staff_in("Finance officer"))
+
+    response = client.post(ADD, entry_form(project, DISBURSEMENT, "1000.01"))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "1,000.00 CNY of the funds arrived for HZ-FORM" in errors["amount"][0]
+    assert "reason" not in response.context["adminform"].form.fields  # not this role's to give
+    assert LedgerEntry.objects.count() == 1
+    assert totals(project).disbursed == Decimal("0")
+    assert not admin.models.LogEntry.objects.exists()
+
+
+def test_an_approver_may_go_beyond_arrivals_with_a_reason_and_it_is_flagged(client):
+    project = ProjectFactory()
+    record(project, ARRIVAL, "100")
+    client.force_login(staff_in("Finance approver"))
+
+    response = client.post(ADD, entry_form(project, DISBURSEMENT, "150", reason="省级资金在途"))
+
+    assert response.status_code == 302
+    entry = LedgerEntry.objects.get(type=DISBURSEMENT)
+    assert entry.beyond_arrivals and entry.reason == "省级资金在途"
+    assert "beyond arrivals</strong>: 省级资金在途" in client.get(LIST).content.decode()
+
+
+def test_a_posted_entry_cannot_be_changed_or_deleted_through_the_admin(client):
+    project = ProjectFactory()
+    entry = record(project, ARRIVAL, "1000", voucher="V-1")
+    change = f"{LIST}{entry.pk}/change/"
+    for user in (staff_in("Finance approver"), User.objects.create_superuser("root")):
+        client.force_login(user)
+
+        page = client.get(change)
+
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert 'name="_save"' not in html and 'name="_continue"' not in html
+        assert "V-1" in html
+        assert client.post(change, entry_form(project, ARRIVAL, "1")).status_code == 403
+        assert client.get(f"{LIST}{entry.pk}/delete/").status_code == 403
+        assert client.post(f"{LIST}{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+        assert "delete_selected" not in client.get(LIST).content.decode()
+
+    entry.refresh_from_db()
+    assert entry.amount == Decimal("1000") and LedgerEntry.objects.count() == 1
+
+
+def test_the_reverse_action_asks_for_a_reason_and_creates_the_reversal(client):
+    project = ProjectFactory()
+    record(project, ARRIVAL, "1000")
+    entry = record(project, DISBURSEMENT, "400")
+    client.force_login(staff_in("Finance officer"))
+    chosen = {"action": "reverse_selected", "_selected_action": [entry.pk]}
+
+    asked = client.post(LIST, {**chosen, "index": "0"})
+    without_reason = client.post(LIST, {**chosen, "reason": " "})
+
+    assert asked.status_code == 200 and 'name="reason"' in asked.content.decode()
+    assert without_reason.status_code == 200 and without_reason.context["form"].errors
+    assert LedgerEntry.objects.count() == 2
+
+    done = client.post(LIST, {**chosen, "reason": "凭证号录错"}, follow=True)
+
+    reversal = LedgerEntry.objects.get(reverses=entry)
+    assert reversal.reason == "凭证号录错" and reversal.amount == Decimal("400")
+    assert totals(project).disbursed == Decimal("0")
+    assert f"reversed by entry #{reversal.pk}" in done.content.decode()
+    again = client.post(LIST, {**chosen, "reason": "again"}, follow=True)
+    assert "already been reversed" in again.content.decode()
+    assert LedgerEntry.objects.count() == 3
+
+
+def test_a_second_user_approves_a_large_disbursement_with_the_action(client, settings):
+    settings.FUNDING_APPROVAL_THRESHOLD = "500"
+    project = ProjectFactory()
+    record(project, ARRIVAL, "1000")
+    approver, other = staff_in("Finance approver"), staff_in("Finance approver", "other-approver")
+    client.force_login(approver)
+    client.post(ADD, entry_form(project, DISBURSEMENT, "800"))
+    entry = LedgerEntry.objects.get(type=DISBURSEMENT)
+    assert entry.needs_approval and totals(project).pending == Decimal("800")
+    assert "awaiting approval" in client.get(LIST).content.decode()
+    approve = {"action": "approve_selected", "_selected_action": [entry.pk], "index": "0"}
+
+    own = client.post(LIST, approve, follow=True)
+    assert "approved by someone other than who recorded it" in own.content.decode()
+    client.force_login(staff_in("Finance officer"))
+    assert "approve_selected" not in client.get(LIST).content.decode()
+    client.post(LIST, approve)
+    assert not Approval.objects.exists()
+
+    client.force_login(other)
+    done = client.post(LIST, approve, follow=True)
+
+    assert Approval.objects.get().approved_by == other
+    assert (totals(project).disbursed, totals(project).pending) == (Decimal("800"), Decimal("0"))
+    assert "approved." in done.content.decode()
+    assert "approved by other-approver" in client.get(LIST).content.decode()
+
+
+def test_the_totals_row_sums_the_filtered_entries_net_of_reversals(client):
+    programme = ProgrammeFactory()
+    project, elsewhere = ProjectFactory(programme=programme), ProjectFactory()
+    record(project, ARRIVAL, "1000.10")
+    mistake = record(project, DISBURSEMENT, "300")
+    record(project, DISBURSEMENT, "250.05")
+    record(project, LedgerEntry.Type.EXPENDITURE, "99.99")
+    services.reverse_entry(entry=mistake, reason="重复录入")
+    record(elsewhere, ARRIVAL, "5000")
+    client.force_login(staff_in("Finance officer"))
+
+    response = client.get(LIST, {"project__programme__id__exact": programme.pk})
+
+    # arrived, disbursed, spent, awaiting approval
+    assert sums(response) == money("1000.10", "250.05", "99.99", "0")
+    assert "1,000.10" in response.content.decode()
+    assert sums(client.get(LIST)) == money("6000.10", "250.05", "99.99", "0")
+    assert sums(client.get(LIST, {"type__exact": DISBURSEMENT})) == money("0", "250.05", "0", "0")
+    assert sums(client.get(LIST, {"q": "nothing matches this"})) == money("0", "0", "0", "0")
+
+
+def test_the_project_page_shows_its_ledger_read_only(client):
+    project = ProjectFactory()
+    record(project, ARRIVAL, "1000", voucher="杭财-7")
+    disbursement = record(project, DISBURSEMENT, "400")
+    services.reverse_entry(entry=disbursement, reason="退回")
+    client.force_login(staff_in("Finance officer"))
+
+    response = client.get(f"/en/admin/projects/project/{project.pk}/change/")
+
+    assert response.status_code == 200
+    inlines = {formset.opts.model: formset for formset in response.context["inline_admin_formsets"]}
+    ledger = inlines[LedgerEntry]
+    assert len(ledger.formset.forms) == 3
+    assert not ledger.has_add_permission and not ledger.has_delete_permission
+    assert not ledger.has_change_permission
+    assert ProjectFunding in inlines
+    html = response.content.decode()
+    assert "杭财-7" in html and "reversal of" in html and "reversed by" in html
+    assert "1,000.00" in html
+    assert 'name="ledger_entries-0-amount"' not in html
+
+
+def test_the_finance_roles_hold_what_they_should():
+    officer, approver = staff_in("Finance officer"), staff_in("Finance approver")
+    auditor = staff_in("Auditor")
+
+    assert officer.has_perms(["funding.add_ledgerentry", "funding.change_budgetline"])
+    assert not officer.has_perm("funding.change_ledgerentry")
+    assert not officer.has_perm("funding.record_beyond_arrivals")
+    assert not officer.has_perm("funding.approve_disbursement")
+    assert approver.has_perms(
+        [
+            "funding.add_ledgerentry",
+            "funding.record_beyond_arrivals",
+            "funding.approve_disbursement",
+        ]
+    )
+    assert auditor.has_perms(["funding.view_ledgerentry", "funding.view_donation"])
+    assert not auditor.has_perm("funding.add_ledgerentry")
+    assert not Group.objects.get(name="Programme staff").permissions.filter(
+        content_type__app_label="funding"
+    )
+
+
+def test_every_funding_model_is_in_the_admin_and_its_list_opens(client):
+    from django.apps import apps
+
+    client.force_login(User.objects.create_superuser("root"))
+    for model in apps.get_app_config("funding").get_models():
+        assert model in admin.site._registry, model
+        url = f"/admin/funding/{model._meta.model_name}/"
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_ledger_list_makes_the_same_number_of_queries_for_more_rows(client, settings):
+    settings.FUNDING_APPROVAL_THRESHOLD = "500"
+    approver = staff_in("Finance approver")
+    client.force_login(User.objects.create_superuser("root"))
+
+    def build(count):
+        project = ProjectFactory()
+        record(project, ARRIVAL, "100000", provider=OrganisationFactory())
+        for n in range(count - 3):
+            record(project, DISBURSEMENT, "10", receiver=OrganisationFactory(), voucher=f"V{n}")
+        large = record(project, DISBURSEMENT, "600")
+        services.approve_disbursement(entry=large, approved_by=approver)
+        services.reverse_entry(entry=large, reason="x")
+
+    counts = []
+    for rows, more in ((5, 5), (25, 20)):
+        build(more)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(LIST)
+        assert response.status_code == 200
+        assert response.context["cl"].result_count == rows
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

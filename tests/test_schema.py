@@ -19,6 +19,13 @@ ENDPOINTS = {
     "/api/v1/programmes/{code}/",
     "/api/v1/updates/",
     "/api/v1/updates/{id}/",
+    "/api/v1/funding/entries/",
+    "/api/v1/funding/entries/{id}/",
+    "/api/v1/funding/entries/{id}/reverse/",
+    "/api/v1/funding/summary/",
+    "/api/v1/funding/donations/",
+    "/api/v1/funding/donations/{id}/",
+    "/api/v1/funding/donations/summary/",
     "/api/v1/problems/",
     "/api/v1/problems/{slug}",
 }

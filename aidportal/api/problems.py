@@ -71,6 +71,13 @@ PROBLEM_TYPES = {
     "not-acceptable": gettext_lazy("The API answers in JSON only."),
     "unsupported-media-type": gettext_lazy("Send the body as application/json."),
     "conflict": gettext_lazy("The request conflicts with the record's current state."),
+    "beyond-arrivals": gettext_lazy(
+        "The change would leave more disbursed (拨付) than arrived (到位) for the project, "
+        "disbursements awaiting approval included: a disbursement larger than the funds not yet "
+        "disbursed, or reversing an arrival that disbursements rely on. Nothing was written. "
+        "Record the arrival first; finance staff allowed to go beyond arrivals may record a "
+        "disbursement with a reason (funds in transit)."
+    ),
     "idempotency-in-progress": gettext_lazy(
         "A request with this Idempotency-Key is still running; retry after it has finished."
     ),

@@ -1,0 +1,319 @@
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from aidportal.api.callers import caller_of
+from aidportal.api.fields import label_field
+from aidportal.api.serializers import StrictInputMixin
+from funding.models import MONEY, Donation, LedgerEntry
+from projects import selectors as project_selectors
+from projects.models import Project
+from reference.models import Organisation, Programme
+
+TYPE_LABELS = dict(LedgerEntry.Type.choices)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": LedgerEntry.Type.values},
+    component_name="LedgerEntryTypeEnum",
+)
+class LedgerEntryTypeField(serializers.ChoiceField):
+    """The entry type, one named schema for reading and writing alike."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=LedgerEntry.Type.choices, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class EntryUrlField(serializers.Field):
+    """The entry's address: the list address reversed once per response, not once per row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="pk", read_only=True, **kwargs)
+
+    def to_representation(self, pk) -> str:
+        base = self.context.get("entries_url")
+        if base is None:
+            request = self.context.get("request")
+            base = reverse("api:ledger-entry-list")
+            base = request.build_absolute_uri(base) if request else base
+            self.context["entries_url"] = base
+        return f"{base}{pk}/"
+
+
+class LedgerEntryOutputSerializer(serializers.ModelSerializer):
+    """A posted ledger entry (资金台账分录). Entries never change: a correction is a reversal."""
+
+    url = EntryUrlField()
+    project = serializers.CharField(source="project.code", read_only=True)
+    type = LedgerEntryTypeField(read_only=True)
+    type_label = serializers.SerializerMethodField(
+        help_text="The type's name in the language the request asked for."
+    )
+    iati_code = serializers.SerializerMethodField(
+        help_text="IATI TransactionType code: 11 incoming commitment, 1 incoming funds (到位), "
+        "3 disbursement (拨付), 4 expenditure (支出)."
+    )
+    amount = serializers.DecimalField(
+        **MONEY,
+        read_only=True,
+        help_text="Always positive; a reversal cancels the amount of the entry it reverses.",
+    )
+    provider = serializers.CharField(
+        source="provider.code", read_only=True, allow_null=True, help_text="Organisation code."
+    )
+    receiver = serializers.CharField(
+        source="receiver.code", read_only=True, allow_null=True, help_text="Organisation code."
+    )
+    reverses = serializers.IntegerField(
+        source="reverses_id",
+        read_only=True,
+        allow_null=True,
+        help_text="Id of the entry this reversal cancels; null for an ordinary entry.",
+    )
+    reversed_by = serializers.IntegerField(
+        source="reversal_id",
+        read_only=True,
+        allow_null=True,
+        help_text="Id of the reversal that cancels this entry; null while it stands.",
+    )
+    beyond_arrivals = serializers.BooleanField(
+        read_only=True,
+        help_text="A disbursement recorded beyond the funds arrived (funds in transit); "
+        "`reason` says why.",
+    )
+    needs_approval = serializers.BooleanField(
+        read_only=True,
+        help_text="A disbursement above the approval threshold: it counts in the totals only "
+        "once a second staff member has approved it.",
+    )
+    approved = serializers.SerializerMethodField(
+        help_text="Whether a second staff member has approved this disbursement."
+    )
+    approved_at = serializers.DateTimeField(
+        source="approval.approved_at", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "id",
+            "url",
+            "project",
+            "type",
+            "type_label",
+            "iati_code",
+            "date",
+            "amount",
+            "currency",
+            "provider",
+            "receiver",
+            "voucher",
+            "note",
+            "reverses",
+            "reversed_by",
+            "reason",
+            "beyond_arrivals",
+            "needs_approval",
+            "approved",
+            "approved_at",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+    def get_type_label(self, entry: LedgerEntry) -> str:
+        return str(TYPE_LABELS[entry.type])
+
+    def get_iati_code(self, entry: LedgerEntry) -> str:
+        return LedgerEntry.IATI_CODES[entry.type]
+
+    def get_approved(self, entry: LedgerEntry) -> bool:
+        return hasattr(entry, "approval")
+
+
+class LedgerEntryInputSerializer(StrictInputMixin, serializers.Serializer):
+    """What finance staff or a partner send to post an entry. The ledger's rules (disbursed never
+    beyond arrived, the approval threshold) are the service's; a refusal writes nothing."""
+
+    project = serializers.SlugRelatedField(slug_field="code", queryset=Project.objects.none())
+    type = LedgerEntryTypeField()
+    date = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    provider = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Organisation.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Organisation code of who paid.",
+    )
+    receiver = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Organisation.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Organisation code of who received.",
+    )
+    voucher = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    beyond_arrivals_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Staff with the permission to record beyond arrivals only: why a disbursement "
+        "may go beyond the funds arrived (funds in transit). Used only when it does.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        caller = caller_of(self.context.get("request"))
+        # Staff may post to any project; a partner names published projects and its own.
+        self.fields["project"].queryset = project_selectors.projects_known_to(
+            organisation_id=caller.organisation_id, see_all=caller.is_staff
+        )
+
+    def validate_project(self, project: Project) -> Project:
+        caller = caller_of(self.context.get("request"))
+        if (
+            caller.key is not None
+            and not project.participants.filter(organisation_id=caller.organisation_id).exists()
+        ):
+            raise serializers.ValidationError(
+                _("Your organisation does not take part in this project.")
+            )
+        return project
+
+    def validate_beyond_arrivals_reason(self, reason: str) -> str:
+        caller = caller_of(self.context.get("request"))
+        if reason and not caller.has_perm("funding.record_beyond_arrivals"):
+            raise serializers.ValidationError(
+                _("Only finance staff allowed to go beyond arrivals may give this reason.")
+            )
+        return reason
+
+
+class ReversalInputSerializer(StrictInputMixin, serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text="Why the entry is reversed; kept with the reversal."
+    )
+
+
+class SummaryQuerySerializer(serializers.Serializer):
+    """Which projects the figures cover; without any, every project the caller may see."""
+
+    programme = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Programme.objects.all(),
+        required=False,
+        help_text="Programme code, such as hangzhou-seni.",
+    )
+    project = serializers.CharField(max_length=40, required=False, help_text="Project code.")
+    field = serializers.ChoiceField(choices=Project.Field.choices, required=False)
+    category = serializers.ChoiceField(choices=Project.Category.choices, required=False)
+    period = serializers.CharField(
+        max_length=40, required=False, help_text="Plan period code, such as 14th."
+    )
+    year = serializers.IntegerField(
+        min_value=1,
+        max_value=9999,
+        required=False,
+        help_text="Limits `by_year` to this calendar year; the totals stay cumulative.",
+    )
+
+
+def _rate(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=None, decimal_places=None, allow_null=True, read_only=True, help_text=help_text
+    )
+
+
+def _sum(help_text: str = "") -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=None, decimal_places=2, read_only=True, help_text=help_text
+    )
+
+
+class YearFiguresSerializer(serializers.Serializer):
+    year = serializers.IntegerField(read_only=True)
+    due = _sum(
+        "What was due to be paid in the year: the year's budget lines, the revised line where "
+        "there is one."
+    )
+    arrived = _sum("Funds arrived (到位) in the year.")
+    disbursed = _sum("Disbursed (拨付) in the year.")
+    spent = _sum("Spent (支出) in the year.")
+    payment_rate = _rate(
+        "Payment rate (兑付率): disbursed in the year ÷ due that year, an exact decimal "
+        "(1 is 100%). It exceeds 1 when the year also paid an earlier year's backlog. Null "
+        "when nothing was due."
+    )
+
+
+class FundingSummarySerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    planned = _sum("Planned investment of the projects.")
+    committed = _sum("Incoming commitments.")
+    arrived = _sum("Funds arrived (到位), to date.")
+    disbursed = _sum("Disbursed (拨付), to date; approved disbursements only.")
+    spent = _sum("Spent (支出), to date.")
+    awaiting_approval = _sum("Disbursements above the approval threshold not yet approved.")
+    arrival_rate = _rate("Arrived ÷ planned, an exact decimal; null when nothing is planned.")
+    disbursement_rate = _rate(
+        "Disbursed ÷ arrived, an exact decimal; null when nothing has arrived."
+    )
+    by_year = YearFiguresSerializer(many=True, read_only=True)
+
+
+class DonationSerializer(serializers.ModelSerializer):
+    kind_label = label_field("kind")
+    value = serializers.DecimalField(
+        **MONEY, read_only=True, help_text="The amount, or the assessed value of goods."
+    )
+    currency = serializers.SerializerMethodField()
+    programme = serializers.CharField(source="programme.code", read_only=True)
+    donor = serializers.CharField(
+        source="donor.code", read_only=True, allow_null=True, help_text="Organisation code."
+    )
+    donor_name = serializers.CharField(
+        read_only=True, help_text="The donor's name when it is not a recorded organisation."
+    )
+    recipient = serializers.CharField(
+        source="recipient.code", read_only=True, allow_null=True, help_text="Organisation code."
+    )
+    beneficiaries_label = label_field("beneficiaries")
+    project = serializers.CharField(source="project.code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Donation
+        fields = [
+            "id",
+            "date",
+            "kind",
+            "kind_label",
+            "value",
+            "currency",
+            "programme",
+            "donor",
+            "donor_name",
+            "recipient",
+            "beneficiaries",
+            "beneficiaries_label",
+            "purpose",
+            "project",
+            "illustrative",
+        ]
+        read_only_fields = fields
+
+    def get_currency(self, donation: Donation) -> str:
+        return "CNY"
+
+
+class DonationTotalsSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    total = _sum("Money and goods.")
+    money = _sum("Donations of money.")
+    goods = _sum("The assessed value of donated goods.")
+    goods_for_students = _sum("The assessed value of goods for students (books, uniforms).")

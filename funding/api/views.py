@@ -1,0 +1,360 @@
+import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, pagination, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from aidportal.api.audit import record_write, snapshot
+from aidportal.api.callers import Caller, caller_of
+from aidportal.api.idempotency import idempotent
+from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
+from aidportal.api.views import RequestLanguageMixin
+from funding import selectors, services
+from funding.api.filters import DonationFilter, LedgerEntryFilter
+from funding.api.serializers import (
+    DonationSerializer,
+    DonationTotalsSerializer,
+    FundingSummarySerializer,
+    LedgerEntryInputSerializer,
+    LedgerEntryOutputSerializer,
+    ReversalInputSerializer,
+    SummaryQuerySerializer,
+)
+from funding.models import LedgerEntry
+from projects import selectors as project_selectors
+
+CURRENCY = "CNY"
+
+
+class LedgerCursorPagination(pagination.CursorPagination):
+    """Keyset pages over (date, id), newest first. The cursor holds the (date, id) of the row a
+    page ends on, so the deepest page starts with an index seek as the first does: no OFFSET and
+    no COUNT(*). Entries never change, so a page once read stays true."""
+
+    ordering = ("-date", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.cursor = self.decode_cursor(request)
+        backwards = bool(self.cursor and self.cursor.reverse)
+        position = self._position(self.cursor.position) if self.cursor else None
+        if position is not None:
+            date, pk = position
+            # The redundant bound on `date` lets PostgreSQL seek the (date, id) index.
+            if backwards:
+                queryset = queryset.filter(Q(date__gte=date), Q(date__gt=date) | Q(id__gt=pk))
+            else:
+                queryset = queryset.filter(Q(date__lte=date), Q(date__lt=date) | Q(id__lt=pk))
+        queryset = queryset.order_by(*(("date", "id") if backwards else self.ordering))
+        rows = list(queryset[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        self.page = rows[: self.page_size]
+        if backwards:
+            self.page.reverse()
+        self.has_next = more if not backwards else position is not None
+        self.has_previous = position is not None if not backwards else more
+        return self.page
+
+    def _position(self, text: str | None) -> tuple[datetime.date, int] | None:
+        if text is None:
+            return None
+        try:
+            date, pk = text.split("_")
+            return datetime.date.fromisoformat(date), int(pk)
+        except ValueError:
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+
+    def _link(self, entry: LedgerEntry | None, *, reverse: bool) -> str:
+        position = f"{entry.date.isoformat()}_{entry.pk}" if entry else self.cursor.position
+        return self.encode_cursor(pagination.Cursor(offset=0, reverse=reverse, position=position))
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        return self._link(self.page[-1] if self.page else None, reverse=False)
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        return self._link(self.page[0] if self.page else None, reverse=True)
+
+
+# What a row prints: the related rows the selector joins are read for these columns only.
+ENTRY_COLUMNS = (
+    *(
+        field.name
+        for field in LedgerEntry._meta.concrete_fields
+        if field.name not in {"recorded_by", "recorded_by_key"}
+    ),
+    "project__code",
+    "provider__code",
+    "receiver__code",
+    "reverses__id",
+    "approval__approved_at",
+)
+
+
+def with_reversal(entries):
+    """Entries with `reversal_id`, the id of the entry that reverses each. A subquery rather than
+    one more join: every join multiplies the planner's work on a query already six tables wide."""
+    reversals = LedgerEntry.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]
+    return entries.annotate(reversal_id=Subquery(reversals)).only(*ENTRY_COLUMNS)
+
+
+def _audit(view, request, entry: LedgerEntry) -> None:
+    record_write(
+        caller=view.caller,
+        request=request,
+        action="create",
+        instance=entry,
+        before=None,
+        after=snapshot(entry),
+        idempotency_key=getattr(view, "idempotency_key", ""),
+    )
+
+
+# A summary is not a list, but its filters can still be wrong.
+BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
+TOO_LARGE = {
+    "amount": [_("This amount would take the project's totals beyond what the ledger can hold.")]
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=(
+            "Ledger entries (资金台账), newest date first, in cursor pages. Anyone reads the "
+            "entries of published projects; a partner key also those of the projects its "
+            "organisation takes part in; staff who may view entries read them all."
+        )
+    ),
+    create=extend_schema(
+        responses={201: LedgerEntryOutputSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description=(
+            "Post an entry. Finance staff (`funding.add_ledgerentry`) post to any project; a "
+            "partner key with the write scope, to the projects its organisation takes part in. "
+            "A disbursement that would take a project's disbursements beyond its funds arrived "
+            "is refused with a 409 of type `/api/v1/problems/beyond-arrivals`, and nothing is "
+            "written. Send an Idempotency-Key so a retry never posts twice."
+        ),
+    ),
+)
+class LedgerEntryViewSet(
+    RequestLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Ledger entries are append-only: they are never changed or deleted (PUT, PATCH and DELETE
+    are 405); a mistake is corrected by a reversal."""
+
+    filterset_class = LedgerEntryFilter
+    pagination_class = LedgerCursorPagination
+    lookup_value_regex = "[0-9]+"
+
+    @property
+    def partner_writes(self) -> bool:
+        # Partners post entries; reversing one is for finance staff.
+        return self.action == "create"
+
+    @property
+    def caller(self) -> Caller:
+        return caller_of(self.request)
+
+    def visible_queryset(self, caller: Caller):
+        if caller.has_perm("funding.view_ledgerentry"):
+            queryset = selectors.entries(public=False)
+        elif caller.key is not None:
+            known = project_selectors.projects_known_to(
+                organisation_id=caller.organisation_id, see_all=False
+            )
+            queryset = selectors.entries(public=False).filter(project__in=known.values("pk"))
+        else:
+            queryset = selectors.entries(public=True)
+        return with_reversal(queryset)
+
+    def get_queryset(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return self.visible_queryset(self.caller)
+        # Only finance staff get past the permission check to reverse an entry.
+        return selectors.entries(public=False)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return LedgerEntryInputSerializer
+        if self.action == "reverse":
+            return ReversalInputSerializer
+        return LedgerEntryOutputSerializer
+
+    def _created(self, entry: LedgerEntry) -> Response:
+        entry = with_reversal(selectors.entries(public=False)).get(pk=entry.pk)
+        data = LedgerEntryOutputSerializer(entry, context=self.get_serializer_context()).data
+        response = Response(data, status=status.HTTP_201_CREATED)
+        response["Location"] = self.reverse_action("detail", kwargs={"pk": entry.pk})
+        return response
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = LedgerEntryInputSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        caller = self.caller
+        try:
+            entry = services.record_entry(
+                project=data["project"],
+                type=data["type"],
+                date=data["date"],
+                amount=data["amount"],
+                provider=data.get("provider"),
+                receiver=data.get("receiver"),
+                voucher=data.get("voucher", ""),
+                note=data.get("note", ""),
+                beyond_arrivals_reason=data.get("beyond_arrivals_reason", ""),
+                recorded_by=caller.user,
+                recorded_by_key=caller.key,
+            )
+        except DjangoValidationError as error:
+            # The service names the model's `reason`; this API calls it beyond_arrivals_reason.
+            if hasattr(error, "error_dict") and "reason" in error.error_dict:
+                error.error_dict["beyond_arrivals_reason"] = error.error_dict.pop("reason")
+            raise
+        except DataError:
+            raise exceptions.ValidationError(TOO_LARGE) from None
+        _audit(self, request, entry)
+        return self._created(entry)
+
+    @extend_schema(
+        responses={
+            201: LedgerEntryOutputSerializer,
+            (415, PROBLEM_MEDIA_TYPE): ProblemSerializer,
+            (422, PROBLEM_MEDIA_TYPE): ProblemSerializer,
+        },
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description=(
+            "Cancel an entry with a reversal that points to it, giving a reason; the original "
+            "stays. Finance staff (`funding.add_ledgerentry`) only. An entry already reversed, "
+            "or a reversal, is a 409; reversing an arrival that later disbursements rely on is "
+            "a 409 of type `/api/v1/problems/beyond-arrivals`."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reverse(self, request, *args, **kwargs):
+        entry = self.get_object()
+        serializer = ReversalInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            reversal = services.reverse_entry(
+                entry=entry,
+                reason=serializer.validated_data["reason"],
+                recorded_by=self.caller.user,
+            )
+        except DataError:
+            raise exceptions.ValidationError(TOO_LARGE) from None
+        _audit(self, request, reversal)
+        return self._created(reversal)
+
+
+class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
+    """Funding figures: planned, arrived (到位), disbursed (拨付), spent and the rates."""
+
+    @extend_schema(
+        parameters=[SummaryQuerySerializer],
+        responses={200: FundingSummarySerializer, **BAD_QUERY},
+        operation_id="funding_summary",
+        description=(
+            "Funding figures over the projects the filters select, from the running totals the "
+            "ledger keeps. Anyone gets published projects' figures; a partner key also its "
+            "own projects'; staff who may view entries, every project's. Money is a decimal "
+            "string in CNY; rates are exact decimal strings (1 is 100%), null when their "
+            "denominator is 0. Arrival rate = arrived ÷ planned; disbursement rate = disbursed ÷ "
+            "arrived. `by_year` gives each calendar year's due, arrived, disbursed and spent, "
+            "and the payment rate (兑付率): what was disbursed in the year ÷ what was due that "
+            "year (the year's budget lines, the revised line where there is one). The payment "
+            "rate exceeds 1 (100%) when a year also pays an earlier year's backlog."
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        query = SummaryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        caller = caller_of(request)
+        see_all = caller.has_perm("funding.view_ledgerentry")
+        projects = selectors.projects_in_scope(
+            public=not see_all and caller.key is None,
+            programme=filters.get("programme"),
+            project=filters.get("project"),
+            field=filters.get("field"),
+            category=filters.get("category"),
+            period=filters.get("period"),
+        )
+        if caller.key is not None and not see_all:
+            known = project_selectors.projects_known_to(
+                organisation_id=caller.organisation_id, see_all=False
+            )
+            projects = projects.filter(pk__in=known.values("pk"))
+        figures = selectors.totals(projects)
+        data = {
+            "currency": CURRENCY,
+            "planned": figures.planned,
+            "committed": figures.committed,
+            "arrived": figures.arrived,
+            "disbursed": figures.disbursed,
+            "spent": figures.spent,
+            "awaiting_approval": figures.pending,
+            "arrival_rate": figures.arrival_rate,
+            "disbursement_rate": figures.disbursement_rate,
+            "by_year": [
+                {
+                    "year": row.year,
+                    "due": row.due,
+                    "arrived": row.arrived,
+                    "disbursed": row.disbursed,
+                    "spent": row.spent,
+                    "payment_rate": row.payment_rate,
+                }
+                for row in selectors.by_year(projects, year=filters.get("year"))
+            ],
+        }
+        return Response(FundingSummarySerializer(data).data)
+
+
+class DonationViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+    """Donations of money or goods (捐赠), goods at their assessed value, newest first. Anyone
+    reads published donations; staff who may view donations read them all."""
+
+    serializer_class = DonationSerializer
+    filterset_class = DonationFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        see_all = caller_of(self.request).has_perm("funding.view_donation")
+        return selectors.donations(public=not see_all)
+
+    @extend_schema(
+        responses={200: DonationTotalsSerializer, **BAD_QUERY},
+        filters=True,
+        operation_id="funding_donations_summary",
+        description=(
+            "Totals of the donations the filters select: money, goods at their assessed value, "
+            "and goods for students."
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        totals = selectors.donation_totals(self.filter_queryset(self.get_queryset()))
+        return Response(DonationTotalsSerializer({"currency": CURRENCY, **totals}).data)

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.models import Project
 from reference.models import Organisation, Programme
@@ -212,7 +213,7 @@ class ProjectFunding(models.Model):
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funding"
     )
     committed = models.DecimalField(_("committed"), **MONEY, default=Decimal("0"))
-    arrived = models.DecimalField(_("arrived"), **MONEY, default=Decimal("0"))
+    arrived = models.DecimalField(pgettext_lazy("money", "arrived"), **MONEY, default=Decimal("0"))
     disbursed = models.DecimalField(_("disbursed"), **MONEY, default=Decimal("0"))
     spent = models.DecimalField(_("spent"), **MONEY, default=Decimal("0"))
     pending = models.DecimalField(
@@ -255,7 +256,7 @@ class ProjectFundingYear(models.Model):
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funding_years"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    arrived = models.DecimalField(_("arrived"), **MONEY, default=Decimal("0"))
+    arrived = models.DecimalField(pgettext_lazy("money", "arrived"), **MONEY, default=Decimal("0"))
     disbursed = models.DecimalField(_("disbursed"), **MONEY, default=Decimal("0"))
     spent = models.DecimalField(_("spent"), **MONEY, default=Decimal("0"))
 

@@ -186,9 +186,8 @@ def project_totals(project: Project) -> FundingFigures:
 
 def entries(*, public: bool) -> QuerySet[LedgerEntry]:
     """Ledger entries with what a list row shows; the public sees published projects' only."""
-    queryset = LedgerEntry.objects.select_related(
-        "project", "provider", "receiver", "reverses", "approval"
-    )
+    # `reverses` is not joined: a row shows only the id of the entry it reverses.
+    queryset = LedgerEntry.objects.select_related("project", "provider", "receiver", "approval")
     if public:
         queryset = queryset.filter(project__published=True)
     return queryset

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from funding.models import Approval, LedgerEntry, ProjectFunding, ProjectFundingYear
@@ -59,6 +59,10 @@ def _save_totals(totals: ProjectFunding) -> None:
     try:
         with transaction.atomic():
             totals.save()
+    except DataError:
+        raise ValidationError(
+            {"amount": [_("The project's totals would exceed what the ledger can hold.")]}
+        ) from None
     except IntegrityError:
         # The constraint is the last word; the checks above should have caught this first.
         raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None

@@ -212,3 +212,22 @@ def donation_totals(queryset: QuerySet[Donation]) -> dict[str, Decimal]:
             Sum("value", filter=Q(kind=Donation.Kind.GOODS, beneficiaries="students")), MONEY_ZERO
         ),
     )
+
+
+def illustrative_parts(projects: QuerySet[Project]) -> tuple[set[int], set[int]]:
+    """The years and the project ids whose figures rest on illustrative entries or budget lines,
+    so that pages mark exactly those."""
+    entries = (
+        LedgerEntry.objects.filter(project__in=projects.values("pk"), illustrative=True)
+        .order_by()
+        .values_list("project_id", "date__year")
+        .distinct()
+    )
+    lines = (
+        BudgetLine.objects.filter(project__in=projects.values("pk"), illustrative=True)
+        .order_by()
+        .values_list("project_id", "year")
+        .distinct()
+    )
+    pairs = [*entries, *lines]
+    return {year for _pk, year in pairs}, {pk for pk, _year in pairs}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from funding.models import Approval, LedgerEntry, ProjectFunding, ProjectFundingYear
 from projects.models import Project
+from projects.selectors import takes_part
 from reference.exceptions import Conflict
 
 TYPE_TOTAL = {
@@ -34,6 +35,15 @@ class BeyondArrivals(Conflict):
     """A disbursement would take a project's disbursed total past its arrived total."""
 
     code = "beyond-arrivals"
+
+
+class TotalsOverflow(ValidationError):
+    """An amount that would take a project's totals past what the ledger's columns hold."""
+
+    def __init__(self):
+        super().__init__(
+            {"amount": [_("The project's totals would exceed what the ledger can hold.")]}
+        )
 
 
 def approval_threshold() -> Decimal:
@@ -52,7 +62,11 @@ def _add_to_year(*, project: Project, year: int, total: str, amount: Decimal) ->
         project=project, year=year
     )
     setattr(row, total, getattr(row, total) + amount)
-    row.save(update_fields=[total])
+    try:
+        with transaction.atomic():
+            row.save(update_fields=[total])
+    except DataError:
+        raise TotalsOverflow() from None
 
 
 def _save_totals(totals: ProjectFunding) -> None:
@@ -60,9 +74,7 @@ def _save_totals(totals: ProjectFunding) -> None:
         with transaction.atomic():
             totals.save()
     except DataError:
-        raise ValidationError(
-            {"amount": [_("The project's totals would exceed what the ledger can hold.")]}
-        ) from None
+        raise TotalsOverflow() from None
     except IntegrityError:
         # The constraint is the last word; the checks above should have caught this first.
         raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
@@ -93,6 +105,18 @@ def record_entry(
     A disbursement is refused (BeyondArrivals) when it would take disbursed plus what awaits
     approval past arrived, unless a reason is given by a user allowed to go beyond arrivals.
     """
+    if recorded_by_key is not None and not takes_part(
+        project=project, organisation_id=recorded_by_key.organisation_id
+    ):
+        raise ValidationError(
+            {"project": [_("Your organisation does not take part in this project.")]}
+        )
+    if beyond_arrivals_reason and (
+        recorded_by is None or not recorded_by.has_perm("funding.record_beyond_arrivals")
+    ):
+        raise ValidationError(
+            {"reason": [_("Only staff allowed to go beyond arrivals may do this.")]}
+        )
     totals = _locked_totals(project)
     amount = Decimal(amount)
     entry = LedgerEntry(
@@ -123,10 +147,6 @@ def record_entry(
                         "project": project.code,
                         "amount": _money(amount),
                     }
-                )
-            if recorded_by is None or not recorded_by.has_perm("funding.record_beyond_arrivals"):
-                raise ValidationError(
-                    {"reason": [_("Only staff allowed to go beyond arrivals may do this.")]}
                 )
             entry.beyond_arrivals = True
             entry.reason = beyond_arrivals_reason

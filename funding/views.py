@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from funding import selectors
-from funding.models import BudgetLine
 from projects import selectors as project_selectors
 from projects.models import Project
 from projects.templatetags.portal import rate
@@ -24,25 +23,6 @@ def _scope():
     return programme, selectors.projects_in_scope(public=True, programme=programme)
 
 
-def _illustrative(projects) -> tuple[set[int], set[int]]:
-    """The years and the project ids whose figures rest on illustrative entries or budget lines."""
-    entries = (
-        selectors.entries(public=True)
-        .filter(project__in=projects.values("pk"), illustrative=True)
-        .order_by()
-        .values_list("project_id", "date__year")
-        .distinct()
-    )
-    lines = (
-        BudgetLine.objects.filter(project__in=projects.values("pk"), illustrative=True)
-        .order_by()
-        .values_list("project_id", "year")
-        .distinct()
-    )
-    pairs = [*entries, *lines]
-    return {year for _pk, year in pairs}, {pk for pk, _year in pairs}
-
-
 def _labelled(groups, choices) -> list[tuple[str, str, selectors.FundingFigures]]:
     """(key, label, figures) in the order of the choices, as the project pages list them."""
     order = {key: index for index, (key, _label) in enumerate(choices)}
@@ -55,7 +35,7 @@ def _labelled(groups, choices) -> list[tuple[str, str, selectors.FundingFigures]
 
 def overview(request):
     programme, projects = _scope()
-    illustrative_years, illustrative_projects = _illustrative(projects)
+    illustrative_years, illustrative_projects = selectors.illustrative_parts(projects)
     donations = selectors.donations(public=True).filter(programme=programme)
     context = {
         "programme": programme,
@@ -93,7 +73,7 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 def years_csv(request):
     _programme, projects = _scope()
-    illustrative_years, _ids = _illustrative(projects)
+    illustrative_years, _ids = selectors.illustrative_parts(projects)
     header = [
         _("Year"),
         _("Due (CNY)"),
@@ -120,7 +100,7 @@ def years_csv(request):
 
 def projects_csv(request):
     _programme, projects = _scope()
-    _years, illustrative_ids = _illustrative(projects)
+    _years, illustrative_ids = selectors.illustrative_parts(projects)
     figures = dict(selectors.by_group(projects, "code"))
     header = [
         _("Code"),

@@ -202,6 +202,11 @@ def progress_updates_writable_by(
     return updates.filter(organisation_id=organisation_id) if organisation_id else updates.none()
 
 
+def takes_part(*, project: Project, organisation_id: int) -> bool:
+    """Whether an organisation is among a project's participating organisations."""
+    return project.participants.filter(organisation_id=organisation_id).exists()
+
+
 def projects_known_to(*, organisation_id: int | None, see_all: bool) -> QuerySet[Project]:
     """Projects a caller may name: published ones and those its organisation takes part in;
     all for staff. Naming any other is answered as if it did not exist."""

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from projects import selectors
 from projects.models import ProgressUpdate, Project
 from reference.exceptions import Conflict
 from reference.models import Organisation
@@ -18,7 +19,7 @@ UPDATE_FIELDS = ("date", "title_zh_hans", "title_en", "text_zh_hans", "text_en",
 def _check_update_rules(*, update: ProgressUpdate, organisation: Organisation | None) -> None:
     errors = {}
     if organisation is not None:
-        if not update.project.participants.filter(organisation=organisation).exists():
+        if not selectors.takes_part(project=update.project, organisation_id=organisation.pk):
             errors["project"] = [_("Your organisation does not take part in this project.")]
         if update.published:
             errors["published"] = [_("Programme staff publish partner updates after review.")]

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from projects import selectors
 from projects.filters import ProjectFilter
+from projects.models import Project
 from reference import selectors as reference_selectors
 from reference.models import Programme
 
@@ -22,19 +23,17 @@ def _funding_figures(*, programme=None, project=None) -> dict:
     from funding import selectors as funding
 
     if project is not None:
+        _years, illustrative = funding.illustrative_parts(Project.objects.filter(pk=project.pk))
         return {
             "funding": funding.project_totals(project),
-            "funding_illustrative": funding.entries(public=True)
-            .filter(project=project, illustrative=True)
-            .exists(),
+            "funding_illustrative": bool(illustrative),
         }
     projects = funding.projects_in_scope(public=True, programme=programme)
+    _years, illustrative = funding.illustrative_parts(projects)
     return {
         "funding": funding.totals(projects),
         "funding_years": funding.by_year(projects),
-        "funding_illustrative": funding.entries(public=True)
-        .filter(project__in=projects.values("pk"), illustrative=True)
-        .exists(),
+        "funding_illustrative": bool(illustrative),
     }
 
 

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -174,25 +173,6 @@ class LedgerEntryInputSerializer(StrictInputMixin, serializers.Serializer):
         self.fields["project"].queryset = project_selectors.projects_known_to(
             organisation_id=caller.organisation_id, see_all=caller.is_staff
         )
-
-    def validate_project(self, project: Project) -> Project:
-        caller = caller_of(self.context.get("request"))
-        if (
-            caller.key is not None
-            and not project.participants.filter(organisation_id=caller.organisation_id).exists()
-        ):
-            raise serializers.ValidationError(
-                _("Your organisation does not take part in this project.")
-            )
-        return project
-
-    def validate_beyond_arrivals_reason(self, reason: str) -> str:
-        caller = caller_of(self.context.get("request"))
-        if reason and not caller.has_perm("funding.record_beyond_arrivals"):
-            raise serializers.ValidationError(
-                _("Only finance staff allowed to go beyond arrivals may give this reason.")
-            )
-        return reason
 
 
 class ReversalInputSerializer(StrictInputMixin, serializers.Serializer):

@@ -1,9 +1,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
 from django.db.models import OuterRef, Q, Subquery
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, pagination, status, viewsets
 from rest_framework.decorators import action
@@ -125,9 +123,6 @@ def _audit(view, request, entry: LedgerEntry) -> None:
 
 # A summary is not a list, but its filters can still be wrong.
 BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
-TOO_LARGE = {
-    "amount": [_("This amount would take the project's totals beyond what the ledger can hold.")]
-}
 
 
 @extend_schema_view(
@@ -231,8 +226,6 @@ class LedgerEntryViewSet(
             if hasattr(error, "error_dict") and "reason" in error.error_dict:
                 error.error_dict["beyond_arrivals_reason"] = error.error_dict.pop("reason")
             raise
-        except DataError:
-            raise exceptions.ValidationError(TOO_LARGE) from None
         _audit(self, request, entry)
         return self._created(entry)
 
@@ -256,14 +249,11 @@ class LedgerEntryViewSet(
         entry = self.get_object()
         serializer = ReversalInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            reversal = services.reverse_entry(
-                entry=entry,
-                reason=serializer.validated_data["reason"],
-                recorded_by=self.caller.user,
-            )
-        except DataError:
-            raise exceptions.ValidationError(TOO_LARGE) from None
+        reversal = services.reverse_entry(
+            entry=entry,
+            reason=serializer.validated_data["reason"],
+            recorded_by=self.caller.user,
+        )
         _audit(self, request, reversal)
         return self._created(reversal)
 

@@ -1,9 +1,12 @@
 """Public showcase pages. Thin: every figure comes from a selector."""
 
+from importlib import import_module
+
 from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.module_loading import module_has_submodule
 
 from projects import selectors
 from projects.filters import ProjectFilter
@@ -37,6 +40,22 @@ def _funding_figures(*, programme=None, project=None) -> dict:
     }
 
 
+def _app_sections(programme) -> list[tuple[str, dict]]:
+    """Home-page sections of the apps that build on projects (medical, education), in
+    INSTALLED_APPS order. Each such app has a `showcase` module whose `home_section(programme)`
+    returns (template name, context) or None when it has nothing to show; projects never imports
+    those apps by name.
+    """
+    sections = []
+    for config in apps.get_app_configs():
+        if config.name == "projects" or not module_has_submodule(config.module, "showcase"):
+            continue
+        section = import_module(f"{config.name}.showcase").home_section(programme)
+        if section is not None:
+            sections.append(section)
+    return sections
+
+
 def home(request, programme_code: str | None = None):
     if programme_code is None:
         programme = selectors.default_programme()
@@ -60,6 +79,7 @@ def home(request, programme_code: str | None = None):
         "reported": reference_selectors.reported_figures(programme),
         "exchanges": reference_selectors.exchange_totals(programme),
         **_funding_figures(programme=programme),
+        "sections": _app_sections(programme),
     }
     return render(request, "projects/home.html", context)
 

@@ -24,6 +24,8 @@ from funding.models import (
     Approval,
     BudgetLine,
     Donation,
+    FundingRollup,
+    FundingRollupYear,
     LedgerEntry,
     ProjectFunding,
     ProjectFundingYear,
@@ -706,6 +708,58 @@ class ProjectFundingYearAdmin(ReadOnlyAdmin):
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en"]
     list_select_related = ["project"]
 
+    arrived_cny = money_column("arrived", pgettext_lazy("funding admin", "arrived"))
+    disbursed_cny = money_column("disbursed", pgettext_lazy("funding admin", "disbursed"))
+    spent_cny = money_column("spent", pgettext_lazy("funding admin", "spent"))
+
+
+@admin.register(FundingRollup)
+class FundingRollupAdmin(ReadOnlyAdmin):
+    """The programme rollups the dashboards read; check_ledger proves them against the ledger."""
+
+    list_display = [
+        "programme",
+        "published",
+        "field",
+        "category",
+        "plan_period_key",
+        "projects",
+        "planned_cny",
+        "arrived_cny",
+        "disbursed_cny",
+        "spent_cny",
+        "pending_cny",
+    ]
+    list_filter = ["programme", "published", "field", "category"]
+    list_select_related = ["programme"]
+    ordering = ["programme", "-published", "field", "category", "plan_period_key"]
+
+    planned_cny = money_column("planned", pgettext_lazy("funding admin", "planned"))
+    arrived_cny = money_column("arrived", pgettext_lazy("funding admin", "arrived"))
+    disbursed_cny = money_column("disbursed", pgettext_lazy("funding admin", "disbursed"))
+    spent_cny = money_column("spent", pgettext_lazy("funding admin", "spent"))
+    pending_cny = money_column("pending", pgettext_lazy("funding admin", "awaiting approval"))
+
+
+@admin.register(FundingRollupYear)
+class FundingRollupYearAdmin(ReadOnlyAdmin):
+    list_display = [
+        "programme",
+        "published",
+        "field",
+        "category",
+        "plan_period_key",
+        "year",
+        "due_cny",
+        "arrived_cny",
+        "disbursed_cny",
+        "spent_cny",
+    ]
+    list_filter = ["year", "programme", "published", "field", "category"]
+    list_select_related = ["programme"]
+    ordering = ["programme", "year", "-published", "field", "category", "plan_period_key"]
+
+    due_cny = money_column("due", pgettext_lazy("funding admin", "due"))
     arrived_cny = money_column("arrived", pgettext_lazy("funding admin", "arrived"))
     disbursed_cny = money_column("disbursed", pgettext_lazy("funding admin", "disbursed"))
     spent_cny = money_column("spent", pgettext_lazy("funding admin", "spent"))

@@ -422,6 +422,9 @@ def write(report: Report, *, recorded_by=None, track: Track = _untracked) -> Non
     """Record every checked row in one transaction; one refusal undoes them all."""
     try:
         with transaction.atomic():
+            # Lock every project's totals up front, in one order, before any programme rollup:
+            # a single entry posted meanwhile waits here instead of deadlocking with the file.
+            services.lock_totals({row.project for row in report.rows})
             for row in track(report.rows, len(report.rows), _("Writing")):
                 try:
                     services.record_entry(

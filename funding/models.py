@@ -272,6 +272,89 @@ class ProjectFundingYear(models.Model):
         return f"{self.project.code} {self.year}"
 
 
+# Sums over a whole programme outgrow a project's columns; these hold a million times more.
+ROLLUP_MONEY = {"max_digits": 20, "decimal_places": 2}
+
+
+class FundingRollup(models.Model):
+    """Running totals per group of a programme's projects that share publication, field,
+    category and plan period: what the dashboards add up, a few rows per programme instead of
+    one per project.
+
+    `funding.rollups` keeps them in step in the same transaction as every change to the project
+    totals, the budget lines or a project's grouping; `check_ledger` recomputes them.
+    """
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="+"
+    )
+    published = models.BooleanField(_("published"))
+    field = models.CharField(_("field"), max_length=12)
+    category = models.CharField(_("category"), max_length=16)
+    # Counts are plain integers, not positive ones: an upsert proposes the negative difference
+    # as a new row before it meets the existing one, and PostgreSQL checks that row first.
+    # The plan period's id, 0 for projects outside any period: a NULL would not be unique.
+    plan_period_key = models.PositiveIntegerField(_("plan period"))
+    projects = models.IntegerField(_("projects"), default=0)
+    planned = models.DecimalField(_("planned"), **ROLLUP_MONEY, default=Decimal("0"))
+    committed = models.DecimalField(_("committed"), **ROLLUP_MONEY, default=Decimal("0"))
+    arrived = models.DecimalField(
+        pgettext_lazy("money", "arrived"), **ROLLUP_MONEY, default=Decimal("0")
+    )
+    disbursed = models.DecimalField(_("disbursed"), **ROLLUP_MONEY, default=Decimal("0"))
+    spent = models.DecimalField(_("spent"), **ROLLUP_MONEY, default=Decimal("0"))
+    pending = models.DecimalField(_("awaiting approval"), **ROLLUP_MONEY, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("programme funding totals")
+        verbose_name_plural = _("programme funding totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "published", "field", "category", "plan_period_key"],
+                name="funding_rollup_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.programme_id} {self.field} {self.category}"
+
+
+class FundingRollupYear(models.Model):
+    """A group's totals for one calendar year: due, arrived, disbursed and spent, how many
+    project totals or budget lines make the year appear, and how many of its entries and budget
+    lines are illustrative."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="+"
+    )
+    published = models.BooleanField(_("published"))
+    field = models.CharField(_("field"), max_length=12)
+    category = models.CharField(_("category"), max_length=16)
+    plan_period_key = models.PositiveIntegerField(_("plan period"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    present = models.IntegerField(default=0)
+    illustrative = models.IntegerField(_("illustrative"), default=0)
+    due = models.DecimalField(_("due"), **ROLLUP_MONEY, default=Decimal("0"))
+    arrived = models.DecimalField(
+        pgettext_lazy("money", "arrived"), **ROLLUP_MONEY, default=Decimal("0")
+    )
+    disbursed = models.DecimalField(_("disbursed"), **ROLLUP_MONEY, default=Decimal("0"))
+    spent = models.DecimalField(_("spent"), **ROLLUP_MONEY, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("programme funding for a year")
+        verbose_name_plural = _("programme funding by year")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "published", "field", "category", "plan_period_key", "year"],
+                name="funding_rollup_year_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.programme_id} {self.field} {self.category} {self.year}"
+
+
 class Donation(models.Model):
     """Money or goods given (捐赠), with the assessed value of goods."""
 

@@ -1,7 +1,10 @@
 """Funding figures — one module for pages, admin and API, so they always agree.
 
-Everything is read from the running totals (`ProjectFunding`, `ProjectFundingYear`) and budget
-lines, never by scanning the ledger. Rates are exact Decimals; round them once, at display.
+Everything is read from running totals, never by scanning the ledger: figures over whole groups
+of a programme's projects from the programme rollups (`FundingRollup`, `FundingRollupYear`, see
+`funding.rollups`), figures over one project or one organisation's projects from the project
+totals (`ProjectFunding`, `ProjectFundingYear`) and budget lines. Rates are exact Decimals;
+round them once, at display.
 
 - arrival rate = arrived ÷ planned investment
 - disbursement rate = disbursed ÷ arrived
@@ -13,11 +16,22 @@ lines, never by scanning the ledger. Rates are exact Decimals; round them once, 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from funding.models import BudgetLine, Donation, LedgerEntry, ProjectFunding, ProjectFundingYear
+from funding import rollups
+from funding.models import (
+    BudgetLine,
+    Donation,
+    FundingRollup,
+    FundingRollupYear,
+    LedgerEntry,
+    ProjectFunding,
+    ProjectFundingYear,
+)
 from projects.models import Project
+from projects.selectors import projects_known_to
+from reference.models import PlanPeriod, Programme
 
 ZERO = Decimal("0")
 MONEY_ZERO = Value(ZERO)
@@ -58,6 +72,60 @@ class YearFigures:
         return _rate(self.disbursed, self.due)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The projects a set of figures covers. Figures over whole groups of a programme's projects
+    (by publication, field, category or plan period) are read from the programme rollups, a few
+    rows however many projects there are; a scope narrowed to one project or to the projects one
+    organisation takes part in is read from the per-project totals."""
+
+    public: bool
+    programme: Programme | None = None
+    project: str | None = None
+    field: str | None = None
+    category: str | None = None
+    period: str | None = None
+    organisation_id: int | None = None
+
+    @property
+    def whole_groups(self) -> bool:
+        return not self.project and self.organisation_id is None
+
+    def projects(self) -> QuerySet[Project]:
+        projects = Project.objects.all()
+        if self.public:
+            projects = projects.filter(published=True)
+        if self.programme is not None:
+            projects = projects.filter(programme=self.programme)
+        if self.project:
+            projects = projects.filter(code=self.project)
+        if self.field:
+            projects = projects.filter(field=self.field)
+        if self.category:
+            projects = projects.filter(category=self.category)
+        if self.period:
+            projects = projects.filter(plan_period__code=self.period)
+        if self.organisation_id is not None:
+            known = projects_known_to(organisation_id=self.organisation_id, see_all=False)
+            projects = projects.filter(pk__in=known.values("pk"))
+        return projects
+
+    def rollups(self, model: type[FundingRollup] | type[FundingRollupYear]) -> QuerySet:
+        rows = model.objects.all()
+        if self.public:
+            rows = rows.filter(published=True)
+        if self.programme is not None:
+            rows = rows.filter(programme=self.programme)
+        if self.field:
+            rows = rows.filter(field=self.field)
+        if self.category:
+            rows = rows.filter(category=self.category)
+        if self.period:
+            periods = PlanPeriod.objects.filter(code=self.period).values("pk")
+            rows = rows.filter(plan_period_key__in=periods)
+        return rows
+
+
 def projects_in_scope(
     *,
     public: bool,
@@ -66,49 +134,72 @@ def projects_in_scope(
     field: str | None = None,
     category: str | None = None,
     period: str | None = None,
-) -> QuerySet[Project]:
-    projects = Project.objects.all()
-    if public:
-        projects = projects.filter(published=True)
-    if programme is not None:
-        projects = projects.filter(programme=programme)
-    if project:
-        projects = projects.filter(code=project)
-    if field:
-        projects = projects.filter(field=field)
-    if category:
-        projects = projects.filter(category=category)
-    if period:
-        projects = projects.filter(plan_period__code=period)
-    return projects
+    organisation_id: int | None = None,
+) -> Scope:
+    return Scope(
+        public=public,
+        programme=programme,
+        project=project,
+        field=field,
+        category=category,
+        period=period,
+        organisation_id=organisation_id,
+    )
 
 
-def totals(projects: QuerySet[Project]) -> FundingFigures:
-    """Planned, committed, arrived, disbursed, spent and awaiting approval, over `projects`."""
+Projects = Scope | QuerySet[Project]
+
+
+def _projects(scope: Projects) -> QuerySet[Project]:
+    return scope.projects() if isinstance(scope, Scope) else scope
+
+
+def _from_rollups(scope: Projects) -> bool:
+    return isinstance(scope, Scope) and scope.whole_groups
+
+
+TOTALS = ("committed", "arrived", "disbursed", "spent", "pending")
+
+
+def totals(scope: Projects) -> FundingFigures:
+    """Planned, committed, arrived, disbursed, spent and awaiting approval, over the scope."""
+    if _from_rollups(scope):
+        sums = scope.rollups(FundingRollup).aggregate(
+            **{name: Coalesce(Sum(name), MONEY_ZERO) for name in ("planned", *TOTALS)}
+        )
+        return FundingFigures(**sums)
+    projects = _projects(scope)
     planned = projects.aggregate(total=Coalesce(Sum("planned_investment"), MONEY_ZERO))["total"]
     sums = ProjectFunding.objects.filter(project__in=projects.values("pk")).aggregate(
-        **{
-            name: Coalesce(Sum(name), MONEY_ZERO)
-            for name in ("committed", "arrived", "disbursed", "spent", "pending")
-        }
+        **{name: Coalesce(Sum(name), MONEY_ZERO) for name in TOTALS}
     )
     return FundingFigures(planned=planned, **sums)
 
 
-def _due_lines(projects: QuerySet[Project]) -> QuerySet[BudgetLine]:
-    """Each project-year's due amount: the revised line where there is one, else the original."""
-    revised = BudgetLine.objects.filter(
-        project=OuterRef("project"), year=OuterRef("year"), kind=BudgetLine.Kind.REVISED
-    )
-    return BudgetLine.objects.filter(project__in=projects.values("pk")).filter(
-        Q(kind=BudgetLine.Kind.REVISED) | Q(~Exists(revised), kind=BudgetLine.Kind.ORIGINAL)
-    )
-
-
-def by_year(projects: QuerySet[Project], year: int | None = None) -> list[YearFigures]:
+def by_year(scope: Projects, year: int | None = None) -> list[YearFigures]:
     """Per calendar year: due, arrived, disbursed, spent and the payment rate."""
-    due_lines = _due_lines(projects)
-    years = ProjectFundingYear.objects.filter(project__in=projects.values("pk"))
+    if _from_rollups(scope):
+        rows = scope.rollups(FundingRollupYear)
+        if year is not None:
+            rows = rows.filter(year=year)
+        return [
+            YearFigures(**row)
+            for row in rows.order_by("year")
+            .values("year")
+            .annotate(
+                present=Sum("present"),
+                due=Sum("due"),
+                arrived=Sum("arrived"),
+                disbursed=Sum("disbursed"),
+                spent=Sum("spent"),
+            )
+            .filter(present__gt=0)
+            .values("year", "due", "arrived", "disbursed", "spent")
+        ]
+    projects = _projects(scope)
+    owned = Q(project__in=projects.values("pk"))
+    due_lines = rollups.due_lines(owned)
+    years = ProjectFundingYear.objects.filter(owned)
     if year is not None:
         due_lines = due_lines.filter(year=year)
         years = years.filter(year=year)
@@ -134,8 +225,37 @@ def by_year(projects: QuerySet[Project], year: int | None = None) -> list[YearFi
     ]
 
 
-def by_group(projects: QuerySet[Project], column: str) -> list[tuple[str, FundingFigures]]:
+ROLLUP_COLUMNS = {"field": "field", "category": "category", "plan_period__code": "plan_period_key"}
+
+
+def _group_from_rollups(scope: Scope, column: str) -> list[tuple[str, FundingFigures]]:
+    rows = (
+        scope.rollups(FundingRollup)
+        .order_by()
+        .values(ROLLUP_COLUMNS[column])
+        .annotate(n=Sum("projects"), **{name: Sum(name) for name in ("planned", *TOTALS)})
+        .filter(n__gt=0)
+    )
+    groups: dict = {}
+    periods = dict(PlanPeriod.objects.values_list("pk", "code")) if column != "field" else {}
+    for row in rows:
+        key = row[ROLLUP_COLUMNS[column]]
+        if column == "plan_period__code":
+            key = periods.get(key)
+        sums = groups.setdefault(key, dict.fromkeys(("planned", *TOTALS), ZERO))
+        for name in sums:
+            sums[name] += row[name]
+    return [
+        (key, FundingFigures(**groups[key]))
+        for key in sorted(groups, key=lambda k: (k is None, str(k)))
+    ]
+
+
+def by_group(scope: Projects, column: str) -> list[tuple[str, FundingFigures]]:
     """Totals per value of a project column (field, category, plan_period__code, code)."""
+    if _from_rollups(scope) and column in ROLLUP_COLUMNS:
+        return _group_from_rollups(scope, column)
+    projects = _projects(scope)
     planned = {
         row[column]: row["total"]
         for row in projects.order_by().values(column).annotate(total=Sum("planned_investment"))
@@ -145,13 +265,7 @@ def by_group(projects: QuerySet[Project], column: str) -> list[tuple[str, Fundin
         for row in ProjectFunding.objects.filter(project__in=projects.values("pk"))
         .order_by()
         .values(f"project__{column}")
-        .annotate(
-            committed=Sum("committed"),
-            arrived=Sum("arrived"),
-            disbursed=Sum("disbursed"),
-            spent=Sum("spent"),
-            pending=Sum("pending"),
-        )
+        .annotate(**{name: Sum(name) for name in TOTALS})
     }
     result = []
     for key in sorted(planned, key=lambda k: (k is None, str(k))):
@@ -161,11 +275,7 @@ def by_group(projects: QuerySet[Project], column: str) -> list[tuple[str, Fundin
                 key,
                 FundingFigures(
                     planned=planned[key] or ZERO,
-                    committed=row.get("committed") or ZERO,
-                    arrived=row.get("arrived") or ZERO,
-                    disbursed=row.get("disbursed") or ZERO,
-                    spent=row.get("spent") or ZERO,
-                    pending=row.get("pending") or ZERO,
+                    **{name: row.get(name) or ZERO for name in TOTALS},
                 ),
             )
         )
@@ -214,9 +324,27 @@ def donation_totals(queryset: QuerySet[Donation]) -> dict[str, Decimal]:
     )
 
 
-def illustrative_parts(projects: QuerySet[Project]) -> tuple[set[int], set[int]]:
-    """The years and the project ids whose figures rest on illustrative entries or budget lines,
-    so that pages mark exactly those."""
+def illustrative_years(scope: Projects) -> set[int]:
+    """The years whose figures rest on illustrative entries or budget lines, so that pages mark
+    exactly those. Empty when nothing in the scope is illustrative."""
+    if _from_rollups(scope):
+        return set(
+            scope.rollups(FundingRollupYear)
+            .order_by()
+            .values("year")
+            .annotate(n=Sum("illustrative"))
+            .filter(n__gt=0)
+            .values_list("year", flat=True)
+        )
+    return {year for _pk, year in _illustrative_pairs(_projects(scope))}
+
+
+def illustrative_projects(scope: Projects) -> set[int]:
+    """The ids of the projects with illustrative entries or budget lines."""
+    return {pk for pk, _year in _illustrative_pairs(_projects(scope))}
+
+
+def _illustrative_pairs(projects: QuerySet[Project]) -> list[tuple[int, int]]:
     entries = (
         LedgerEntry.objects.filter(project__in=projects.values("pk"), illustrative=True)
         .order_by()
@@ -229,5 +357,4 @@ def illustrative_parts(projects: QuerySet[Project]) -> tuple[set[int], set[int]]
         .values_list("project_id", "year")
         .distinct()
     )
-    pairs = [*entries, *lines]
-    return {year for _pk, year in pairs}, {pk for pk, _year in pairs}
+    return [*entries, *lines]

@@ -18,6 +18,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from funding.models import Approval, LedgerEntry, ProjectFunding, ProjectFundingYear
+from funding.rollups import keeping_rollups
 from projects.models import Project
 from projects.selectors import takes_part
 from reference.exceptions import Conflict
@@ -53,6 +54,12 @@ def approval_threshold() -> Decimal:
 def _locked_totals(project: Project) -> ProjectFunding:
     ProjectFunding.objects.get_or_create(project=project)
     return ProjectFunding.objects.select_for_update().get(project=project)
+
+
+def lock_totals(projects) -> None:
+    """Lock several projects' totals rows in id order, for a transaction that posts to them all."""
+    for project in sorted(projects, key=lambda project: project.pk):
+        _locked_totals(project)
 
 
 def _add_to_year(*, project: Project, year: int, total: str, amount: Decimal) -> None:
@@ -155,12 +162,13 @@ def record_entry(
     elif beyond_arrivals_reason:
         raise ValidationError({"reason": [_("Only a disbursement can go beyond arrivals.")]})
     entry.full_clean()
-    entry.save()
-    if entry.needs_approval:
-        totals.pending += amount
-    else:
-        _count(entry, totals, sign=1)
-    _save_totals(totals)
+    with keeping_rollups(project.pk):
+        entry.save()
+        if entry.needs_approval:
+            totals.pending += amount
+        else:
+            _count(entry, totals, sign=1)
+        _save_totals(totals)
     return entry
 
 
@@ -204,14 +212,15 @@ def reverse_entry(*, entry: LedgerEntry, reason: str, recorded_by=None) -> Ledge
         recorded_by=recorded_by,
     )
     reversal.full_clean()
-    reversal.save()
-    if counted:
-        _count(original, totals, sign=-1)
-    else:
-        totals.pending -= original.amount
-    if original.beyond_arrivals:
-        totals.beyond_arrivals -= original.amount
-    _save_totals(totals)
+    with keeping_rollups(original.project_id):
+        reversal.save()
+        if counted:
+            _count(original, totals, sign=-1)
+        else:
+            totals.pending -= original.amount
+        if original.beyond_arrivals:
+            totals.beyond_arrivals -= original.amount
+        _save_totals(totals)
     return reversal
 
 
@@ -230,8 +239,9 @@ def approve_disbursement(*, entry: LedgerEntry, approved_by) -> Approval:
         raise Conflict(_("A disbursement is approved by someone other than who recorded it."))
     if not approved_by.has_perm("funding.approve_disbursement"):
         raise ValidationError(_("Only staff allowed to approve disbursements may do this."))
-    approval = Approval.objects.create(entry=entry, approved_by=approved_by)
-    totals.pending -= entry.amount
-    _count(entry, totals, sign=1)
-    _save_totals(totals)
+    with keeping_rollups(entry.project_id):
+        approval = Approval.objects.create(entry=entry, approved_by=approved_by)
+        totals.pending -= entry.amount
+        _count(entry, totals, sign=1)
+        _save_totals(totals)
     return approval

@@ -35,14 +35,14 @@ def _labelled(groups, choices) -> list[tuple[str, str, selectors.FundingFigures]
 
 def overview(request):
     programme, projects = _scope()
-    illustrative_years, illustrative_projects = selectors.illustrative_parts(projects)
+    illustrative_years = selectors.illustrative_years(projects)
     donations = selectors.donations(public=True).filter(programme=programme)
     context = {
         "programme": programme,
         "figures": selectors.totals(projects),
         "years": selectors.by_year(projects),
         "illustrative_years": illustrative_years,
-        "split_illustrative": bool(illustrative_projects),
+        "split_illustrative": bool(illustrative_years),
         "by_field": _labelled(selectors.by_group(projects, "field"), Project.Field.choices),
         "by_category": _labelled(
             selectors.by_group(projects, "category"), Project.Category.choices
@@ -73,7 +73,7 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 def years_csv(request):
     _programme, projects = _scope()
-    illustrative_years, _ids = selectors.illustrative_parts(projects)
+    illustrative_years = selectors.illustrative_years(projects)
     header = [
         _("Year"),
         _("Due (CNY)"),
@@ -100,7 +100,7 @@ def years_csv(request):
 
 def projects_csv(request):
     _programme, projects = _scope()
-    _years, illustrative_ids = selectors.illustrative_parts(projects)
+    illustrative_ids = selectors.illustrative_projects(projects)
     figures = dict(selectors.by_group(projects, "code"))
     header = [
         _("Code"),
@@ -118,7 +118,7 @@ def projects_csv(request):
         _("Illustrative"),
     ]
     rows = []
-    for project in projects.select_related("plan_period").order_by("code"):
+    for project in projects.projects().select_related("plan_period").order_by("code"):
         row = figures[project.code]
         illustrative = project.pk in illustrative_ids or project.is_illustrative(
             "planned_investment"

@@ -26,17 +26,16 @@ def _funding_figures(*, programme=None, project=None) -> dict:
     from funding import selectors as funding
 
     if project is not None:
-        _years, illustrative = funding.illustrative_parts(Project.objects.filter(pk=project.pk))
+        illustrative = funding.illustrative_years(Project.objects.filter(pk=project.pk))
         return {
             "funding": funding.project_totals(project),
             "funding_illustrative": bool(illustrative),
         }
-    projects = funding.projects_in_scope(public=True, programme=programme)
-    _years, illustrative = funding.illustrative_parts(projects)
+    scope = funding.projects_in_scope(public=True, programme=programme)
     return {
-        "funding": funding.totals(projects),
-        "funding_years": funding.by_year(projects),
-        "funding_illustrative": bool(illustrative),
+        "funding": funding.totals(scope),
+        "funding_years": funding.by_year(scope),
+        "funding_illustrative": bool(funding.illustrative_years(scope)),
     }
 
 

@@ -53,6 +53,8 @@ FUNDING_MODELS = [
     "approval",
     "projectfunding",
     "projectfundingyear",
+    "fundingrollup",
+    "fundingrollupyear",
     "donation",
 ]
 ROLES["Auditor"]["funding"] = {model: ("view",) for model in FUNDING_MODELS}

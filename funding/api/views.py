@@ -284,6 +284,8 @@ class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
         filters = query.validated_data
         caller = caller_of(request)
         see_all = caller.has_perm("funding.view_ledgerentry")
+        # A partner key sees published projects and those its organisation takes part in.
+        partner = caller.key is not None and not see_all
         projects = selectors.projects_in_scope(
             public=not see_all and caller.key is None,
             programme=filters.get("programme"),
@@ -291,12 +293,8 @@ class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
             field=filters.get("field"),
             category=filters.get("category"),
             period=filters.get("period"),
+            organisation_id=caller.organisation_id if partner else None,
         )
-        if caller.key is not None and not see_all:
-            known = project_selectors.projects_known_to(
-                organisation_id=caller.organisation_id, see_all=False
-            )
-            projects = projects.filter(pk__in=known.values("pk"))
         figures = selectors.totals(projects)
         data = {
             "currency": CURRENCY,

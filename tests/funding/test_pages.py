@@ -156,7 +156,7 @@ def test_projects_csv_equals_the_selectors(client, demo):
 
 
 def test_project_page_shows_its_funding_bar(client, demo):
-    project = demo.get(code="HZSN-14-01")
+    project = demo.projects().get(code="HZSN-14-01")
     figures = selectors.project_totals(project)
 
     page = text_of(client.get(f"/en/projects/{project.code}/"))

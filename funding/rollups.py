@@ -1,0 +1,284 @@
+"""Programme-level running totals (`FundingRollup`, `FundingRollupYear`), kept in step with the
+project totals, the budget lines and each project's grouping, in the same transaction.
+
+A project contributes to exactly one group: its programme, whether it is published, its field,
+its category and its plan period. Its contribution is its planned investment, its totals row,
+its per-year totals, its due amounts and how many illustrative entries and budget lines it has.
+Every change that can alter a contribution runs inside `keeping_rollups(project_id)`, which
+reads the project's contribution before and after the change and adds the difference to the
+groups with one upsert each: `funding.services` for entries, reversals and approvals, and the
+signal handlers below for a project's or a budget line's save and delete. The project's totals
+row is locked first, as the services lock it, so a concurrent entry waits and never adds to the
+group the project has just left.
+
+`rebuild()` recomputes the rollups from scratch with a few GROUP BY queries; `check_ledger`
+compares them with the same computation. Bulk `QuerySet.update()` on projects or budget lines
+bypasses the signals: run `manage.py check_ledger --rebuild-rollups` after one.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import ExtractYear
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from funding.models import (
+    BudgetLine,
+    FundingRollup,
+    FundingRollupYear,
+    LedgerEntry,
+    ProjectFunding,
+    ProjectFundingYear,
+)
+from projects.models import Project
+
+ZERO = Decimal("0")
+KEY = ("programme_id", "published", "field", "category", "plan_period_key")
+BASE_SUMS = ("projects", "planned", "committed", "arrived", "disbursed", "spent", "pending")
+YEAR_SUMS = ("present", "illustrative", "due", "arrived", "disbursed", "spent")
+COUNTS = {"projects": 0, "present": 0, "illustrative": 0}
+GROUPING = (
+    "programme_id",
+    "published",
+    "field",
+    "category",
+    "plan_period_id",
+    "planned_investment",
+)
+
+Key = tuple
+Groups = dict[Key, dict[str, Decimal | int]]
+
+
+def _key(row: dict, prefix: str = "") -> Key:
+    return (
+        row[f"{prefix}programme_id"],
+        row[f"{prefix}published"],
+        row[f"{prefix}field"],
+        row[f"{prefix}category"],
+        row[f"{prefix}plan_period_id"] or 0,
+    )
+
+
+def _grouped(queryset, prefix: str, extra: tuple[str, ...] = ()):
+    names = [f"{prefix}{name}" for name in GROUPING[:-1]]
+    return queryset.order_by().values(*names, *extra)
+
+
+def contributions(projects: Q) -> tuple[Groups, Groups]:
+    """The groups' sums over the projects matching `projects` (a Q on Project): one dict per
+    group key, and one per (group key, year)."""
+    base: Groups = defaultdict(lambda: {name: COUNTS.get(name, ZERO) for name in BASE_SUMS})
+    years: Groups = defaultdict(lambda: {name: COUNTS.get(name, ZERO) for name in YEAR_SUMS})
+    owned = Q(project__in=Project.objects.filter(projects).values("pk"))
+
+    for row in _grouped(Project.objects.filter(projects), "").annotate(
+        n=Count("pk"), planned=Sum("planned_investment")
+    ):
+        sums = base[_key(row)]
+        sums["projects"] += row["n"]
+        sums["planned"] += row["planned"] or ZERO
+    for row in _grouped(ProjectFunding.objects.filter(owned), "project__").annotate(
+        **{name: Sum(name) for name in BASE_SUMS[2:]}
+    ):
+        sums = base[_key(row, "project__")]
+        for name in BASE_SUMS[2:]:
+            sums[name] += row[name] or ZERO
+
+    def add_years(queryset, year, **sums):
+        for row in _grouped(queryset, "project__", (year,)).annotate(**sums):
+            target = years[(*_key(row, "project__"), row[year])]
+            for name in sums:
+                target[name] += row[name] or 0
+
+    add_years(
+        ProjectFundingYear.objects.filter(owned),
+        "year",
+        present=Count("pk"),
+        arrived=Sum("arrived"),
+        disbursed=Sum("disbursed"),
+        spent=Sum("spent"),
+    )
+    add_years(due_lines(owned), "year", present=Count("pk"), due=Sum("amount"))
+    add_years(BudgetLine.objects.filter(owned, illustrative=True), "year", illustrative=Count("pk"))
+    add_years(
+        LedgerEntry.objects.filter(owned, illustrative=True).annotate(
+            entry_year=ExtractYear("date")
+        ),
+        "entry_year",
+        illustrative=Count("pk"),
+    )
+    return base, years
+
+
+def due_lines(lines: Q):
+    """Each project-year's due amount: the revised line where there is one, else the original."""
+    revised = BudgetLine.objects.filter(
+        project=OuterRef("project"), year=OuterRef("year"), kind=BudgetLine.Kind.REVISED
+    )
+    return BudgetLine.objects.filter(lines).filter(
+        Q(kind=BudgetLine.Kind.REVISED) | Q(~Exists(revised), kind=BudgetLine.Kind.ORIGINAL)
+    )
+
+
+def _difference(after: Groups, before: Groups, names: tuple[str, ...]) -> Iterator[tuple]:
+    for key in after.keys() | before.keys():
+        new, old = after.get(key, {}), before.get(key, {})
+        delta = [new.get(name, 0) - old.get(name, 0) for name in names]
+        if any(delta):
+            yield (*key, *delta)
+
+
+def _upsert(model, columns: tuple[str, ...], sums: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Add each row's sums to its group, creating the group when it is new."""
+    rows = list(rows)
+    if not rows:
+        return
+    table = model._meta.db_table
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(name) for name in (*columns, *sums))
+    marks = ", ".join(["%s"] * (len(columns) + len(sums)))
+    additions = ", ".join(f"{qn(n)} = {table}.{qn(n)} + EXCLUDED.{qn(n)}" for n in sums)
+    conflict = ", ".join(qn(name) for name in columns)
+    sql = (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {additions}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _apply(after: tuple[Groups, Groups], before: tuple[Groups, Groups]) -> None:
+    _upsert(FundingRollup, KEY, BASE_SUMS, _difference(after[0], before[0], BASE_SUMS))
+    _upsert(
+        FundingRollupYear, (*KEY, "year"), YEAR_SUMS, _difference(after[1], before[1], YEAR_SUMS)
+    )
+
+
+@contextmanager
+def keeping_rollups(project_id: int):
+    """Run a change to one project's funding or grouping, then add what it changed to the
+    rollups. Call it with the project's totals row locked, or let it lock the row."""
+    with transaction.atomic():
+        ProjectFunding.objects.select_for_update().filter(project_id=project_id).exists()
+        one = Q(pk=project_id)
+        before = contributions(one)
+        yield
+        _apply(contributions(one), before)
+
+
+def rebuild(programme_ids: Iterable[int] | None = None) -> None:
+    """Recompute the rollups of the given programmes (all when None) from the project totals,
+    budget lines and entries."""
+    scope = Q() if programme_ids is None else Q(programme_id__in=list(programme_ids))
+    with transaction.atomic():
+        rollups = FundingRollup.objects.all()
+        rollup_years = FundingRollupYear.objects.all()
+        if programme_ids is not None:
+            rollups = rollups.filter(programme_id__in=list(programme_ids))
+            rollup_years = rollup_years.filter(programme_id__in=list(programme_ids))
+        rollups.delete()
+        rollup_years.delete()
+        _apply(contributions(scope), ({}, {}))
+
+
+# Projects and budget lines are saved from the admin, the demo loader and the projects app,
+# which knows nothing of funding: their changes reach the rollups through signals. The instance
+# being saved carries the contributions from before the save until its post-save signal.
+BEFORE = "_funding_rollups_before"
+
+
+def _stash(instance, project_ids: set[int]) -> None:
+    if transaction.get_connection().in_atomic_block:
+        # Wait for any entry being posted on these projects, as keeping_rollups does.
+        ProjectFunding.objects.select_for_update().filter(project_id__in=project_ids).exists()
+    setattr(instance, BEFORE, [(pk, contributions(Q(pk=pk))) for pk in sorted(project_ids)])
+
+
+def _settle(instance, *, deleted: bool = False) -> None:
+    for pk, before in instance.__dict__.pop(BEFORE, []):
+        _apply(({}, {}) if deleted else contributions(Q(pk=pk)), before)
+
+
+@receiver(pre_save, sender=Project)
+def _project_changing(sender, instance: Project, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        return
+    stored = Project.objects.filter(pk=instance.pk).values(*GROUPING).first()
+    if stored is not None and any(stored[name] != getattr(instance, name) for name in GROUPING):
+        _stash(instance, {instance.pk})
+
+
+@receiver(post_save, sender=Project)
+def _project_changed(sender, instance: Project, created=False, raw=False, **kwargs):
+    if raw:
+        return
+    if created:
+        _apply(contributions(Q(pk=instance.pk)), ({}, {}))
+    else:
+        _settle(instance)
+
+
+@receiver(pre_delete, sender=Project)
+def _project_deleting(sender, instance: Project, **kwargs):
+    _stash(instance, {instance.pk})
+
+
+@receiver(post_delete, sender=Project)
+def _project_deleted(sender, instance: Project, **kwargs):
+    _settle(instance, deleted=True)
+
+
+@receiver(pre_save, sender=BudgetLine)
+@receiver(pre_delete, sender=BudgetLine)
+def _line_changing(sender, instance: BudgetLine, raw=False, **kwargs):
+    if raw:
+        return
+    projects = {instance.project_id}
+    if instance.pk is not None:
+        # A line moved to another project changes both projects' contributions.
+        projects |= set(
+            BudgetLine.objects.filter(pk=instance.pk).values_list("project_id", flat=True)
+        )
+    _stash(instance, projects)
+
+
+@receiver(post_save, sender=BudgetLine)
+@receiver(post_delete, sender=BudgetLine)
+def _line_changed(sender, instance: BudgetLine, raw=False, **kwargs):
+    if raw:
+        return
+    _settle(instance)
+
+
+def differences() -> list[str]:
+    """Every rollup value that disagrees with the project totals, budget lines and entries, as
+    lines for `check_ledger`. A stored group with nothing in it left is no difference."""
+    expected_base, expected_years = contributions(Q())
+    stored_base = {
+        tuple(row[k] for k in KEY): row for row in FundingRollup.objects.values(*KEY, *BASE_SUMS)
+    }
+    stored_years = {
+        tuple(row[k] for k in (*KEY, "year")): row
+        for row in FundingRollupYear.objects.values(*KEY, "year", *YEAR_SUMS)
+    }
+    lines = []
+    for expected, stored, names in (
+        (expected_base, stored_base, BASE_SUMS),
+        (expected_years, stored_years, YEAR_SUMS),
+    ):
+        for key in sorted(expected.keys() | stored.keys(), key=str):
+            want, have = expected.get(key, {}), stored.get(key, {})
+            for name in names:
+                if want.get(name, 0) != have.get(name, 0):
+                    group = " ".join(str(part) for part in key)
+                    lines.append(
+                        f"rollup {group} {name}: rollup {have.get(name, 0)}, "
+                        f"totals {want.get(name, 0)}"
+                    )
+    return lines

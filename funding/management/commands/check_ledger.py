@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear
 
+from funding import rollups
 from funding.models import Approval, LedgerEntry, ProjectFunding, ProjectFundingYear
 
 TOTALS = ("committed", "arrived", "disbursed", "spent", "pending", "beyond_arrivals")
@@ -48,8 +49,17 @@ def expected_totals():
 class Command(BaseCommand):
     help = (
         "Recompute every project's funding totals from the ledger entries and compare them with "
-        "the running totals; list every difference and exit 1 if there is any."
+        "the running totals, and the programme rollups with the project totals; list every "
+        "difference and exit 1 if there is any."
     )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rebuild-rollups",
+            action="store_true",
+            help="First recompute the programme rollups from the project totals (after a bulk "
+            "update of projects or budget lines that bypassed the services).",
+        )
 
     def handle(self, *args, **options):
         expected, expected_years = expected_totals()
@@ -81,8 +91,15 @@ class Command(BaseCommand):
                     differences.append(
                         f"{codes.get(pid, pid)} {year} {name}: totals {have}, ledger {want[name]}"
                     )
+        # The programme rollups the dashboards read, against the project totals and budget lines.
+        if options["rebuild_rollups"]:
+            rollups.rebuild()
+            self.stdout.write("Programme rollups rebuilt from the project totals.")
+        differences += rollups.differences()
         if differences:
             for line in differences:
                 self.stderr.write(line)
             raise CommandError(f"{len(differences)} totals disagree with the ledger.")
-        self.stdout.write(f"Ledger and totals agree for {len(stored)} projects.")
+        self.stdout.write(
+            f"Ledger and totals agree for {len(stored)} projects, and so do the programme rollups."
+        )

@@ -18,6 +18,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from funding import rollups
 from funding.services import approval_threshold
 from projects.models import Project
 from reference.models import Organisation, PlanPeriod, Programme
@@ -295,6 +296,11 @@ class Command(BaseCommand):
             """
         )
         self._step(f"{cursor.rowcount:,} project-year totals")
+        # The programme rollups, from the totals just written, as the services would keep them.
+        for table in ("projects_project", "funding_projectfunding", "funding_projectfundingyear"):
+            cursor.execute(f"ANALYZE {table}")
+        rollups.rebuild([programme.pk])
+        self._step("Programme rollups")
         # Fresh statistics, or the planner would judge the first queries by empty tables.
         for table in (
             "projects_project",
@@ -302,6 +308,8 @@ class Command(BaseCommand):
             "funding_ledgerentry",
             "funding_projectfunding",
             "funding_projectfundingyear",
+            "funding_fundingrollup",
+            "funding_fundingrollupyear",
         ):
             cursor.execute(f"ANALYZE {table}")
         self._step("Tables analysed")

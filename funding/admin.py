@@ -18,6 +18,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TabbedTranslationAdmin
 
 from funding import imports, selectors, services
 from funding.models import (
@@ -603,7 +604,7 @@ class BudgetLineAdmin(TotalsMixin, admin.ModelAdmin):
 
 
 @admin.register(Donation)
-class DonationAdmin(TotalsMixin, admin.ModelAdmin):
+class DonationAdmin(TotalsMixin, TabbedTranslationAdmin):
     list_display = [
         "date",
         "purpose",
@@ -619,7 +620,8 @@ class DonationAdmin(TotalsMixin, admin.ModelAdmin):
     list_filter = ["kind", "beneficiaries", "programme", "published", "illustrative"]
     date_hierarchy = "date"
     search_fields = [
-        "purpose",
+        "purpose_zh_hans",
+        "purpose_en",
         "donor_name",
         "donor__code",
         "donor__name_zh_hans",

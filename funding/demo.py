@@ -24,6 +24,7 @@ from funding.models import BudgetLine, Donation, LedgerEntry
 from projects.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, upsert
 from projects.demo import _fields as fields
 from projects.demo import _read as read
+from projects.demo import _translated as translated
 from projects.models import Project
 from reference.models import Organisation, Programme
 
@@ -231,10 +232,16 @@ def _load_donations(
         donor = item.get("donor")
         if donor is not None and donor not in organisations:
             raise DemoDataError(f"{label}: unknown organisation {donor!r}.")
+        purpose = translated(item, "purpose", label=label)
         _obj, outcome = upsert(
             Donation,
-            lookup={"programme": programme, "date": item["date"], "purpose": item["purpose"]},
+            lookup={
+                "programme": programme,
+                "date": item["date"],
+                "purpose_zh_hans": purpose["purpose_zh_hans"],
+            },
             values={
+                "purpose_en": purpose["purpose_en"],
                 "kind": item["kind"],
                 "value": _money(item["value"], label=label),
                 "donor": organisations.get(donor),

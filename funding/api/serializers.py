@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aidportal.api.callers import caller_of
-from aidportal.api.fields import label_field
+from aidportal.api.fields import BilingualField, label_field
 from aidportal.api.serializers import StrictInputMixin
 from funding.models import MONEY, Donation, LedgerEntry
 from projects import selectors as project_selectors
@@ -260,6 +260,7 @@ class DonationSerializer(serializers.ModelSerializer):
     donor_name = serializers.CharField(
         read_only=True, help_text="The donor's name when it is not a recorded organisation."
     )
+    purpose = BilingualField(help_text="What the donation is for, in both languages.")
     recipient = serializers.CharField(
         source="recipient.code", read_only=True, allow_null=True, help_text="Organisation code."
     )

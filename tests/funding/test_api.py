@@ -605,7 +605,8 @@ def donate(programme, kind, value, beneficiaries="other", **kwargs) -> Donation:
         value=Decimal(value),
         donor_name="杭州某企业",
         beneficiaries=beneficiaries,
-        purpose="捐赠",
+        purpose_zh_hans="捐赠",
+        purpose_en="Donation",
         **kwargs,
     )
 
@@ -630,6 +631,7 @@ def test_donations_and_their_totals(world):
         "students",
         programme.code,
     )
+    assert row["purpose"] == {"zh-hans": "捐赠", "en": "Donation"}
     assert totals == {
         "currency": "CNY",
         "total": "11350000.00",

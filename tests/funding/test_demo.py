@@ -83,7 +83,8 @@ def test_donations(scope):
     assert totals["money"] + totals["goods"] == totals["total"]
     first = Donation.objects.get(donor__code="dl-hangzhou", kind="goods")
     assert first.value == Decimal("1100000.00")
-    assert "豆苞女孩" in first.purpose
+    assert "豆苞女孩" in first.purpose_zh_hans
+    assert "Doubao Girls" in first.purpose_en
 
 
 def test_check_ledger_passes(scope):

@@ -104,9 +104,13 @@ def test_funding_page_has_the_year_table_and_the_definition(client, demo):
     assert re.search(r'data-stat="donations-students".*?stat-value">620万元<', page)
     assert 'class="illus"' in page
 
+    assert "牧民过冬物资" in page
+
     english = text_of(client.get("/en/funding/"))
     assert "It can exceed 100% when" in english
     assert "CNY 303.76 million" in english
+    # Donations' purposes in the page's language.
+    assert "Winter supplies for herders" in english and "牧民过冬物资" not in english
 
 
 def test_years_csv_equals_the_selectors(client, demo):

@@ -1,0 +1,37 @@
+"""Fields kept in both languages, and history (registered after translation, as in
+reference/translation.py). Students have no history: see education.models."""
+
+import simple_history
+from modeltranslation.translator import TranslationOptions, register
+
+from education.models import (
+    Cohort,
+    Enrolment,
+    Exam,
+    ExamResult,
+    Placement,
+    ReportedCohortFigure,
+    SponsoredProgramme,
+)
+
+
+@register(SponsoredProgramme)
+class SponsoredProgrammeTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(Exam)
+class ExamTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+for model in (
+    SponsoredProgramme,
+    Cohort,
+    Enrolment,
+    Exam,
+    ExamResult,
+    ReportedCohortFigure,
+    Placement,
+):
+    simple_history.register(model)

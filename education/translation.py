@@ -20,6 +20,11 @@ class SponsoredProgrammeTranslation(TranslationOptions):
     fields = ("name", "description")
 
 
+@register(Cohort)
+class CohortTranslation(TranslationOptions):
+    fields = ("note",)
+
+
 @register(Exam)
 class ExamTranslation(TranslationOptions):
     fields = ("name",)

@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from education import selectors
+from projects.templatetags.portal import cny_compact
 
 register = template.Library()
 
@@ -25,3 +26,10 @@ def shown(figure: selectors.Figure) -> str:
 @register.filter
 def basis_label(basis: str) -> str:
     return _("reported") if basis == selectors.REPORTED else _("computed from results")
+
+
+@register.filter
+def invested(figure) -> str:
+    """Money invested as the source gives it: "3000余万元" is over, not about, 30 million."""
+    amount = cny_compact(figure.value)
+    return _("over %(amount)s") % {"amount": amount} if figure.approximate else amount

@@ -1,0 +1,54 @@
+import pytest
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from education import selectors, services
+from education.models import Enrolment, ExamResult, Student
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymising_blanks_the_person_and_keeps_results_and_figures(school):
+    student = school.students[0]
+    before = selectors.exam_stats([selectors.cohorts().get(pk=school.cohort.pk)])
+    staff = User.objects.create_user("clerk", is_staff=True)
+
+    services.anonymise_student(student=student, by=staff)
+
+    student.refresh_from_db()
+    assert (student.name, student.gender, student.guardian_contact) == ("", "", "")
+    assert student.birth_date is None and student.home_township is None
+    assert not student.consent_given
+    assert student.anonymised_at is not None and student.anonymised_by == staff
+    assert ExamResult.objects.filter(student=student).count() == 1
+    after = selectors.exam_stats([selectors.cohorts().get(pk=school.cohort.pk)])
+    assert after == before
+
+
+def test_a_student_with_results_cannot_be_deleted(school):
+    with pytest.raises(ProtectedError):
+        school.students[0].delete()
+
+
+def test_the_database_refuses_an_anonymised_student_with_a_name(school):
+    student = school.students[0]
+    services.anonymise_student(student=student, by=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Student.objects.filter(pk=student.pk).update(name="x")
+
+
+def test_the_database_refuses_a_score_for_an_absent_student(school):
+    result = ExamResult.objects.filter(student=school.students[0]).get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExamResult.objects.filter(pk=result.pk).update(absent=True)
+
+
+def test_the_database_allows_one_current_enrolment_per_student(school):
+    other = school.other_programme.cohorts.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enrolment.objects.create(student=school.students[0], cohort=other, enrolled_on="2021-09-01")
+
+
+def test_access_log_skips_empty_reads(rf):
+    assert services.log_access(request=rf.get("/"), records=[], model=Student) is None

@@ -40,7 +40,9 @@ def school(db):
     students = enrol_with_results(
         cohort, exam, [600, 650, 700, 750, 800, 850], ranks=[90, 80, 70, 3, 2, 1]
     )
-    other_programme = SponsoredProgrammeFactory(pairing=pairing, host_school=other_host)
+    other_programme = SponsoredProgrammeFactory(
+        pairing=pairing, host_school=other_host, code="class-z"
+    )
     other_student = EnrolmentFactory(
         cohort=CohortFactory(programme=other_programme, intake_year=2021)
     ).student

@@ -109,6 +109,7 @@ def sync_roles_after_migrate(sender, **kwargs):
     if sender is with_models[-1]:
         sync_roles()
 
+
 # Keeps the sponsored classes' cohorts, students and results. Students are anonymised, never
 # deleted, so there is no delete on students, enrolments or results.
 EDUCATION_MODELS = ["sponsoredprogramme", "cohort", "exam", "reportedcohortfigure", "placement"]

@@ -52,3 +52,16 @@ def test_the_database_allows_one_current_enrolment_per_student(school):
 
 def test_access_log_skips_empty_reads(rf):
     assert services.log_access(request=rf.get("/"), records=[], model=Student) is None
+
+
+def test_the_database_refuses_a_score_above_the_maximum(school):
+    result = ExamResult.objects.filter(student=school.students[0]).get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExamResult.objects.filter(pk=result.pk).update(score=901)
+
+
+def test_the_database_refuses_a_result_outside_the_students_cohort(school):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExamResult.objects.create(
+            student=school.other_student, exam=school.exam, cohort=school.cohort, score=500
+        )

@@ -134,3 +134,21 @@ def test_import_template_has_the_chinese_headers(school, callers):
 def test_staff_without_the_role_cannot_import(school, callers):
     assert callers["staff_no_role"].get(IMPORT).status_code == 403
     assert Student.objects.count() == 7
+
+
+def test_the_import_command_writes_all_or_nothing(school, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    a = EnrolmentFactory(cohort=school.cohort).student
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_upload([f"{a.public_id},{school.exam.code},2020,,700,"]).getvalue())
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_upload([f"{a.public_id},{school.exam.code},2020,,999,"]).getvalue())
+
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_results", school.programme.code, str(bad), stderr=io.StringIO())
+    assert not ExamResult.objects.filter(student=a).exists()
+    out = io.StringIO()
+    call_command("import_results", school.programme.code, str(good), stdout=out)
+    assert "Imported: 1 results" in out.getvalue()
+    assert ExamResult.objects.get(student=a).score == 700

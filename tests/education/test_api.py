@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from aidportal.api.models import AuditEntry
-from education.models import AccessLogEntry, ExamResult
+from education.models import AccessLogEntry, Cohort, ExamResult
 from tests.education.factories import EnrolmentFactory, ExamFactory
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +186,42 @@ def test_results_list_filters_and_query_count(school, callers, django_assert_max
         response = callers["school"].get(RESULTS, {"exam": exam.code, "page_size": 100})
 
     assert response.json()["count"] == 6
+
+
+def test_restricted_lists_make_the_same_queries_at_any_page_size(
+    school, callers, django_assert_max_num_queries
+):
+    from tests.api_utils import assert_constant_queries
+
+    def grow(n):
+        while ExamResult.objects.filter(cohort=school.cohort).count() < n:
+            student = EnrolmentFactory(cohort=school.cohort).student
+            ExamResult.objects.create(
+                student=student, exam=school.exam, cohort=school.cohort, score=Decimal("500")
+            )
+
+    for url in (STUDENTS, RESULTS):
+        assert_constant_queries(
+            callers["education_staff"], url, grow, django_assert_max_num_queries, most=12
+        )
+
+
+def test_cohort_list_makes_the_same_queries_at_any_page_size(
+    school, callers, django_assert_max_num_queries
+):
+    from tests.api_utils import assert_constant_queries
+    from tests.education.factories import CohortFactory
+
+    def grow(n):
+        taken = set(school.programme.cohorts.values_list("intake_year", flat=True))
+        free = (year for year in range(2000, 2101) if year not in taken)
+        while Cohort.objects.count() < n:
+            CohortFactory(programme=school.programme, intake_year=next(free))
+
+    assert_constant_queries(
+        callers["anonymous"],
+        "/api/v1/education/cohorts/",
+        grow,
+        django_assert_max_num_queries,
+        most=8,
+    )

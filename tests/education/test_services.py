@@ -65,3 +65,41 @@ def test_the_database_refuses_a_result_outside_the_students_cohort(school):
         ExamResult.objects.create(
             student=school.other_student, exam=school.exam, cohort=school.cohort, score=500
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_posts_of_one_result_record_it_once():
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    from tests.education.factories import EnrolmentFactory, ExamFactory
+
+    enrolment = EnrolmentFactory()
+    exam = ExamFactory()
+    attempts = 8
+    barrier = threading.Barrier(attempts)
+    outcomes = []
+
+    def post():
+        try:
+            barrier.wait(20)
+            services.record_result(
+                student=enrolment.student, exam=exam, cohort=enrolment.cohort, score=600
+            )
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(sorted(error.message_dict))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert outcomes.count("ok") == 1
+    assert outcomes.count(["exam"]) == attempts - 1
+    assert ExamResult.objects.count() == 1

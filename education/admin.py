@@ -99,7 +99,9 @@ class CohortAdmin(SimpleHistoryAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         response = super().changeform_view(request, object_id, form_url, extra_context)
-        if object_id is not None and response.status_code == 200:
+        # Only those who see the enrolments inline read students here.
+        sees_students = request.user.has_perm("education.view_enrolment")
+        if object_id is not None and response.status_code == 200 and sees_students:
             ids = Enrolment.objects.filter(cohort_id=object_id).values_list("student_id", flat=True)
             services.log_access(
                 request=request, records=list(ids), model=Student, user=request.user

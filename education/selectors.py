@@ -304,8 +304,11 @@ def _recorded_stats(
     )
 
 
-def _reported_stats(cohort: Cohort, exam: Exam, figure: ReportedCohortFigure) -> ExamStats:
+def _reported_stats(
+    cohort: Cohort, exam: Exam, figure: ReportedCohortFigure, intake: Figure | None
+) -> ExamStats:
     n = figure.students
+    gap = intake.value - n if intake is not None and intake.shown else 0
     limits = _band_limits(exam)
     not_reported = hidden(NOT_REPORTED)
     if small(n):
@@ -324,7 +327,11 @@ def _reported_stats(cohort: Cohort, exam: Exam, figure: ReportedCohortFigure) ->
         exam=exam,
         basis=REPORTED,
         source=figure.source,
-        sitting=hidden(SMALL_GROUP) if small(n) else Figure(n),
+        sitting=hidden(SMALL_GROUP)
+        if small(n)
+        else hidden(DIFFERENCING)
+        if small(gap)
+        else Figure(n),
         mean=mean,
         median=not_reported,
         highest=highest,
@@ -335,8 +342,8 @@ def _reported_stats(cohort: Cohort, exam: Exam, figure: ReportedCohortFigure) ->
 
 
 def exam_stats(cohort_list: list[Cohort]) -> list[ExamStats]:
-    """Figures for every (cohort, exam) with results or a reported figure, by exam date. Three
-    queries whatever the number of cohorts, plus one for the intakes."""
+    """Figures for every (cohort, exam) with results or a reported figure, by exam date. Four
+    queries whatever the number of cohorts."""
     if not cohort_list:
         return []
     ids = [cohort.pk for cohort in cohort_list]
@@ -352,13 +359,14 @@ def exam_stats(cohort_list: list[Cohort]) -> list[ExamStats]:
     exam_ids = {exam_id for _cohort_id, exam_id in {*rows, *reported}}
     exams = {exam.pk: exam for exam in Exam.objects.filter(pk__in=exam_ids)}
     by_id = {cohort.pk: cohort for cohort in cohort_list}
-    programme_ids = {cohort.programme_id for cohort in cohort_list}
+    # Intakes as their programmes publish them: over every cohort of each programme.
+    siblings = defaultdict(list)
+    for cohort in cohorts().filter(programme_id__in={c.programme_id for c in cohort_list}):
+        siblings[cohort.programme_id].append(cohort)
     intakes = {
         intake.cohort.pk: intake.count
-        for programme_id in programme_ids
-        for intake in intake_summary(
-            [cohort for cohort in cohort_list if cohort.programme_id == programme_id]
-        ).intakes
+        for programme_cohorts in siblings.values()
+        for intake in intake_summary(programme_cohorts).intakes
     }
     stats = []
     for key in sorted(
@@ -368,7 +376,7 @@ def exam_stats(cohort_list: list[Cohort]) -> list[ExamStats]:
         if key in rows:
             stats.append(_recorded_stats(cohort, exam, rows[key], intakes.get(cohort.pk)))
         else:
-            stats.append(_reported_stats(cohort, exam, reported[key]))
+            stats.append(_reported_stats(cohort, exam, reported[key], intakes.get(cohort.pk)))
     return stats
 
 

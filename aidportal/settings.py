@@ -195,6 +195,8 @@ REST_FRAMEWORK = {
 }
 # Disbursements above this many CNY count only once a second staff member approves them.
 FUNDING_APPROVAL_THRESHOLD = os.environ.get("FUNDING_APPROVAL_THRESHOLD", "5000000")
+# Education figures over fewer students than this are suppressed on pages and in the API.
+EDUCATION_MIN_GROUP_SIZE = int(os.environ.get("EDUCATION_MIN_GROUP_SIZE", "5"))
 # How long a replayable Idempotency-Key answer is kept (at least a day).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
 

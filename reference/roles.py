@@ -110,3 +110,22 @@ def sync_roles_after_migrate(sender, **kwargs):
     with_models = [config for config in django_apps.get_app_configs() if config.models_module]
     if sender is with_models[-1]:
         sync_roles()
+
+
+# Keeps the sponsored classes' cohorts, students and results. Students are anonymised, never
+# deleted, so there is no delete on students, enrolments or results.
+EDUCATION_MODELS = ["sponsoredprogramme", "cohort", "exam", "reportedcohortfigure", "placement"]
+ROLES["Education staff"] = {
+    "education": {
+        **{model: ("view", "add", "change", "delete") for model in EDUCATION_MODELS},
+        "student": ("view", "add", "change"),
+        "enrolment": ("view", "add", "change"),
+        "examresult": ("view", "add", "change"),
+        "accesslogentry": ("view",),
+    },
+    "reference": {"organisation": ("view",), "place": ("view",), "programme": ("view",)},
+}
+# Auditors read the cohort-level records and who read student records, not the students.
+ROLES["Auditor"]["education"] = {
+    model: ("view",) for model in [*EDUCATION_MODELS, "accesslogentry"]
+}

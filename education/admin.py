@@ -1,0 +1,350 @@
+"""Education records in the admin. Students are anonymised, never deleted; results are written
+through `education.services`; every page that shows students or results logs the read."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from education import imports, selectors, services
+from education.models import (
+    AccessLogEntry,
+    Cohort,
+    Enrolment,
+    Exam,
+    ExamResult,
+    Placement,
+    ReportedCohortFigure,
+    SponsoredProgramme,
+    Student,
+)
+from reference.admin import HistoryTranslationAdmin
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class AccessLoggedAdmin(admin.ModelAdmin):
+    """Logs the records a list page shows and the record a change or history page shows."""
+
+    def _log(self, request, ids) -> None:
+        services.log_access(request=request, records=list(ids), model=self.model, user=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            self._log(request, [obj.pk for obj in changelist.result_list])
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        if object_id is not None and response.status_code == 200:
+            self._log(request, [object_id])
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200:
+            self._log(request, [object_id])
+        return response
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if response.status_code == 200:
+            self._log(request, [object_id])
+        return response
+
+
+@admin.register(SponsoredProgramme)
+class SponsoredProgrammeAdmin(HistoryTranslationAdmin):
+    list_display = ["name", "host_school", "partner", "started_on", "pairing"]
+    autocomplete_fields = ["host_school", "partner"]
+    list_select_related = ["host_school", "partner", "pairing"]
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    fields = ["student", "status", "enrolled_on", "left_on"]
+    raw_id_fields = ["student"]
+    can_delete = False
+
+
+class ReportedFigureInline(admin.TabularInline):
+    model = ReportedCohortFigure
+    extra = 0
+    fields = ["exam", "students", "mean", "top_score", "in_area_top_n", "source", "as_of"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(SimpleHistoryAdmin):
+    """A cohort's page lists its enrolments (students by public id): a logged read."""
+
+    list_display = ["__str__", "intake_year", "grade", "planned_size", "intake"]
+    list_filter = ["programme"]
+    inlines = [EnrolmentInline, ReportedFigureInline]
+
+    def get_queryset(self, request):
+        return selectors.cohorts()
+
+    @admin.display(description=_("intake (published)"))
+    def intake(self, obj):
+        figure = selectors.cohort_intake(obj).count
+        return figure.value if figure.shown else f"<{selectors.min_group()}"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        # Only those who see the enrolments inline read students here.
+        sees_students = request.user.has_perm("education.view_enrolment")
+        if object_id is not None and response.status_code == 200 and sees_students:
+            ids = Enrolment.objects.filter(cohort_id=object_id).values_list("student_id", flat=True)
+            services.log_access(
+                request=request, records=list(ids), model=Student, user=request.user
+            )
+        return response
+
+
+class StudentEnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    fields = ["cohort", "status", "enrolled_on", "left_on"]
+    can_delete = False
+
+
+@admin.register(Student)
+class StudentAdmin(AccessLoggedAdmin):
+    list_display = [
+        "public_id",
+        "name",
+        "gender",
+        "current_cohort",
+        "consent_given",
+        "anonymised_at",
+    ]
+    search_fields = ["public_id", "name"]
+    list_filter = ["enrolments__cohort__programme", "enrolments__status", "consent_given"]
+    readonly_fields = ["public_id", "anonymised_at", "anonymised_by"]
+    fields = [
+        "public_id",
+        "name",
+        "gender",
+        "birth_date",
+        "home_township",
+        "guardian_contact",
+        "consent_given",
+        "consent_date",
+        "anonymised_at",
+        "anonymised_by",
+    ]
+    inlines = [StudentEnrolmentInline]
+    actions = ["anonymise_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("enrolments__cohort__programme")
+
+    @admin.display(description=_("cohort"))
+    def current_cohort(self, obj):
+        enrolments = sorted(obj.enrolments.all(), key=lambda e: e.enrolled_on)
+        return str(enrolments[-1].cohort) if enrolments else "—"
+
+    def has_delete_permission(self, request, obj=None):
+        # Removing a student is anonymising them: results stay, so published figures stay true.
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            actions.pop("anonymise_selected", None)
+        return actions
+
+    @admin.action(description=_("Anonymise the selected students (keeps their results)"))
+    def anonymise_selected(self, request, queryset):
+        count = 0
+        for student in queryset:
+            services.anonymise_student(student=student, by=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("Anonymised %(count)d student.", "Anonymised %(count)d students.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Exam)
+class ExamAdmin(HistoryTranslationAdmin):
+    list_display = ["name", "code", "date", "maximum_score", "ranking_area", "area_top_n"]
+    search_fields = ["code", "name_zh_hans", "name_en"]
+
+
+class ResultForm(forms.ModelForm):
+    class Meta:
+        model = ExamResult
+        fields = ["student", "exam", "cohort", "absent", "score", "area_rank"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not self.errors:
+            problems = services.result_problems(
+                student=data["student"],
+                exam=data["exam"],
+                cohort=data["cohort"],
+                score=data.get("score"),
+                area_rank=data.get("area_rank"),
+                absent=data.get("absent", False),
+            )
+            if problems:
+                raise ValidationError(problems)
+        return data
+
+
+class ImportForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=SponsoredProgramme.objects.all()
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("An Excel (.xlsx) or CSV (UTF-8) file laid out as the template."),
+    )
+    dry_run = forms.BooleanField(label=_("Only check the file; write nothing"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(_("The file is larger than 5 MB; split it."))
+        return upload
+
+
+@admin.register(ExamResult)
+class ExamResultAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+    form = ResultForm
+    list_display = ["student", "exam", "cohort", "absent", "score", "area_rank"]
+    list_filter = ["exam", "cohort__programme", "cohort"]
+    search_fields = ["student__public_id"]
+    list_select_related = ["student", "exam", "cohort__programme"]
+    raw_id_fields = ["student"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A recorded result is corrected by education staff field by field, never re-pointed.
+        return ["student", "exam", "cohort"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        saved = services.record_result(
+            student=obj.student,
+            exam=obj.exam,
+            cohort=obj.cohort,
+            score=obj.score,
+            area_rank=obj.area_rank,
+            absent=obj.absent,
+        )
+        obj.pk = saved.pk
+        obj.recorded_at = saved.recorded_at
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="education_examresult_import"),
+            path(
+                "import/template.xlsx",
+                view(self.template_view),
+                {"format": "xlsx"},
+                name="education_examresult_import_template_xlsx",
+            ),
+            path(
+                "import/template.csv",
+                view(self.template_view),
+                {"format": "csv"},
+                name="education_examresult_import_template_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    def template_view(self, request, format):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if format == "xlsx":
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            content = imports.template_xlsx()
+        else:
+            content_type = "text/csv; charset=utf-8"
+            content = imports.template_csv()
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="results-import.{format}"'
+        return response
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = imports.import_results(
+                upload.read(),
+                upload.name,
+                programme=form.cleaned_data["programme"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+            if report.written:
+                self.message_user(
+                    request,
+                    gettext("Imported %(count)d results from %(file)s.")
+                    % {"count": len(report.rows), "file": upload.name},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:education_examresult_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import exam results"),
+            "opts": self.opts,
+            "form": form,
+            "report": report,
+            "columns": [header for _key, header in imports.COLUMNS],
+        }
+        return TemplateResponse(request, "admin/education/examresult/import.html", context)
+
+
+@admin.register(ReportedCohortFigure)
+class ReportedCohortFigureAdmin(SimpleHistoryAdmin):
+    list_display = ["exam", "cohort", "students", "mean", "top_score", "in_area_top_n", "source"]
+    list_select_related = ["exam", "cohort__programme"]
+
+
+@admin.register(Placement)
+class PlacementAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "kind", "headcount", "province", "start_date", "event"]
+    raw_id_fields = ["student"]
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read-only: who read which student records, when, where."""
+
+    list_display = ["at", "user", "api_key", "model", "record_count", "method", "path"]
+    list_filter = ["model"]
+    date_hierarchy = "at"
+    list_select_related = ["user", "api_key__organisation"]
+
+    @admin.display(description=_("records"))
+    def record_count(self, obj):
+        return len(obj.object_ids)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

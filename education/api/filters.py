@@ -1,0 +1,25 @@
+import django_filters
+
+from education.models import Cohort, ExamResult
+
+
+class CohortFilter(django_filters.FilterSet):
+    programme = django_filters.CharFilter(
+        field_name="programme__code", help_text="Sponsored programme code."
+    )
+
+    class Meta:
+        model = Cohort
+        fields = ["programme", "intake_year"]
+
+
+class ResultFilter(django_filters.FilterSet):
+    exam = django_filters.CharFilter(field_name="exam__code", help_text="Exam code.")
+    cohort = django_filters.NumberFilter(field_name="cohort_id", help_text="Cohort id.")
+    student = django_filters.CharFilter(
+        field_name="student__public_id", help_text="Student public id."
+    )
+
+    class Meta:
+        model = ExamResult
+        fields = ["exam", "cohort", "student"]

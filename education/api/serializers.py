@@ -1,0 +1,246 @@
+"""Education API: public aggregates, and restricted student-level records."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from aidportal.api.fields import BilingualField
+from aidportal.api.serializers import StrictInputMixin
+from education.models import SCORE, Cohort, Enrolment, Exam, ExamResult, SponsoredProgramme, Student
+from education.selectors import RECORDED, REPORTED
+
+
+class SponsoredProgrammeSerializer(serializers.ModelSerializer):
+    """A sponsored class (援藏班) within a donor–partner pairing."""
+
+    name = BilingualField()
+    description = BilingualField()
+    pairing = serializers.CharField(source="pairing.code", read_only=True)
+    host_school = serializers.CharField(
+        source="host_school.code",
+        read_only=True,
+        help_text="Organisation code. Its API keys read and write the programme's students.",
+    )
+    partner = serializers.CharField(source="partner.code", read_only=True, allow_null=True)
+    invested = serializers.DecimalField(
+        source="investment.value",
+        max_digits=16,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Money invested in the programme as a source reports it (CNY).",
+    )
+    invested_approximate = serializers.BooleanField(
+        source="investment.approximate",
+        read_only=True,
+        allow_null=True,
+        help_text="The source gives the amount as 'over N'.",
+    )
+    invested_source = serializers.CharField(
+        source="investment.source", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = SponsoredProgramme
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "pairing",
+            "host_school",
+            "partner",
+            "started_on",
+            "invested",
+            "invested_approximate",
+            "invested_source",
+        ]
+
+
+def named_choice(name: str, values: list[str]):
+    """A choice field whose enum is one named schema component, wherever it is used."""
+
+    @extend_schema_field({"type": "string", "enum": values}, component_name=name)
+    class NamedChoiceField(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=values, **kwargs)
+
+    return NamedChoiceField
+
+
+BasisField = named_choice("FigureBasisEnum", [RECORDED, REPORTED])
+SuppressionCodeField = named_choice(
+    "SuppressionCodeEnum", ["small-group", "differencing", "individual-score", "not-reported"]
+)
+EnrolmentStatusField = named_choice("EnrolmentStatusEnum", Enrolment.Status.values)
+
+
+class SuppressionSerializer(serializers.Serializer):
+    code = SuppressionCodeField()
+    reason = serializers.CharField()
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    """One year's intake. `intake` counts the students admitted: from the enrolments recorded,
+    otherwise as a source reports it (`intake_basis`); null when suppressed."""
+
+    programme = serializers.CharField(source="programme.code", read_only=True)
+    intake = serializers.SerializerMethodField()
+    intake_basis = serializers.SerializerMethodField()
+    intake_suppressed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cohort
+        fields = [
+            "id",
+            "programme",
+            "intake_year",
+            "grade",
+            "planned_size",
+            "intake",
+            "intake_basis",
+            "intake_suppressed",
+            "illustrative_fields",
+            "source",
+            "note",
+        ]
+
+    def _intake(self, cohort):
+        return self.context["intakes"][cohort.pk]
+
+    def get_intake(self, cohort) -> int | None:
+        return self._intake(cohort).count.value
+
+    @extend_schema_field(BasisField())
+    def get_intake_basis(self, cohort) -> str:
+        return self._intake(cohort).basis
+
+    @extend_schema_field(SuppressionSerializer(allow_null=True))
+    def get_intake_suppressed(self, cohort) -> dict | None:
+        figure = self._intake(cohort).count
+        return {"code": figure.reason, "reason": figure.reason_text} if figure.reason else None
+
+
+class ExamSerializer(serializers.ModelSerializer):
+    name = BilingualField()
+    ranking_area = serializers.CharField(
+        source="ranking_area.name", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Exam
+        fields = [
+            "code",
+            "name",
+            "date",
+            "date_precision",
+            "maximum_score",
+            "ranking_area",
+            "area_top_n",
+        ]
+
+
+class BandSerializer(serializers.Serializer):
+    low = serializers.DecimalField(**SCORE, help_text="Lowest score in the band.")
+    high = serializers.DecimalField(
+        **SCORE, help_text="The band holds scores below this (the top band includes it)."
+    )
+    count = serializers.IntegerField(allow_null=True)
+
+
+class ExamStatsSerializer(serializers.Serializer):
+    """One cohort's figures for one exam. A null figure is suppressed or unknown: `suppressed`
+    says which and why (bands are named `bands[i]`)."""
+
+    exam = ExamSerializer()
+    basis = BasisField(
+        help_text="`recorded`: computed from individual results; `reported`: as a source states.",
+    )
+    source = serializers.CharField(allow_blank=True)
+    sitting = serializers.IntegerField(allow_null=True)
+    mean = serializers.DecimalField(**SCORE, allow_null=True)
+    median = serializers.DecimalField(**SCORE, allow_null=True)
+    highest = serializers.DecimalField(**SCORE, allow_null=True)
+    lowest = serializers.DecimalField(**SCORE, allow_null=True)
+    in_area_top_n = serializers.IntegerField(
+        allow_null=True, help_text="How many of the area's top `area_top_n` came from the cohort."
+    )
+    area_top_n = serializers.IntegerField(allow_null=True)
+    bands = BandSerializer(many=True)
+    suppressed = serializers.DictField(child=SuppressionSerializer())
+
+
+class CohortStatsSerializer(serializers.Serializer):
+    cohort = serializers.IntegerField()
+    minimum_group_size = serializers.IntegerField()
+    exams = ExamStatsSerializer(many=True)
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    programme = serializers.CharField(source="cohort.programme.code", read_only=True)
+    intake_year = serializers.IntegerField(source="cohort.intake_year", read_only=True)
+    status = EnrolmentStatusField(read_only=True)
+
+    class Meta:
+        model = Enrolment
+        fields = ["cohort", "programme", "intake_year", "status", "enrolled_on", "left_on"]
+
+
+class StudentSerializer(serializers.ModelSerializer):
+    """A student. Restricted: personal data of a minor."""
+
+    home_township = serializers.CharField(
+        source="home_township.name", read_only=True, allow_null=True
+    )
+    enrolments = EnrolmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Student
+        fields = [
+            "public_id",
+            "name",
+            "gender",
+            "birth_date",
+            "home_township",
+            "guardian_contact",
+            "consent_given",
+            "consent_date",
+            "anonymised_at",
+            "enrolments",
+        ]
+
+
+class ResultOutputSerializer(serializers.ModelSerializer):
+    """One student's exam result. Restricted."""
+
+    student = serializers.CharField(source="student.public_id", read_only=True)
+    exam = serializers.CharField(source="exam.code", read_only=True)
+
+    class Meta:
+        model = ExamResult
+        fields = ["id", "student", "exam", "cohort", "absent", "score", "area_rank", "recorded_at"]
+
+
+class ResultInputSerializer(StrictInputMixin, serializers.Serializer):
+    student = serializers.SlugRelatedField(
+        slug_field="public_id", queryset=Student.objects.all(), help_text="The student's public id."
+    )
+    exam = serializers.SlugRelatedField(
+        slug_field="code", queryset=Exam.objects.all(), help_text="The exam's code."
+    )
+    cohort = serializers.PrimaryKeyRelatedField(
+        queryset=Cohort.objects.all(),
+        help_text="Id of the cohort the student sat with; one of your own programme's.",
+    )
+    absent = serializers.BooleanField(required=False, default=False)
+    score = serializers.DecimalField(**SCORE, required=False, allow_null=True, default=None)
+    area_rank = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=2_147_483_647
+    )
+
+    def __init__(self, *args, writable_cohorts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if writable_cohorts is not None:
+            self.fields["cohort"].queryset = writable_cohorts
+            self.fields["student"].queryset = Student.objects.filter(
+                enrolments__cohort__in=writable_cohorts
+            ).distinct()

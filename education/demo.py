@@ -1,0 +1,286 @@
+"""Load the demo education file (demo/hangzhou_seni_education.yaml): the 海亮援藏班, its cohorts,
+the two 中考 as reported aggregates, the money invested (a reference ReportedFigure) and the
+job-fair placements. No individual student is loaded.
+
+Everything is checked before anything is written: the intakes must add up to the enrolment the
+report states. Rows are found by their natural key and saved only when a value differs, so a
+second load writes nothing. Any error raises DemoDataError and the whole load is rolled back.
+"""
+
+import datetime
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from education.models import (
+    Cohort,
+    Exam,
+    Placement,
+    ReportedCohortFigure,
+    SponsoredProgramme,
+)
+from projects.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, upsert
+from projects.demo import _fields as fields
+from projects.demo import _read as read
+from projects.demo import _translated as translated
+from reference.models import Organisation, Place, Programme, ReportedFigure
+
+DEFAULT_PATH = Path(settings.BASE_DIR) / "demo" / "hangzhou_seni_education.yaml"
+MODELS = (SponsoredProgramme, Cohort, Exam, ReportedCohortFigure, Placement, ReportedFigure)
+# Places the file names, by administrative code.
+PLACES = {"seni": "540602"}
+
+Record = dict[str, Any]
+
+
+def _list(document: Record, name: str) -> list[Record]:
+    items = document.get(name) or []
+    if not isinstance(items, list):
+        raise DemoDataError(f"{name}: expected a list.")
+    return items
+
+
+def _date(value: Any, *, label: str) -> datetime.date:
+    if not isinstance(value, datetime.date):
+        raise DemoDataError(f"{label}: {value!r} is not a date (YYYY-MM-DD).")
+    return value
+
+
+def _decimal(value: Any, *, label: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise DemoDataError(f"{label}: {value!r} is not a number.") from None
+
+
+def _check(document: Record) -> None:
+    """The intakes must add up to the enrolment to date the report states."""
+    expected = document.get("expected") or {}
+    if "enrolled_to_date" not in expected:
+        return
+    years = set(expected.get("enrolled_to_date_intakes") or [])
+    for item in _list(document, "sponsored_programmes"):
+        total = sum(
+            int(cohort.get("reported_intake") or 0)
+            for cohort in item.get("cohorts") or []
+            if cohort.get("intake_year") in years
+        )
+        if total != int(expected["enrolled_to_date"]):
+            raise DemoDataError(
+                f"sponsored programme {item.get('code')!r}: the intakes of {sorted(years)} add "
+                f"up to {total}, the file expects {expected['enrolled_to_date']}."
+            )
+
+
+class Loader:
+    def __init__(self, document: Record):
+        self.document = document
+        self.counts = {model.__name__: Counter() for model in MODELS}
+        source = document.get("source") or {}
+        self.as_of = _date(source.get("as_of"), label="source.as_of")
+        self.source = str(source.get("source") or "").strip()
+        try:
+            self.pairing = Programme.objects.get(code=document.get("programme"))
+        except Programme.DoesNotExist:
+            raise DemoDataError(
+                f"programme {document.get('programme')!r} is not loaded: load the projects first."
+            ) from None
+        self.organisations = {o.code: o for o in Organisation.objects.all()}
+        self.places = {
+            ref: Place.objects.filter(admin_code=code).first() for ref, code in PLACES.items()
+        }
+
+    def write(self, model, *, lookup: Record, values: Record, label: str):
+        obj, outcome = upsert(model, lookup=lookup, values=values, label=label)
+        self.counts[model.__name__][outcome] += 1
+        return obj
+
+    def organisation(self, code: Any, *, label: str) -> Organisation:
+        if code not in self.organisations:
+            raise DemoDataError(f"{label}: unknown organisation {code!r}.")
+        return self.organisations[code]
+
+    def place(self, ref: Any, *, label: str) -> Place:
+        if self.places.get(ref) is None:
+            raise DemoDataError(f"{label}: unknown place {ref!r}.")
+        return self.places[ref]
+
+    def investment(self, item: Record, *, label: str) -> ReportedFigure:
+        fields(
+            item,
+            label=label,
+            required={"code", "label", "value"},
+            optional={"unit", "approximate", "order"},
+        )
+        values = {
+            **translated(item, "label", label=label),
+            **translated(item, "unit", label=label, required=False),
+            "value": _decimal(item["value"], label=label),
+            "approximate": bool(item.get("approximate", False)),
+            "as_of": self.as_of,
+            "source": self.source,
+            "order": item.get("order", 0),
+        }
+        lookup = {"programme": self.pairing, "code": item["code"]}
+        return self.write(ReportedFigure, lookup=lookup, values=values, label=label)
+
+    def programmes(self) -> dict[str, SponsoredProgramme]:
+        found = {}
+        for item in _list(self.document, "sponsored_programmes"):
+            label = f"sponsored programme {item.get('code')!r}"
+            fields(
+                item,
+                label=label,
+                required={"code", "name", "host_school", "started_on", "cohorts"},
+                optional={"description", "partner", "investment"},
+            )
+            investment = item.get("investment")
+            values = {
+                "pairing": self.pairing,
+                **translated(item, "name", label=label),
+                **translated(item, "description", label=label, required=False),
+                "host_school": self.organisation(item["host_school"], label=label),
+                "partner": self.organisation(item["partner"], label=label)
+                if item.get("partner")
+                else None,
+                "started_on": _date(item["started_on"], label=label),
+                "investment": self.investment(investment, label=f"{label} investment")
+                if investment
+                else None,
+            }
+            programme = self.write(
+                SponsoredProgramme, lookup={"code": item["code"]}, values=values, label=label
+            )
+            found[programme.code] = programme
+            for cohort in item["cohorts"]:
+                self.cohort(programme, cohort, label=label)
+        return found
+
+    def cohort(self, programme: SponsoredProgramme, item: Record, *, label: str) -> None:
+        label = f"{label} cohort {item.get('intake_year')!r}"
+        fields(
+            item,
+            label=label,
+            required={"intake_year", "grade"},
+            optional={"reported_intake", "planned_size", "note", "illustrative_fields"},
+        )
+        values = {
+            "grade": item["grade"],
+            "reported_intake": item.get("reported_intake"),
+            "planned_size": item.get("planned_size"),
+            **translated(item, "note", label=label, required=False),
+            "source": self.source,
+            "illustrative_fields": list(item.get("illustrative_fields") or []),
+        }
+        lookup = {"programme": programme, "intake_year": item["intake_year"]}
+        self.write(Cohort, lookup=lookup, values=values, label=label)
+
+    def exams(self) -> dict[str, Exam]:
+        found = {}
+        for item in _list(self.document, "exams"):
+            label = f"exam {item.get('code')!r}"
+            fields(
+                item,
+                label=label,
+                required={"code", "name", "date", "maximum_score"},
+                optional={"date_precision", "ranking_area", "area_top_n"},
+            )
+            values = {
+                **translated(item, "name", label=label),
+                "date": _date(item["date"], label=label),
+                "date_precision": item.get("date_precision", "day"),
+                "maximum_score": _decimal(item["maximum_score"], label=label),
+                "ranking_area": self.place(item["ranking_area"], label=label)
+                if item.get("ranking_area")
+                else None,
+                "area_top_n": item.get("area_top_n"),
+            }
+            found[item["code"]] = self.write(
+                Exam, lookup={"code": item["code"]}, values=values, label=label
+            )
+        return found
+
+    def reported_results(self, programmes: dict, exams: dict) -> None:
+        for index, item in enumerate(_list(self.document, "reported_results"), start=1):
+            label = f"reported result #{index}"
+            fields(
+                item,
+                label=label,
+                required={"exam", "programme", "intake_year", "students"},
+                optional={"mean", "top_score", "in_area_top_n"},
+            )
+            if item["exam"] not in exams:
+                raise DemoDataError(f"{label}: unknown exam {item['exam']!r}.")
+            if item["programme"] not in programmes:
+                raise DemoDataError(f"{label}: unknown programme {item['programme']!r}.")
+            cohort = Cohort.objects.filter(
+                programme=programmes[item["programme"]], intake_year=item["intake_year"]
+            ).first()
+            if cohort is None:
+                raise DemoDataError(f"{label}: no cohort of {item['intake_year']}.")
+            values = {
+                "students": item["students"],
+                "mean": _decimal(item["mean"], label=label) if "mean" in item else None,
+                "top_score": _decimal(item["top_score"], label=label)
+                if "top_score" in item
+                else None,
+                "in_area_top_n": item.get("in_area_top_n"),
+                "source": self.source,
+                "as_of": self.as_of,
+            }
+            lookup = {"exam": exams[item["exam"]], "cohort": cohort}
+            self.write(ReportedCohortFigure, lookup=lookup, values=values, label=label)
+
+    def placements(self, programmes: dict) -> None:
+        for index, item in enumerate(_list(self.document, "placements"), start=1):
+            label = f"placement #{index}"
+            fields(
+                item,
+                label=label,
+                required={"kind", "headcount", "province", "start_date"},
+                optional={"programme", "employer", "city", "event", "illustrative_fields"},
+            )
+            programme = None
+            if item.get("programme"):
+                if item["programme"] not in programmes:
+                    raise DemoDataError(f"{label}: unknown programme {item['programme']!r}.")
+                programme = programmes[item["programme"]]
+            lookup = {
+                "pairing": self.pairing,
+                "programme": programme,
+                "student": None,
+                "kind": item["kind"],
+                "province": item["province"],
+                "event": str(item.get("event") or ""),
+            }
+            values = {
+                "headcount": item["headcount"],
+                "employer": str(item.get("employer") or ""),
+                "city": str(item.get("city") or ""),
+                "start_date": _date(item["start_date"], label=label),
+                "source": self.source,
+                "illustrative_fields": list(item.get("illustrative_fields") or []),
+            }
+            self.write(Placement, lookup=lookup, values=values, label=label)
+
+
+@transaction.atomic
+def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
+    """Load the demo education file; return created/updated/unchanged counts per model."""
+    document = read(Path(path) if path else DEFAULT_PATH)
+    _check(document)
+    loader = Loader(document)
+    programmes = loader.programmes()
+    exams = loader.exams()
+    loader.reported_results(programmes, exams)
+    loader.placements(programmes)
+    return {
+        f"{name} (education)" if name == "ReportedFigure" else name: {
+            outcome: counter[outcome] for outcome in (CREATED, UPDATED, UNCHANGED)
+        }
+        for name, counter in loader.counts.items()
+    }

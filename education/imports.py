@@ -1,0 +1,259 @@
+"""Importing exam results from a spreadsheet (.xlsx) or CSV, all rows or none.
+
+Every row is checked first and every problem is reported with its row number (the header is row
+1) and its column header. Only a file without problems is written, in one transaction, each row
+through `services.record_result`, so the same rules apply as to a result posted by the API.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+from education import services
+from education.models import Cohort, Exam, SponsoredProgramme, Student
+
+# The template's columns: (key, header). Headers stay Chinese in every interface language.
+COLUMNS = [
+    ("student", "学生编号"),
+    ("exam", "考试编号"),
+    ("intake_year", "入学年份"),
+    ("absent", "缺考"),
+    ("score", "分数"),
+    ("area_rank", "区内排名"),
+]
+HEADER = dict(COLUMNS)
+REQUIRED = ("student", "exam", "intake_year")
+YES = {"是", "缺考", "yes", "y", "true", "1"}
+NO = {"", "否", "no", "n", "false", "0"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # None: the file as a whole
+    column: str
+    message: str
+
+
+@dataclass
+class Row:
+    number: int
+    student: Student
+    exam: Exam
+    cohort: Cohort
+    absent: bool
+    score: Decimal | None
+    area_rank: int | None
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    written: bool = False
+
+
+class UnreadableFile(Exception):
+    """The file is not a spreadsheet or CSV this import can read."""
+
+
+def template_xlsx() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "成绩"
+    sheet.append([header for _key, header in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def template_csv() -> bytes:
+    return ("\ufeff" + ",".join(header for _key, header in COLUMNS) + "\r\n").encode("utf-8")
+
+
+def read_table(content: bytes, filename: str) -> list[tuple]:
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx" or (suffix != ".csv" and content[:2] == b"PK"):
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+            raise UnreadableFile(_("This is not an Excel (.xlsx) file.")) from error
+        try:
+            return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    if suffix in (".csv", ".txt", ""):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                _("The CSV file is not UTF-8: save it as “CSV UTF-8” and try again.")
+            ) from error
+        return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    raise UnreadableFile(_("Upload an Excel (.xlsx) or CSV file."))
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _header_key(cell) -> str | None:
+    text = _text(cell).replace(" ", "")
+    for key, header in COLUMNS:
+        if text in (header, key):
+            return key
+    return None
+
+
+def _score(value) -> Decimal | None:
+    if isinstance(value, float):
+        value = repr(value)
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        score = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("Not a score: write a number such as 812.5.")) from None
+    if not score.is_finite() or score != score.quantize(Decimal("0.1")):
+        raise ValueError(_("A score has at most one decimal."))
+    return score
+
+
+def _whole(value, *, message: str) -> int | None:
+    text = _text(value)
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValueError(message)
+    return int(text)
+
+
+def check(table: list[tuple], *, programme: SponsoredProgramme) -> Report:
+    """Every row read and checked against the rules; nothing written."""
+    report = Report()
+    if not table:
+        report.problems.append(Problem(None, "", _("The file is empty.")))
+        return report
+    keys = [_header_key(cell) for cell in table[0]]
+    missing = [HEADER[key] for key in REQUIRED if key not in keys]
+    if missing:
+        report.problems.append(
+            Problem(1, "", _("Missing columns: %(names)s.") % {"names": ", ".join(missing)})
+        )
+        return report
+    students = {
+        s.public_id: s
+        for s in Student.objects.filter(enrolments__cohort__programme=programme).distinct()
+    }
+    exams = {exam.code: exam for exam in Exam.objects.all()}
+    cohorts = {cohort.intake_year: cohort for cohort in programme.cohorts.all()}
+    seen: dict[tuple[int, int], int] = {}
+    for number, cells in enumerate(table[1:], start=2):
+        if all(not _text(cell) for cell in cells):
+            continue
+        values = {key: cells[i] for i, key in enumerate(keys) if key and i < len(cells)}
+        problems: list[Problem] = []
+
+        def problem(key: str, message: str, number=number, problems=problems) -> None:
+            problems.append(Problem(number, HEADER[key], message))
+
+        student = students.get(_text(values.get("student")))
+        if student is None:
+            problem("student", _("No student of this programme has this id."))
+        exam = exams.get(_text(values.get("exam")))
+        if exam is None:
+            problem("exam", _("No exam has this code."))
+        cohort = None
+        try:
+            year = _whole(values.get("intake_year"), message=_("Write the year, such as 2021."))
+            cohort = cohorts.get(year)
+            if cohort is None:
+                problem("intake_year", _("The programme has no cohort of this year."))
+        except ValueError as error:
+            problem("intake_year", str(error))
+        absent_text = _text(values.get("absent")).lower()
+        absent = absent_text in YES
+        if not absent and absent_text not in NO:
+            problem("absent", _("Write 是 (absent) or leave it empty."))
+        score = area_rank = None
+        try:
+            score = _score(values.get("score"))
+        except ValueError as error:
+            problem("score", str(error))
+        try:
+            area_rank = _whole(values.get("area_rank"), message=_("A rank is a whole number."))
+        except ValueError as error:
+            problem("area_rank", str(error))
+        if student and exam and cohort and not problems:
+            rules = services.result_problems(
+                student=student,
+                exam=exam,
+                cohort=cohort,
+                score=score,
+                area_rank=area_rank,
+                absent=absent,
+            )
+            for name, messages in rules.items():
+                for message in messages:
+                    problem(name if name in HEADER else "student", message)
+            earlier = seen.get((student.pk, exam.pk))
+            if earlier:
+                problem("student", _("Also in row %(row)d for this exam.") % {"row": earlier})
+            seen[(student.pk, exam.pk)] = number
+        if problems:
+            report.problems.extend(problems)
+        else:
+            report.rows.append(Row(number, student, exam, cohort, absent, score, area_rank))
+    if not report.rows and not report.problems:
+        report.problems.append(Problem(None, "", _("The file has no rows below the header.")))
+    return report
+
+
+@transaction.atomic
+def write(report: Report) -> None:
+    for row in report.rows:
+        try:
+            services.record_result(
+                student=row.student,
+                exam=row.exam,
+                cohort=row.cohort,
+                score=row.score,
+                area_rank=row.area_rank,
+                absent=row.absent,
+            )
+        except ValidationError as error:
+            transaction.set_rollback(True)
+            report.problems.append(Problem(row.number, "", "; ".join(error.messages)))
+            return
+    report.written = True
+
+
+def import_results(
+    content: bytes, filename: str, *, programme: SponsoredProgramme, dry_run: bool = False
+) -> Report:
+    try:
+        table = read_table(content, filename)
+    except UnreadableFile as error:
+        return Report(problems=[Problem(None, "", str(error))])
+    report = check(table, programme=programme)
+    if report.problems or dry_run:
+        return report
+    write(report)
+    return report

@@ -1,0 +1,486 @@
+"""Every education figure the public page, the home page, the admin and the API show.
+
+Figures are cohort-level only, and any figure over fewer than EDUCATION_MIN_GROUP_SIZE students is
+suppressed, together with any figure that would let a suppressed one be had by subtraction:
+
+- Per cohort and exam: students sitting, mean, median, highest, lowest, score bands and how many
+  were in the area's top N. From the recorded results when the cohort has any for the exam,
+  otherwise from the reported cohort figure, labelled with its source; never a mix of the two.
+- The highest score is shown (the source reports it; a maximum over at least the minimum group
+  is commonly published). The lowest is always withheld publicly: it names the weakest pupil's
+  score and no one needs it.
+- Differencing. The published pairs are: a programme's intake total and its per-cohort intakes;
+  a cohort's intake and the number sitting; the number sitting and the score bands; the number
+  sitting and the number in the area's top N. In each, the part left over must be 0 or at least
+  the minimum group, otherwise one more figure is suppressed (secondary suppression). No figure
+  is published per gender, township or other sub-group, so no other pair exists.
+"""
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from aidportal.api.callers import Caller
+from education.models import (
+    Cohort,
+    Enrolment,
+    Exam,
+    ExamResult,
+    Placement,
+    ReportedCohortFigure,
+    SponsoredProgramme,
+    Student,
+)
+
+RECORDED = "recorded"
+REPORTED = "reported"
+
+# Why a figure is not shown; the API gives the code and the text.
+SMALL_GROUP = "small-group"
+DIFFERENCING = "differencing"
+INDIVIDUAL_SCORE = "individual-score"
+NOT_REPORTED = "not-reported"
+REASONS = {
+    SMALL_GROUP: _("Computed over fewer students than the minimum group size."),
+    DIFFERENCING: _(
+        "Withheld because, with another published figure, it would reveal a group smaller than "
+        "the minimum group size."
+    ),
+    INDIVIDUAL_SCORE: _("A single student's score; not published."),
+    NOT_REPORTED: _("The source does not report it, and no individual results are recorded."),
+}
+
+# Score bands as shares of the exam's maximum, best first.
+BANDS = (
+    (Decimal("0.9"), Decimal("1")),
+    (Decimal("0.8"), Decimal("0.9")),
+    (Decimal("0.7"), Decimal("0.8")),
+    (Decimal("0.6"), Decimal("0.7")),
+    (Decimal("0"), Decimal("0.6")),
+)
+TENTH = Decimal("0.1")
+
+
+def min_group() -> int:
+    return settings.EDUCATION_MIN_GROUP_SIZE
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published figure, or None with the reason it is not."""
+
+    value: Decimal | int | None
+    reason: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.reason is None and self.value is not None
+
+    @property
+    def reason_text(self) -> str:
+        return str(REASONS[self.reason]) if self.reason else ""
+
+
+def hidden(reason: str) -> Figure:
+    return Figure(None, reason)
+
+
+def small(count: int) -> bool:
+    return 0 < count < min_group()
+
+
+def suppress_cells(counts: list[int], *, total_published: bool) -> tuple[list[str | None], bool]:
+    """Primary and secondary suppression of counts that add up to a total.
+
+    Each count of 1 to min−1 is suppressed. When the total is published, the suppressed counts
+    can be had together by subtraction, so more counts (smallest first) are suppressed until the
+    suppressed ones add up to 0 or at least the minimum; if none is left to suppress, the total
+    is. Returns a reason (or None) per count, and whether the total must be suppressed.
+    """
+    reasons: list[str | None] = [SMALL_GROUP if small(count) else None for count in counts]
+    if not total_published:
+        return reasons, False
+    while small(sum(c for c, r in zip(counts, reasons, strict=True) if r)):
+        candidates = [
+            i for i, (c, r) in enumerate(zip(counts, reasons, strict=True)) if not r and c
+        ]
+        if not candidates:
+            return reasons, True
+        reasons[min(candidates, key=lambda i: counts[i])] = DIFFERENCING
+    return reasons, False
+
+
+def part_of(count: int, whole: int) -> Figure:
+    """A count of students out of a published whole: both it and what is left over must be 0 or
+    at least the minimum."""
+    if small(count):
+        return hidden(SMALL_GROUP)
+    if small(whole - count):
+        return hidden(DIFFERENCING)
+    return Figure(count)
+
+
+# -- cohorts and intakes -----------------------------------------------------------------------
+
+
+def programmes() -> QuerySet[SponsoredProgramme]:
+    return SponsoredProgramme.objects.select_related(
+        "pairing", "host_school", "partner", "investment"
+    )
+
+
+def public_programme(pairing) -> SponsoredProgramme | None:
+    """The first sponsored programme of a pairing, for the public page and the home page."""
+    if pairing is None:
+        return None
+    return programmes().filter(pairing=pairing).order_by("started_on", "code").first()
+
+
+def cohorts() -> QuerySet[Cohort]:
+    return (
+        Cohort.objects.select_related("programme")
+        .annotate(enrolled=Count("enrolments"))
+        .order_by("programme_id", "intake_year")
+    )
+
+
+@dataclass(frozen=True)
+class Intake:
+    cohort: Cohort
+    basis: str
+    count: Figure
+    illustrative: bool
+
+
+@dataclass(frozen=True)
+class IntakeSummary:
+    intakes: list[Intake]
+    total: Figure
+    illustrative: bool
+    reported: bool
+
+
+def _intake_count(cohort: Cohort) -> tuple[str, int | None]:
+    """Students admitted: every enrolment recorded, else the reported intake."""
+    if cohort.enrolled:
+        return RECORDED, cohort.enrolled
+    return REPORTED, cohort.reported_intake
+
+
+def intake_summary(cohort_list: list[Cohort]) -> IntakeSummary:
+    """Intakes per cohort and their total, with the per-cohort counts suppressed so that the
+    total never reveals a small cohort. Cohorts come from `cohorts()` (annotated)."""
+    bases = [_intake_count(cohort) for cohort in cohort_list]
+    counts = [count or 0 for _basis, count in bases]
+    reasons, total_hidden = suppress_cells(counts, total_published=True)
+    intakes = [
+        Intake(
+            cohort=cohort,
+            basis=basis,
+            count=hidden(reason)
+            if reason
+            else (Figure(count) if count is not None else hidden(NOT_REPORTED)),
+            illustrative=basis == REPORTED and cohort.is_illustrative("reported_intake"),
+        )
+        for cohort, (basis, count), reason in zip(cohort_list, bases, reasons, strict=True)
+    ]
+    total = hidden(DIFFERENCING) if total_hidden else Figure(sum(counts))
+    return IntakeSummary(
+        intakes=intakes,
+        total=total,
+        illustrative=any(intake.illustrative for intake in intakes),
+        reported=any(intake.basis == REPORTED for intake in intakes),
+    )
+
+
+def cohort_intake(cohort: Cohort) -> Intake:
+    """One cohort's intake as its programme's summary publishes it."""
+    siblings = list(cohorts().filter(programme_id=cohort.programme_id))
+    summary = intake_summary(siblings)
+    return next(intake for intake in summary.intakes if intake.cohort.pk == cohort.pk)
+
+
+# -- results per cohort and exam ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    low: Decimal
+    high: Decimal
+    count: Figure
+
+
+@dataclass(frozen=True)
+class ExamStats:
+    cohort: Cohort
+    exam: Exam
+    basis: str
+    source: str
+    sitting: Figure
+    mean: Figure
+    median: Figure
+    highest: Figure
+    lowest: Figure
+    in_area_top_n: Figure
+    bands: list[Band] = field(default_factory=list)
+
+    @property
+    def area_top_n(self) -> int | None:
+        return self.exam.area_top_n
+
+
+def _round(value) -> Decimal:
+    return Decimal(value).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def _band_limits(exam: Exam) -> list[tuple[Decimal, Decimal]]:
+    return [
+        (_round(exam.maximum_score * low), _round(exam.maximum_score * high)) for low, high in BANDS
+    ]
+
+
+def _recorded_stats(
+    cohort: Cohort, exam: Exam, rows: list[dict], intake: Figure | None
+) -> ExamStats:
+    scores = sorted(row["score"] for row in rows if not row["absent"])
+    n = len(scores)
+    limits = _band_limits(exam)
+    if small(n):
+        nothing = hidden(SMALL_GROUP)
+        return ExamStats(
+            cohort=cohort,
+            exam=exam,
+            basis=RECORDED,
+            source="",
+            sitting=nothing,
+            mean=nothing,
+            median=nothing,
+            highest=nothing,
+            lowest=nothing,
+            in_area_top_n=nothing if exam.area_top_n else hidden(NOT_REPORTED),
+            bands=[Band(low, high, nothing) for low, high in limits],
+        )
+    # The number sitting with the cohort's published intake gives how many did not sit.
+    gap = intake.value - n if intake is not None and intake.shown else 0
+    sitting = hidden(DIFFERENCING) if small(gap) else Figure(n)
+    counts = [
+        sum(1 for score in scores if low <= score < high or (index == 0 and score == high))
+        for index, (low, high) in enumerate(limits)
+    ]
+    if sitting.shown:
+        reasons, _total = suppress_cells(counts, total_published=True)
+    else:
+        # The bands would add up to the withheld number sitting: withhold them too.
+        reasons = [DIFFERENCING] * len(counts)
+    if exam.area_top_n:
+        ranked = sum(
+            1
+            for row in rows
+            if not row["absent"] and row["area_rank"] and row["area_rank"] <= exam.area_top_n
+        )
+        in_top = part_of(ranked, n)
+    else:
+        in_top = hidden(NOT_REPORTED)
+    return ExamStats(
+        cohort=cohort,
+        exam=exam,
+        basis=RECORDED,
+        source="",
+        sitting=sitting,
+        mean=Figure(_round(sum(scores) / n)) if n else hidden(SMALL_GROUP),
+        median=Figure(_round(statistics.median(scores))) if n else hidden(SMALL_GROUP),
+        highest=Figure(scores[-1]) if n else hidden(SMALL_GROUP),
+        lowest=hidden(INDIVIDUAL_SCORE),
+        in_area_top_n=in_top,
+        bands=[
+            Band(low, high, hidden(reason) if reason else Figure(count))
+            for (low, high), count, reason in zip(limits, counts, reasons, strict=True)
+        ],
+    )
+
+
+def _reported_stats(
+    cohort: Cohort, exam: Exam, figure: ReportedCohortFigure, intake: Figure | None
+) -> ExamStats:
+    n = figure.students
+    gap = intake.value - n if intake is not None and intake.shown else 0
+    limits = _band_limits(exam)
+    not_reported = hidden(NOT_REPORTED)
+    if small(n):
+        nothing = hidden(SMALL_GROUP)
+        mean = highest = in_top = nothing
+    else:
+        mean = Figure(figure.mean) if figure.mean is not None else not_reported
+        highest = Figure(figure.top_score) if figure.top_score is not None else not_reported
+        in_top = (
+            part_of(figure.in_area_top_n, n)
+            if figure.in_area_top_n is not None and exam.area_top_n
+            else not_reported
+        )
+    return ExamStats(
+        cohort=cohort,
+        exam=exam,
+        basis=REPORTED,
+        source=figure.source,
+        sitting=hidden(SMALL_GROUP)
+        if small(n)
+        else hidden(DIFFERENCING)
+        if small(gap)
+        else Figure(n),
+        mean=mean,
+        median=not_reported,
+        highest=highest,
+        lowest=hidden(INDIVIDUAL_SCORE),
+        in_area_top_n=in_top,
+        bands=[Band(low, high, not_reported) for low, high in limits],
+    )
+
+
+def exam_stats(cohort_list: list[Cohort]) -> list[ExamStats]:
+    """Figures for every (cohort, exam) with results or a reported figure, by exam date. Four
+    queries whatever the number of cohorts."""
+    if not cohort_list:
+        return []
+    ids = [cohort.pk for cohort in cohort_list]
+    rows: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for row in ExamResult.objects.filter(cohort_id__in=ids).values(
+        "cohort_id", "exam_id", "absent", "score", "area_rank"
+    ):
+        rows[(row["cohort_id"], row["exam_id"])].append(row)
+    reported = {
+        (figure.cohort_id, figure.exam_id): figure
+        for figure in ReportedCohortFigure.objects.filter(cohort_id__in=ids)
+    }
+    exam_ids = {exam_id for _cohort_id, exam_id in {*rows, *reported}}
+    exams = {exam.pk: exam for exam in Exam.objects.filter(pk__in=exam_ids)}
+    by_id = {cohort.pk: cohort for cohort in cohort_list}
+    # Intakes as their programmes publish them: over every cohort of each programme.
+    siblings = defaultdict(list)
+    for cohort in cohorts().filter(programme_id__in={c.programme_id for c in cohort_list}):
+        siblings[cohort.programme_id].append(cohort)
+    intakes = {
+        intake.cohort.pk: intake.count
+        for programme_cohorts in siblings.values()
+        for intake in intake_summary(programme_cohorts).intakes
+    }
+    stats = []
+    for key in sorted(
+        {*rows, *reported}, key=lambda k: (exams[k[1]].date, by_id[k[0]].intake_year)
+    ):
+        cohort, exam = by_id[key[0]], exams[key[1]]
+        if key in rows:
+            stats.append(_recorded_stats(cohort, exam, rows[key], intakes.get(cohort.pk)))
+        else:
+            stats.append(_reported_stats(cohort, exam, reported[key], intakes.get(cohort.pk)))
+    return stats
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    programme: SponsoredProgramme
+    intakes: IntakeSummary
+    results: list[ExamStats]
+    placements: list["PlacementGroup"]
+
+    @property
+    def latest_result(self) -> ExamStats | None:
+        return self.results[-1] if self.results else None
+
+
+def programme_figures(programme: SponsoredProgramme) -> ProgrammeFigures:
+    cohort_list = list(cohorts().filter(programme=programme))
+    return ProgrammeFigures(
+        programme=programme,
+        intakes=intake_summary(cohort_list),
+        results=exam_stats(cohort_list),
+        placements=placement_groups(programme),
+    )
+
+
+# -- placements --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlacementGroup:
+    kind: str
+    kind_label: str
+    province: str
+    event: str
+    start_date: object
+    people: Figure
+    source: str
+    illustrative: bool
+    from_programme: bool
+
+
+def placement_groups(programme: SponsoredProgramme) -> list[PlacementGroup]:
+    """Placements of the programme's graduates and of its pairing's other graduates, grouped by
+    kind, province and the event that arranged them; employers and cities of single students are
+    never published, and a group under the minimum is suppressed."""
+    groups: dict[tuple, list[Placement]] = defaultdict(list)
+    for placement in Placement.objects.filter(pairing_id=programme.pairing_id).order_by(
+        "start_date", "pk"
+    ):
+        if placement.programme_id not in (None, programme.pk):
+            continue
+        key = (
+            placement.programme_id is not None,
+            placement.kind,
+            placement.province,
+            placement.event,
+        )
+        groups[key].append(placement)
+    result = []
+    for (from_programme, kind, province, event), members in groups.items():
+        people = sum(member.headcount for member in members)
+        result.append(
+            PlacementGroup(
+                kind=kind,
+                kind_label=str(Placement.Kind(kind).label),
+                province=province,
+                event=event,
+                start_date=members[0].start_date,
+                people=hidden(SMALL_GROUP) if small(people) else Figure(people),
+                source="; ".join(sorted({m.source for m in members if m.source})),
+                illustrative=any(m.is_illustrative("start_date") for m in members),
+                from_programme=from_programme,
+            )
+        )
+    return result
+
+
+# -- restricted records ------------------------------------------------------------------------
+
+
+def readable_programmes(caller: Caller) -> QuerySet[SponsoredProgramme] | None:
+    """Programmes whose students the caller may read: all for staff with the education role,
+    the host school's own for its API keys, none otherwise (None: the caller is refused)."""
+    if caller.has_perm("education.view_student"):
+        return SponsoredProgramme.objects.all()
+    if caller.key is not None:
+        return SponsoredProgramme.objects.filter(host_school_id=caller.organisation_id)
+    return None
+
+
+def students_for(programme_ids) -> QuerySet[Student]:
+    enrolments = Enrolment.objects.select_related("cohort__programme").order_by("enrolled_on")
+    return (
+        Student.objects.filter(enrolments__cohort__programme__in=programme_ids)
+        .distinct()
+        .select_related("home_township")
+        .prefetch_related(Prefetch("enrolments", queryset=enrolments))
+        .order_by("public_id")
+    )
+
+
+def results_for(programme_ids) -> QuerySet[ExamResult]:
+    return (
+        ExamResult.objects.filter(cohort__programme__in=programme_ids)
+        .select_related("student", "exam", "cohort")
+        .order_by("exam__date", "cohort_id", "student__public_id")
+    )

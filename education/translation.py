@@ -1,0 +1,42 @@
+"""Fields kept in both languages, and history (registered after translation, as in
+reference/translation.py). Students have no history: see education.models."""
+
+import simple_history
+from modeltranslation.translator import TranslationOptions, register
+
+from education.models import (
+    Cohort,
+    Enrolment,
+    Exam,
+    ExamResult,
+    Placement,
+    ReportedCohortFigure,
+    SponsoredProgramme,
+)
+
+
+@register(SponsoredProgramme)
+class SponsoredProgrammeTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(Cohort)
+class CohortTranslation(TranslationOptions):
+    fields = ("note",)
+
+
+@register(Exam)
+class ExamTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+for model in (
+    SponsoredProgramme,
+    Cohort,
+    Enrolment,
+    Exam,
+    ExamResult,
+    ReportedCohortFigure,
+    Placement,
+):
+    simple_history.register(model)

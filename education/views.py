@@ -1,0 +1,43 @@
+"""The public education page. Thin: every figure comes from `education.selectors`, and only
+cohort-level figures reach it."""
+
+from decimal import Decimal
+
+from django.http import Http404
+from django.shortcuts import render
+
+from education import selectors
+from projects import selectors as project_selectors
+
+
+def _share(value, scale) -> Decimal:
+    return Decimal(value) / Decimal(scale) if value is not None and scale else Decimal("0")
+
+
+def overview(request):
+    programme = selectors.public_programme(project_selectors.default_programme())
+    if programme is None:
+        raise Http404
+    figures = selectors.programme_figures(programme)
+    intakes = figures.intakes.intakes
+    scale = max((intake.count.value or 0 for intake in intakes), default=0)
+    intake_rows = [(intake, _share(intake.count.value, scale)) for intake in intakes]
+    result_rows = [
+        (
+            stats,
+            _share(stats.mean.value, stats.exam.maximum_score),
+            _share(stats.highest.value, stats.exam.maximum_score),
+        )
+        for stats in figures.results
+    ]
+    return render(
+        request,
+        "education/overview.html",
+        {
+            "programme": programme,
+            "figures": figures,
+            "intake_rows": intake_rows,
+            "result_rows": result_rows,
+            "min_group": selectors.min_group(),
+        },
+    )

@@ -1,0 +1,154 @@
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from education.models import AccessLogEntry, ExamResult, Student
+from tests.education.factories import EnrolmentFactory
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = "/admin/education/examresult/import/"
+
+
+def test_education_staff_reads_are_logged(school, callers):
+    client = callers["education_staff"]
+    student = school.students[0]
+
+    assert client.get("/admin/education/student/").status_code == 200
+    assert client.get(f"/admin/education/student/{student.pk}/change/").status_code == 200
+    assert client.get(f"/admin/education/cohort/{school.cohort.pk}/change/").status_code == 200
+
+    rows = list(AccessLogEntry.objects.order_by("pk"))
+    assert [(row.model, len(row.object_ids)) for row in rows] == [
+        ("education.Student", 7),  # both classes' students on the list page
+        ("education.Student", 1),
+        ("education.Student", 6),  # the cohort page lists its enrolments
+    ]
+    assert all(row.user.username == "teacher" for row in rows)
+    assert rows[1].object_ids == [str(student.pk)]
+
+
+def test_the_access_log_is_read_only(school, callers):
+    callers["education_staff"].get("/admin/education/student/")
+    entry = AccessLogEntry.objects.get()
+    client = callers["education_staff"]
+
+    assert client.get("/admin/education/accesslogentry/").status_code == 200
+    assert client.get("/admin/education/accesslogentry/add/").status_code == 403
+    assert client.post(f"/admin/education/accesslogentry/{entry.pk}/delete/").status_code == 403
+
+
+def test_students_are_anonymised_not_deleted(school, callers):
+    client = callers["education_staff"]
+    student = school.students[0]
+
+    assert client.get(f"/admin/education/student/{student.pk}/delete/").status_code == 403
+    response = client.post(
+        "/admin/education/student/",
+        {"action": "anonymise_selected", "_selected_action": [student.pk]},
+    )
+
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert student.name == "" and student.anonymised_at is not None
+    assert ExamResult.objects.filter(student=student).exists()
+
+
+def test_staff_add_a_result_through_the_rules(school, callers):
+    newcomer = EnrolmentFactory(cohort=school.cohort).student
+    form = {"student": newcomer.pk, "exam": school.exam.pk, "cohort": school.cohort.pk}
+    client = callers["education_staff"]
+
+    refused = client.post("/admin/education/examresult/add/", {**form, "score": "950"})
+    added = client.post("/admin/education/examresult/add/", {**form, "score": "650"})
+
+    assert refused.status_code == 200
+    assert "900" in refused.content.decode()
+    assert added.status_code == 302
+    assert ExamResult.objects.get(student=newcomer).score == 650
+
+
+def csv_upload(rows: list[str]):
+    content = (
+        "\ufeff" + "\r\n".join(["学生编号,考试编号,入学年份,缺考,分数,区内排名", *rows])
+    ).encode()
+    upload = io.BytesIO(content)
+    upload.name = "results.csv"
+    return upload
+
+
+def test_import_reports_every_problem_by_row_and_column_and_writes_nothing(school, callers):
+    a, b = (EnrolmentFactory(cohort=school.cohort).student for _ in range(2))
+    upload = csv_upload(
+        [
+            f"{a.public_id},{school.exam.code},2020,,700,5",
+            f"{b.public_id},{school.exam.code},2020,是,650,",
+            f"NOPE,{school.exam.code},2019,,x,",
+        ]
+    )
+    before = ExamResult.objects.count()
+
+    response = callers["education_staff"].post(
+        IMPORT, {"programme": school.programme.pk, "file": upload}
+    )
+
+    assert response.status_code == 200
+    problems = {(p.row, p.column) for p in response.context["report"].problems}
+    assert problems == {(3, "分数"), (4, "学生编号"), (4, "入学年份"), (4, "分数")}
+    assert ExamResult.objects.count() == before
+
+
+def test_import_writes_all_rows_of_a_good_file(school, callers):
+    a, b = (EnrolmentFactory(cohort=school.cohort).student for _ in range(2))
+    upload = csv_upload(
+        [
+            f"{a.public_id},{school.exam.code},2020,,700,5",
+            f"{b.public_id},{school.exam.code},2020,是,,",
+        ]
+    )
+
+    response = callers["education_staff"].post(
+        IMPORT, {"programme": school.programme.pk, "file": upload}
+    )
+
+    assert response.status_code == 302
+    assert ExamResult.objects.get(student=a).score == 700
+    assert ExamResult.objects.get(student=b).absent
+
+
+def test_import_template_has_the_chinese_headers(school, callers):
+    response = callers["education_staff"].get(f"{IMPORT}template.xlsx")
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [cell.value for cell in sheet[1]] == [
+        "学生编号",
+        "考试编号",
+        "入学年份",
+        "缺考",
+        "分数",
+        "区内排名",
+    ]
+
+
+def test_staff_without_the_role_cannot_import(school, callers):
+    assert callers["staff_no_role"].get(IMPORT).status_code == 403
+    assert Student.objects.count() == 7
+
+
+def test_the_import_command_writes_all_or_nothing(school, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    a = EnrolmentFactory(cohort=school.cohort).student
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_upload([f"{a.public_id},{school.exam.code},2020,,700,"]).getvalue())
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_upload([f"{a.public_id},{school.exam.code},2020,,999,"]).getvalue())
+
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_results", school.programme.code, str(bad), stderr=io.StringIO())
+    assert not ExamResult.objects.filter(student=a).exists()
+    out = io.StringIO()
+    call_command("import_results", school.programme.code, str(good), stdout=out)
+    assert "Imported: 1 results" in out.getvalue()
+    assert ExamResult.objects.get(student=a).score == 700

@@ -2,6 +2,7 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 
 def pytest_configure(config):
@@ -46,3 +47,12 @@ def _fresh_throttle_counters():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request to an /en/ page leaves English active in the thread; the next test starts in the
+    # default language whatever ran before it.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
-from django.utils import translation
 
 from aidportal.api.keys import issue_api_key
 from tests.education.factories import (
@@ -74,10 +73,3 @@ def callers(school):
         "programme_staff": staff_client("editor", "Programme staff"),
         "education_staff": staff_client("teacher", "Education staff"),
     }
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after_each_test():
-    # A request to an /en/ page leaves English active in this thread; later tests expect none.
-    yield
-    translation.deactivate()

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from aidportal.api.views import ProblemTypeDetailView, ProblemTypeListView
 from funding.api.urls import routes as funding_routes
+from medical.api.urls import routes as medical_routes
 from projects.api.urls import routes as project_routes
 from reference.api.urls import routes as reference_routes
 
@@ -18,7 +19,12 @@ class Router(DefaultRouter):
 
 
 router = Router()
-for prefix, viewset, basename in [*project_routes, *reference_routes, *funding_routes]:
+for prefix, viewset, basename in [
+    *project_routes,
+    *reference_routes,
+    *funding_routes,
+    *medical_routes,
+]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

@@ -69,7 +69,11 @@ ITEM_TRANSITIONS = {
     # A claim while places remain keeps the item claimed.
     "claim": {ItemStatus.OPEN: ItemStatus.CLAIMED, ItemStatus.CLAIMED: ItemStatus.CLAIMED},
     # The last claim holding a place was withdrawn before any delivery.
-    "release": {ItemStatus.CLAIMED: ItemStatus.OPEN, ItemStatus.IN_PROGRESS: ItemStatus.OPEN},
+    "release": {
+        ItemStatus.CLAIMED: ItemStatus.OPEN,
+        ItemStatus.IN_PROGRESS: ItemStatus.OPEN,
+        ItemStatus.RETURNED: ItemStatus.OPEN,
+    },
     # A first progress report, or work resumed after a delivery was returned.
     "start": {
         ItemStatus.CLAIMED: ItemStatus.IN_PROGRESS,
@@ -122,8 +126,9 @@ def allowed_actions(record) -> list[str]:
     return [action for action, moves in table.items() if record.status in moves]
 
 
-def _move(record, action: str, *, user=None, api_key=None, at=None) -> None:
-    """Apply `action` to the record's status, or refuse it; log the change and save."""
+def _move(record, action: str, *, user=None, api_key=None, at=None, also=None) -> None:
+    """Apply `action` to the record's status, or refuse it; log the change and save it with
+    the fields in `also` that the new status needs."""
     entity = ENTITY_OF[type(record)]
     moves = TABLES[entity][action]
     if record.status not in moves:
@@ -144,7 +149,9 @@ def _move(record, action: str, *, user=None, api_key=None, at=None) -> None:
     if before == after:
         return
     record.status = after
-    record.save(update_fields=["status"])
+    for name, value in (also or {}).items():
+        setattr(record, name, value)
+    record.save(update_fields=["status", *(also or {})])
     Transition.objects.create(
         entity=entity,
         object_id=record.pk,
@@ -214,9 +221,7 @@ def publish_list(*, call_list: CallList, on: datetime.date | None = None, user=N
             raise ValidationError(
                 {"claim_deadline": [_("The claim deadline is already past; move it first.")]}
             )
-    _move(call_list, "publish", user=user)
-    call_list.published_on = on
-    call_list.save(update_fields=["published_on"])
+    _move(call_list, "publish", user=user, also={"published_on": on})
     return call_list
 
 
@@ -228,9 +233,7 @@ def close_list(*, call_list: CallList, on: datetime.date | None = None, user=Non
     call_list = _locked(CallList, call_list.pk)
     # Claims lock their item: holding every item lock means no claim is half-way through.
     list(CallItem.objects.select_for_update().filter(call_list=call_list).values_list("pk"))
-    _move(call_list, "close", user=user, at=at)
-    call_list.closed_on = on or timezone.localdate()
-    call_list.save(update_fields=["closed_on"])
+    _move(call_list, "close", user=user, at=at, also={"closed_on": on or timezone.localdate()})
     snapshot = LeaderboardSnapshot.objects.create(
         call_list=call_list, taken_at=at or timezone.now()
     )
@@ -414,10 +417,14 @@ def deliver_claim(
     item, claim = _locked_claim(claim)
     if on < claim.claimed_on:
         raise ValidationError({"delivered_on": [_("Delivery cannot be before the claim.")]})
-    _move(claim, "deliver", user=user, api_key=api_key, at=at)
-    claim.delivered_on = on
-    claim.delivery_summary = summary
-    claim.save(update_fields=["delivered_on", "delivery_summary"])
+    _move(
+        claim,
+        "deliver",
+        user=user,
+        api_key=api_key,
+        at=at,
+        also={"delivered_on": on, "delivery_summary": summary},
+    )
     if item.status in (ItemStatus.CLAIMED, ItemStatus.RETURNED):
         # Delivered without a report in between: the work started and ended now.
         _move(item, "start", user=user, api_key=api_key, at=at)

@@ -178,16 +178,16 @@ def test_list_transition_table(status, action):
 def test_need_transition_table(status, action):
     need = NeedFactory(status=status)
     expected = NEED_ALLOWED.get((status, action))
-    if action == "list":
-        call_list = CallListFactory(programme=need.programme)
+    call_list = CallListFactory(programme=need.programme)
 
-        def run():
+    def run():
+        if action == "list":
             services.add_item(
                 call_list=call_list, needs=[need], number=1, title="项", category="treatment"
             )
-    else:
-        run = {"accept": services.accept_need, "reject": services.reject_need}[action]
-        run = lambda run=run: run(need=need)
+        else:
+            {"accept": services.accept_need, "reject": services.reject_need}[action](need=need)
+
     if expected is None:
         with pytest.raises(InvalidTransition):
             run()

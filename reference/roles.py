@@ -108,3 +108,48 @@ def sync_roles_after_migrate(sender, **kwargs):
     with_models = [config for config in django_apps.get_app_configs() if config.models_module]
     if sender is with_models[-1]:
         sync_roles()
+
+MEDICAL_MODELS = [
+    "need",
+    "calllist",
+    "callitem",
+    "claim",
+    "progressreport",
+    "verification",
+    "transition",
+    "leaderboardsnapshot",
+    "leaderboardrow",
+    "bulletin",
+    "freeclinic",
+    "charitybatch",
+    "hospitalfirst",
+]
+ROLES["Auditor"]["medical"] = {model: ("view",) for model in MEDICAL_MODELS}
+# 杭州市卫健委: turns needs into lists, publishes and closes them, follows claims, verifies or
+# returns deliveries, publishes bulletins and keeps the outreach records. Claims, reports and
+# the transition log are written by the services only, so they are read-only here.
+ROLES["Health commission"] = {
+    "medical": {
+        **{model: ("view",) for model in MEDICAL_MODELS},
+        **{
+            model: ("view", "add", "change")
+            for model in (
+                "need",
+                "calllist",
+                "callitem",
+                "bulletin",
+                "freeclinic",
+                "charitybatch",
+                "hospitalfirst",
+            )
+        },
+        "verification": ("view", "add"),
+    },
+    "reference": {
+        "organisation": ("view",),
+        "programme": ("view",),
+        "place": ("view",),
+        "aidteambatch": ("view",),
+        "teammember": ("view", "add", "change"),
+    },
+}

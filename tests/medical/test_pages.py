@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -83,3 +84,10 @@ def test_without_records_the_page_says_so():
     html = Client().get("/medical/").content.decode()
     assert "No list has been published yet." in Client().get("/en/medical/").content.decode()
     assert 'data-stat="items"' in html
+
+
+def test_the_page_has_nothing_inline_and_nothing_external(demo):
+    for url in ("/medical/", "/en/medical/", "/"):
+        page = Client().get(url).content.decode()
+        assert " style=" not in page and "<style" not in page and "<script" not in page, url
+        assert not re.search(r'(src|href)="(https?:)?//', page), url

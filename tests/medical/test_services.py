@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from medical import selectors, services
 from medical.models import (
@@ -197,7 +197,19 @@ def test_need_transition_table(status, action):
     assert need.status == (expected or status)
 
 
-def test_claims_respect_list_status_deadline_and_issuer():
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
+
+
+def test_claims_are_refused_in_the_callers_language():
+    item = CallItemFactory()
+    with pytest.raises(ClaimRefused, match="只有已发布的榜单可以揭榜"):
+        services.claim_item(item=item, organisation=OrganisationFactory())
+
+
+def test_claims_respect_list_status_deadline_and_issuer(english):
     organisation = OrganisationFactory()
     draft_item = CallItemFactory()
     with pytest.raises(ClaimRefused, match="published"):
@@ -217,7 +229,7 @@ def test_claims_respect_list_status_deadline_and_issuer():
     assert Claim.objects.count() == 1
 
 
-def test_places_and_one_claim_per_organisation():
+def test_places_and_one_claim_per_organisation(english):
     item = published_item(max_claimants=2)
     first, second, third = OrganisationFactory.create_batch(3)
     on = datetime.date(2024, 2, 1)

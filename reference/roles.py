@@ -109,6 +109,7 @@ def sync_roles_after_migrate(sender, **kwargs):
     if sender is with_models[-1]:
         sync_roles()
 
+
 MEDICAL_MODELS = [
     "need",
     "calllist",

@@ -205,7 +205,7 @@ def english():
 
 def test_claims_are_refused_in_the_callers_language():
     item = CallItemFactory()
-    with pytest.raises(ClaimRefused, match="只有已发布的榜单可以揭榜"):
+    with translation.override("zh-hans"), pytest.raises(ClaimRefused, match="只有已发布的榜单"):
         services.claim_item(item=item, organisation=OrganisationFactory())
 
 

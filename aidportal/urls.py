@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),
     path("funding/", include("funding.urls")),
+    path("medical/", include("medical.urls")),
     path("education/", include("education.urls")),
     prefix_default_language=False,
 )

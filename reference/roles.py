@@ -112,6 +112,52 @@ def sync_roles_after_migrate(sender, **kwargs):
         sync_roles()
 
 
+MEDICAL_MODELS = [
+    "need",
+    "calllist",
+    "callitem",
+    "claim",
+    "progressreport",
+    "verification",
+    "transition",
+    "leaderboardsnapshot",
+    "leaderboardrow",
+    "bulletin",
+    "freeclinic",
+    "charitybatch",
+    "hospitalfirst",
+]
+ROLES["Auditor"]["medical"] = {model: ("view",) for model in MEDICAL_MODELS}
+# 杭州市卫健委: turns needs into lists, publishes and closes them, follows claims, verifies or
+# returns deliveries, publishes bulletins and keeps the outreach records. Claims, reports and
+# the transition log are written by the services only, so they are read-only here.
+ROLES["Health commission"] = {
+    "medical": {
+        **{model: ("view",) for model in MEDICAL_MODELS},
+        **{
+            model: ("view", "add", "change")
+            for model in (
+                "need",
+                "calllist",
+                "callitem",
+                "bulletin",
+                "freeclinic",
+                "charitybatch",
+                "hospitalfirst",
+            )
+        },
+        "verification": ("view", "add"),
+    },
+    "reference": {
+        "organisation": ("view",),
+        "programme": ("view",),
+        "place": ("view",),
+        "aidteambatch": ("view",),
+        "teammember": ("view", "add", "change"),
+    },
+}
+
+
 # Keeps the sponsored classes' cohorts, students and results. Students are anonymised, never
 # deleted, so there is no delete on students, enrolments or results.
 EDUCATION_MODELS = ["sponsoredprogramme", "cohort", "exam", "reportedcohortfigure", "placement"]

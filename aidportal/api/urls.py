@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from aidportal.api.views import ProblemTypeDetailView, ProblemTypeListView
 from education.api.urls import routes as education_routes
 from funding.api.urls import routes as funding_routes
+from medical.api.urls import routes as medical_routes
 from projects.api.urls import routes as project_routes
 from reference.api.urls import routes as reference_routes
 
@@ -23,6 +24,7 @@ for prefix, viewset, basename in [
     *project_routes,
     *reference_routes,
     *funding_routes,
+    *medical_routes,
     *education_routes,
 ]:
     router.register(prefix, viewset, basename=basename)

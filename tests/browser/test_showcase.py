@@ -60,6 +60,8 @@ def test_switching_to_english_keeps_the_page_and_the_figures(browser, live_serve
         "Home",
         "Projects",
         "Funding",
+        "Medical",
+        "aid",
         "Education",
         "Timeline",
         "Open",

@@ -1,0 +1,369 @@
+"""The 揭榜援藏 partner API. Thin: reads come from `medical.selectors`, writes go through
+`medical.services`.
+
+Who may claim: a write-scope key of any organisation except the list's issuer and the
+programme's partner side. A key reports on, delivers and reads the private parts of its own
+organisation's claims only; another organisation's claim is not found (404) there.
+"""
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from aidportal.api.audit import record_write, snapshot
+from aidportal.api.callers import Caller, caller_of
+from aidportal.api.idempotency import idempotent
+from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
+from aidportal.api.views import RequestLanguageMixin
+from medical import selectors, services
+from medical.api.filters import CallItemFilter, CallListFilter, ClaimFilter
+from medical.api.serializers import (
+    SCORING_RULE,
+    CallItemSerializer,
+    CallListSerializer,
+    ClaimInputSerializer,
+    ClaimSerializer,
+    DeliverInputSerializer,
+    LeaderboardQuerySerializer,
+    LeaderboardSerializer,
+    OutreachSerializer,
+    ProgrammeQuerySerializer,
+    ReportInputSerializer,
+    ReportSerializer,
+)
+from medical.models import ProgressReport, Verification
+
+CURRENCY = "CNY"
+PROGRAMME_PARAMETER = OpenApiParameter(
+    name="programme",
+    type=str,
+    required=False,
+    description="Programme code; the default programme (as on the home page) if absent. "
+    "An unknown code is a 404.",
+)
+BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
+
+
+def _programme(request):
+    code = request.query_params.get("programme")
+    if code is not None and (len(code) > 40 or not code.isprintable()):
+        raise exceptions.NotFound()
+    return selectors.programme_or_default(code)
+
+
+def _audit(view, request, instance, *, action: str, before=None) -> None:
+    record_write(
+        caller=view.caller,
+        request=request,
+        action=action,
+        instance=instance,
+        before=before,
+        after=snapshot(instance),
+        idempotency_key=getattr(view, "idempotency_key", ""),
+    )
+
+
+def _key_only(caller: Caller) -> None:
+    if caller.key is None:
+        raise exceptions.PermissionDenied(
+            _("Claims are made and reported with the claiming institution's partner key.")
+        )
+
+
+class ProgrammeScopedMixin:
+    """Lists are per programme (`?programme=`); a single record is found by id alone."""
+
+    def programme(self):
+        return _programme(self.request) if self.action == "list" else None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[PROGRAMME_PARAMETER],
+        description="Open-call lists (榜单), by batch. Anyone reads published and closed lists; "
+        "staff who may view lists also drafts.",
+    ),
+)
+class CallListViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = CallListSerializer
+    filterset_class = CallListFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        see_all = caller_of(self.request).has_perm("medical.view_calllist")
+        return selectors.visible_lists(programme=self.programme(), see_all=see_all)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[PROGRAMME_PARAMETER],
+        description="Items (榜单项) of the published lists, with their status and who holds a "
+        "claim on each. Filter by list, batch, status and category: `?status=open` finds what "
+        "can still be claimed.",
+    ),
+)
+class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = CallItemSerializer
+    filterset_class = CallItemFilter
+    lookup_value_regex = "[0-9]+"
+
+    @property
+    def partner_writes(self) -> bool:
+        return self.action == "claim"
+
+    @property
+    def caller(self) -> Caller:
+        return caller_of(self.request)
+
+    def get_queryset(self):
+        see_all = self.caller.has_perm("medical.view_callitem")
+        return selectors.visible_items(programme=self.programme(), see_all=see_all)
+
+    def get_serializer_class(self):
+        return ClaimInputSerializer if self.action == "claim" else CallItemSerializer
+
+    @extend_schema(
+        request=ClaimInputSerializer,
+        responses={201: ClaimSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description=(
+            "Claim (揭榜) a place on the item for your organisation, with a write-scope partner "
+            "key. Any organisation may claim except the list's issuer and the programme's "
+            "partner side. The list must be published (not closed) and its claim deadline not "
+            "past; an item takes at most `max_claimants` claims, one per organisation. A refusal "
+            "is a 409 of type `/api/v1/problems/claim-refused` and writes nothing; of many "
+            "parallel claims on the last place exactly one succeeds. Send an Idempotency-Key so "
+            "a retry never claims twice."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def claim(self, request, *args, **kwargs):
+        caller = self.caller
+        _key_only(caller)
+        item = self.get_object()
+        serializer = ClaimInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = services.claim_item(
+            item=item,
+            organisation=caller.key.organisation,
+            pledge=serializer.validated_data.get("pledge", ""),
+            contact=serializer.validated_data.get("contact", ""),
+            api_key=caller.key,
+        )
+        _audit(self, request, claim, action="create")
+        claim = claim_queryset(selectors.claims_of(caller.organisation_id)).get(pk=claim.pk)
+        data = ClaimSerializer(claim, context=claim_context(self.request, caller)).data
+        response = Response(data, status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"/api/v1/medical/claims/{claim.pk}/")
+        return response
+
+
+def claim_queryset(claims):
+    return claims.prefetch_related(
+        Prefetch("reports", queryset=ProgressReport.objects.order_by("date", "id")),
+        Prefetch("verifications", queryset=Verification.objects.order_by("verified_at")),
+    )
+
+
+def claim_context(request, caller: Caller) -> dict:
+    return {
+        "request": request,
+        "organisation_id": caller.organisation_id,
+        "see_all": caller.has_perm("medical.view_claim"),
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Claims (揭榜). Anyone reads the public part of the claims on published "
+        "lists (item, organisation, status, dates); `private` (pledge, contact, progress "
+        "reports, verifications) is filled only for the claimant's own key and for staff who "
+        "may view claims, and is null for everyone else."
+    ),
+)
+class ClaimViewSet(
+    RequestLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimFilter
+    lookup_value_regex = "[0-9]+"
+
+    @property
+    def partner_writes(self) -> bool:
+        return self.action in ("reports", "deliver")
+
+    @property
+    def caller(self) -> Caller:
+        return caller_of(self.request)
+
+    def get_queryset(self):
+        caller = self.caller
+        see_all = caller.has_perm("medical.view_claim")
+        if self.action in ("list", "retrieve"):
+            claims = selectors.visible_claims(
+                organisation_id=caller.organisation_id, see_all=see_all
+            )
+        elif see_all and self.request.method == "GET":
+            claims = selectors.visible_claims(organisation_id=None, see_all=True)
+        else:
+            # Reports and deliveries: the caller's own claims, nobody else's (404).
+            claims = selectors.claims_of(caller.organisation_id)
+        return claim_queryset(claims)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **claim_context(self.request, self.caller)}
+
+    def get_serializer_class(self):
+        if self.action == "deliver":
+            return DeliverInputSerializer
+        if self.action == "reports":
+            return ReportInputSerializer if self.request.method == "POST" else ReportSerializer
+        return ClaimSerializer
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: ReportSerializer(many=True)},
+        description="Progress reports on a claim: the claimant's key and staff who may view "
+        "claims only; anyone else gets a 404.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ReportInputSerializer,
+        responses={201: ReportSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="Report progress on your organisation's claim (write-scope key). The claim "
+        "must be active or returned (409 `/api/v1/problems/invalid-transition` otherwise); the "
+        "item's work starts with the first report. Attachments are links (URLs). Another "
+        "organisation's claim is a 404.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def reports(self, request, *args, **kwargs):
+        if request.method == "GET":
+            claim = self.get_object()
+            return Response(ReportSerializer(claim.reports.all(), many=True).data)
+        return self._add_report(request)
+
+    @idempotent
+    def _add_report(self, request):
+        caller = self.caller
+        _key_only(caller)
+        claim = self.get_object()
+        serializer = ReportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        report = services.add_report(
+            claim=claim,
+            date=data["date"],
+            text=data["text"],
+            attachments=data.get("attachments", []),
+            api_key=caller.key,
+        )
+        _audit(self, request, report, action="create")
+        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DeliverInputSerializer,
+        responses={200: ClaimSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="Deliver your organisation's claim (write-scope key): the work is done and "
+        "waits for staff to verify it. The claim must be active or returned (409 "
+        "`/api/v1/problems/invalid-transition` otherwise). Another organisation's claim is a "
+        "404. Delivered on or before the due date counts as on time in the scoring rule.",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def deliver(self, request, *args, **kwargs):
+        caller = self.caller
+        _key_only(caller)
+        claim = self.get_object()
+        before = snapshot(claim)
+        serializer = DeliverInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        claim = services.deliver_claim(
+            claim=claim,
+            on=data.get("delivered_on"),
+            summary=data.get("summary", ""),
+            api_key=caller.key,
+        )
+        _audit(self, request, claim, action="update", before=before)
+        claim = claim_queryset(selectors.claims_of(caller.organisation_id)).get(pk=claim.pk)
+        return Response(ClaimSerializer(claim, context=self.get_serializer_context()).data)
+
+
+class MedicalFiguresViewSet(RequestLanguageMixin, viewsets.ViewSet):
+    """The leaderboard and medical outreach figures, per programme."""
+
+    @extend_schema(
+        parameters=[LeaderboardQuerySerializer],
+        responses={200: LeaderboardSerializer, **BAD_QUERY},
+        operation_id="medical_leaderboard",
+        description="The ranking (排名) of claiming organisations, for one batch (`?list=`) or "
+        "all batches together. " + SCORING_RULE,
+    )
+    @action(detail=False, methods=["get"])
+    def leaderboard(self, request):
+        query = LeaderboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        programme = _programme(request)
+        if programme is None:
+            raise exceptions.NotFound()
+        list_id = query.validated_data.get("list")
+        call_list, taken_at, frozen = None, None, False
+        if list_id is not None:
+            call_list = selectors.public_lists(programme).filter(pk=list_id).first()
+            if call_list is None:
+                raise exceptions.NotFound()
+            rows = selectors.batch_leaderboard(call_list)
+            frozen = selectors.is_frozen(call_list)
+            taken_at = call_list.snapshot.taken_at if frozen else None
+        else:
+            rows = selectors.overall_leaderboard(programme)
+        data = {
+            "programme": programme.code,
+            "list": call_list.pk if call_list else None,
+            "frozen": frozen,
+            "taken_at": taken_at,
+            "scoring_rule": SCORING_RULE,
+            "rows": rows,
+        }
+        return Response(LeaderboardSerializer(data).data)
+
+    @extend_schema(
+        parameters=[ProgrammeQuerySerializer],
+        responses={200: OutreachSerializer, **BAD_QUERY},
+        operation_id="medical_outreach",
+        description="Medical outreach: free clinics (义诊) and the people they served, the "
+        "抬头挺胸 charity batches (patients, funds in CNY, conditions: spine, knee, hip) and the "
+        "district hospitals' firsts. Values no source states are flagged `illustrative`.",
+    )
+    @action(detail=False, methods=["get"])
+    def outreach(self, request):
+        query = ProgrammeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        programme = _programme(request)
+        if programme is None:
+            raise exceptions.NotFound()
+        figures = selectors.outreach(programme)
+        data = {
+            "programme": programme.code,
+            "currency": CURRENCY,
+            **{
+                name: figures[name]
+                for name in (
+                    "clinic_count",
+                    "people_served",
+                    "charity_count",
+                    "charity_patients",
+                    "charity_funds",
+                    "clinics",
+                    "charity_batches",
+                    "firsts",
+                )
+            },
+        }
+        return Response(OutreachSerializer(data).data)

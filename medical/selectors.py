@@ -1,0 +1,342 @@
+"""Every figure and list of 揭榜援藏 and medical outreach that the page, the admin and the API
+show, and the scoring rule.
+
+The scoring rule (考核): a claim earns points only once staff have verified it:
+  - base points by the item's category (CATEGORY_POINTS);
+  - + ON_TIME_BONUS when it was delivered on or before the item's due date, or the list's
+    delivery deadline when the item has none (with neither, every delivery is on time);
+  - + the verification score (0–100) ÷ 10, so 0 to 10 points.
+The leaderboard counts per claiming organisation: items claimed (claims holding a place),
+delivered (delivered or verified), verified, the on-time rate (on-time deliveries ÷ deliveries)
+and points. Ties are broken, in order, by points (more first), verified items (more first),
+on-time rate (higher first; none last), the earliest last verification, and the organisation's
+code, so every rank is distinct and repeatable. A closed list's ranking is read from the
+snapshot taken when it closed; the overall board adds up the batches' rows and ranks again.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from medical.models import (
+    Bulletin,
+    CallItem,
+    CallList,
+    Category,
+    CharityBatch,
+    Claim,
+    FreeClinic,
+    HospitalFirst,
+    LeaderboardRow,
+    Verification,
+)
+from projects.selectors import default_programme
+from reference.models import Organisation, Programme
+
+CATEGORY_POINTS = {
+    Category.TREATMENT: 10,
+    Category.TRAINING: 8,
+    Category.SPECIALTY: 12,
+    Category.DONATION: 6,
+    Category.SMART_MEDICINE: 10,
+    Category.EQUIPMENT: 8,
+    Category.OTHER: 5,
+}
+ON_TIME_BONUS = 5
+SCORE_DIVISOR = 10
+PUBLIC_LIST_STATUSES = (CallList.Status.PUBLISHED, CallList.Status.CLOSED)
+ONE_PLACE = Decimal("0.1")
+
+
+def programme_or_default(code: str | None) -> Programme | None:
+    """The programme named by `code` (404 when unknown), else the showcase's default."""
+    if code:
+        return get_object_or_404(Programme, code=code)
+    return default_programme()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring and the leaderboard
+
+
+def due_date(item: CallItem) -> datetime.date | None:
+    return item.due_on or item.call_list.delivery_deadline
+
+
+def delivered_on_time(claim: Claim) -> bool:
+    due = due_date(claim.item)
+    return claim.delivered_on is not None and (due is None or claim.delivered_on <= due)
+
+
+def claim_points(claim: Claim, score: int | None) -> Decimal:
+    """Points a verified claim earns under the scoring rule; nothing before verification."""
+    if claim.status != Claim.Status.VERIFIED or score is None:
+        return Decimal("0.0")
+    points = Decimal(CATEGORY_POINTS[claim.item.category])
+    if delivered_on_time(claim):
+        points += ON_TIME_BONUS
+    return (points + Decimal(score) / SCORE_DIVISOR).quantize(ONE_PLACE)
+
+
+@dataclass
+class BoardRow:
+    organisation: Organisation
+    claimed: int = 0
+    delivered: int = 0
+    on_time: int = 0
+    verified: int = 0
+    points: Decimal = field(default_factory=lambda: Decimal("0.0"))
+    last_verified_at: datetime.datetime | None = None
+    rank: int = 0
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        if not self.delivered:
+            return None
+        return Decimal(self.on_time) / Decimal(self.delivered)
+
+    def add(self, other: "BoardRow") -> None:
+        self.claimed += other.claimed
+        self.delivered += other.delivered
+        self.on_time += other.on_time
+        self.verified += other.verified
+        self.points += other.points
+        if other.last_verified_at and (
+            self.last_verified_at is None or other.last_verified_at > self.last_verified_at
+        ):
+            self.last_verified_at = other.last_verified_at
+
+
+FAR_FUTURE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+
+def _tie_break(row: BoardRow):
+    rate = row.on_time_rate
+    return (
+        -row.points,
+        -row.verified,
+        0 if rate is not None else 1,
+        -(rate or 0),
+        row.last_verified_at or FAR_FUTURE,
+        row.organisation.code,
+    )
+
+
+def ranked(rows) -> list[BoardRow]:
+    ordered = sorted(rows, key=_tie_break)
+    for position, row in enumerate(ordered, start=1):
+        row.rank = position
+    return ordered
+
+
+def live_leaderboard(*, call_lists) -> list[BoardRow]:
+    """The ranking computed from the claims of the given lists as they are now."""
+    accepted = Prefetch(
+        "verifications",
+        queryset=Verification.objects.filter(outcome=Verification.Outcome.ACCEPTED),
+        to_attr="accepted",
+    )
+    claims = (
+        Claim.objects.filter(item__call_list__in=call_lists, status__in=Claim.HOLDING)
+        .select_related("organisation", "item__call_list")
+        .prefetch_related(accepted)
+    )
+    rows: dict[int, BoardRow] = {}
+    for claim in claims:
+        row = rows.setdefault(claim.organisation_id, BoardRow(organisation=claim.organisation))
+        row.claimed += 1
+        if claim.status in (Claim.Status.DELIVERED, Claim.Status.VERIFIED):
+            row.delivered += 1
+            row.on_time += delivered_on_time(claim)
+        verification = claim.accepted[0] if claim.accepted else None
+        if claim.status == Claim.Status.VERIFIED and verification is not None:
+            row.verified += 1
+            row.points += claim_points(claim, verification.score)
+            if row.last_verified_at is None or verification.verified_at > row.last_verified_at:
+                row.last_verified_at = verification.verified_at
+    return ranked(rows.values())
+
+
+def _snapshot_rows(call_list: CallList) -> list[BoardRow]:
+    rows = LeaderboardRow.objects.filter(snapshot__call_list=call_list).select_related(
+        "organisation"
+    )
+    return [
+        BoardRow(
+            organisation=row.organisation,
+            claimed=row.claimed,
+            delivered=row.delivered,
+            on_time=row.on_time,
+            verified=row.verified,
+            points=row.points,
+            last_verified_at=row.last_verified_at,
+            rank=row.rank,
+        )
+        for row in rows.order_by("rank")
+    ]
+
+
+def is_frozen(call_list: CallList) -> bool:
+    return call_list.status == CallList.Status.CLOSED and hasattr(call_list, "snapshot")
+
+
+def batch_leaderboard(call_list: CallList) -> list[BoardRow]:
+    """A batch's ranking: the frozen snapshot once the list is closed, else live."""
+    if is_frozen(call_list):
+        return _snapshot_rows(call_list)
+    return live_leaderboard(call_lists=[call_list])
+
+
+def overall_leaderboard(programme: Programme) -> list[BoardRow]:
+    """All published batches together: each batch's rows (frozen where closed), added up per
+    organisation and ranked by the same rule."""
+    totals: dict[int, BoardRow] = {}
+    for call_list in public_lists(programme):
+        for row in batch_leaderboard(call_list):
+            total = totals.setdefault(row.organisation.pk, BoardRow(organisation=row.organisation))
+            total.add(row)
+    return ranked(totals.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# The board
+
+
+def public_lists(programme: Programme) -> QuerySet[CallList]:
+    return (
+        CallList.objects.filter(programme=programme, status__in=PUBLIC_LIST_STATUSES)
+        .select_related("issuer", "programme", "snapshot")
+        .order_by("batch")
+    )
+
+
+def visible_lists(*, programme: Programme | None, see_all: bool) -> QuerySet[CallList]:
+    lists = CallList.objects.select_related("issuer", "programme").annotate(
+        item_count=Count("items", distinct=True)
+    )
+    if programme is not None:
+        lists = lists.filter(programme=programme)
+    if not see_all:
+        lists = lists.filter(status__in=PUBLIC_LIST_STATUSES)
+    return lists.order_by("programme__code", "batch")
+
+
+def holding_claims() -> Prefetch:
+    return Prefetch(
+        "claims",
+        queryset=Claim.objects.filter(status__in=Claim.HOLDING).select_related("organisation"),
+        to_attr="holding",
+    )
+
+
+def visible_items(*, programme: Programme | None, see_all: bool) -> QuerySet[CallItem]:
+    items = CallItem.objects.select_related("call_list", "call_list__programme").prefetch_related(
+        holding_claims()
+    )
+    if programme is not None:
+        items = items.filter(call_list__programme=programme)
+    if not see_all:
+        items = items.filter(call_list__status__in=PUBLIC_LIST_STATUSES)
+    return items.order_by("call_list__programme__code", "call_list__batch", "number")
+
+
+def board(programme: Programme) -> list[CallList]:
+    """The published lists with their items and who holds a claim on each, in three queries."""
+    items = Prefetch(
+        "items",
+        queryset=CallItem.objects.order_by("number").prefetch_related(holding_claims()),
+    )
+    return list(public_lists(programme).prefetch_related(items))
+
+
+def visible_claims(*, organisation_id: int | None, see_all: bool) -> QuerySet[Claim]:
+    """Claims on published lists, plus every claim of the caller's organisation; all for staff
+    who may view claims."""
+    claims = Claim.objects.select_related(
+        "item", "item__call_list", "item__call_list__programme", "organisation"
+    )
+    if see_all:
+        return claims.order_by("id")
+    public = Q(item__call_list__status__in=PUBLIC_LIST_STATUSES)
+    if organisation_id is not None:
+        public |= Q(organisation_id=organisation_id)
+    return claims.filter(public).order_by("id")
+
+
+def claims_of(organisation_id: int | None) -> QuerySet[Claim]:
+    """The claims an organisation may report on and deliver: its own, nobody else's."""
+    if organisation_id is None:
+        return Claim.objects.none()
+    return Claim.objects.filter(organisation_id=organisation_id).select_related(
+        "item", "item__call_list", "organisation"
+    )
+
+
+def headline(programme: Programme) -> dict:
+    """The board's figures: lists, items, items claimed and verified, claimant organisations."""
+    items = CallItem.objects.filter(
+        call_list__programme=programme, call_list__status__in=PUBLIC_LIST_STATUSES
+    ).exclude(status=CallItem.Status.CANCELLED)
+    figures = items.aggregate(
+        items=Count("pk"),
+        claimed=Count("pk", filter=Q(active_claims__gt=0)),
+        verified=Count(
+            "pk", filter=Q(status__in=(CallItem.Status.VERIFIED, CallItem.Status.CLOSED))
+        ),
+    )
+    figures["lists"] = public_lists(programme).count()
+    figures["claimants"] = (
+        Claim.objects.filter(item__in=items, status__in=Claim.HOLDING)
+        .values("organisation")
+        .distinct()
+        .count()
+    )
+    return figures
+
+
+def published_bulletins(programme: Programme) -> QuerySet[Bulletin]:
+    return (
+        Bulletin.objects.filter(programme=programme, published=True)
+        .select_related("call_list")
+        .prefetch_related("organisations")
+        .order_by("-published_on", "-id")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Outreach
+
+
+def outreach(programme: Programme) -> dict:
+    """Free clinics, the 抬头挺胸 batches and the hospital firsts, with their totals."""
+    clinics = FreeClinic.objects.filter(programme=programme).select_related("place")
+    charity = CharityBatch.objects.filter(programme=programme)
+    clinic_totals = clinics.aggregate(count=Count("pk"), people=Sum("people_served"))
+    charity_totals = charity.aggregate(
+        count=Count("pk"),
+        patients=Sum("patients"),
+        funds=Sum("funds"),
+        spine=Count("pk", filter=Q(spine=True)),
+        knee=Count("pk", filter=Q(knee=True)),
+        hip=Count("pk", filter=Q(hip=True)),
+    )
+    return {
+        "clinics": list(clinics.order_by("date", "id")),
+        "clinic_count": clinic_totals["count"],
+        "people_served": clinic_totals["people"] or 0,
+        "clinics_illustrative": clinics.filter(illustrative=True).exists(),
+        "charity_batches": list(charity.order_by("number")),
+        "charity_count": charity_totals["count"],
+        "charity_patients": charity_totals["patients"] or 0,
+        "charity_funds": charity_totals["funds"] or Decimal("0.00"),
+        "charity_conditions": {name: charity_totals[name] for name in ("spine", "knee", "hip")},
+        "charity_illustrative": charity.filter(illustrative=True).exists(),
+        "firsts": list(
+            HospitalFirst.objects.filter(programme=programme)
+            .select_related("hospital")
+            .order_by("date", "code")
+        ),
+    }

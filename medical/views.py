@@ -1,0 +1,38 @@
+"""The public /medical/ page. Thin: every figure comes from `medical.selectors`, for the programme
+the showcase opens on."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from medical import selectors
+from medical.models import Category
+
+
+def overview(request):
+    programme = selectors.default_programme()
+    if programme is None:
+        raise Http404
+    lists = selectors.board(programme)
+    context = {
+        "programme": programme,
+        "headline": selectors.headline(programme),
+        "lists": lists,
+        "batches": [
+            {
+                "list": call_list,
+                "id": f"batch-{call_list.batch}",
+                "rows": selectors.batch_leaderboard(call_list),
+                "frozen": selectors.is_frozen(call_list),
+            }
+            for call_list in lists
+        ],
+        "overall": selectors.overall_leaderboard(programme),
+        "bulletins": selectors.published_bulletins(programme),
+        "outreach": selectors.outreach(programme),
+        "category_points": [
+            (Category(key).label, points) for key, points in selectors.CATEGORY_POINTS.items()
+        ],
+        "on_time_bonus": selectors.ON_TIME_BONUS,
+        "score_divisor": selectors.SCORE_DIVISOR,
+    }
+    return render(request, "medical/overview.html", context)

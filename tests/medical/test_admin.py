@@ -1,0 +1,144 @@
+import pytest
+from django.contrib.auth.models import Group, User
+from django.contrib.messages import get_messages
+from django.test import Client
+
+from medical import services
+from medical.models import CallList, Claim, Verification
+from tests.factories import OrganisationFactory
+from tests.medical.factories import CallListFactory, NeedFactory, published_item
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def commission():
+    user = User.objects.create_user("hc", is_staff=True)
+    user.groups.add(Group.objects.get(name="Health commission"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def texts(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def action(client, model: str, name: str, pks) -> list[str]:
+    response = client.post(
+        f"/en/admin/medical/{model}/",
+        {"action": name, "_selected_action": [str(pk) for pk in pks]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return texts(response)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "need",
+        "calllist",
+        "callitem",
+        "claim",
+        "verification",
+        "bulletin",
+        "freeclinic",
+        "charitybatch",
+        "hospitalfirst",
+        "transition",
+        "leaderboardsnapshot",
+    ],
+)
+def test_the_health_commission_reads_every_list(commission, model):
+    published_item()
+    assert commission.get(f"/en/admin/medical/{model}/").status_code == 200
+
+
+def test_staff_without_the_role_see_nothing():
+    client = Client()
+    client.force_login(User.objects.create_user("newcomer", is_staff=True))
+    assert client.get("/en/admin/medical/claim/").status_code == 403
+
+
+def test_needs_become_an_item_of_a_draft_list_and_the_list_is_published(commission):
+    need = NeedFactory()
+    assert action(commission, "need", "accept_selected", [need.pk]) == [f"{need}: accepted."]
+    call_list = CallListFactory(programme=need.programme)
+    response = commission.post(
+        "/en/admin/medical/callitem/add/",
+        {
+            "call_list": call_list.pk,
+            "number": 1,
+            "title_zh_hans": "急诊科建设",
+            "title_en": "",
+            "description_zh_hans": "",
+            "description_en": "",
+            "deliverables_zh_hans": "",
+            "deliverables_en": "",
+            "category": "specialty",
+            "max_claimants": 1,
+            "needs": [need.pk],
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    need.refresh_from_db()
+    assert need.status == "listed" and call_list.items.count() == 1
+    action(commission, "calllist", "publish_selected", [call_list.pk])
+    call_list.refresh_from_db()
+    assert call_list.status == "published"
+
+
+def test_a_refused_step_is_an_error_message_and_changes_nothing(commission):
+    call_list = CallListFactory()
+    messages = action(commission, "calllist", "close_selected", [call_list.pk])
+    assert len(messages) == 1 and "refused" in messages[0] and "Draft" not in messages[0]
+    assert "draft" in messages[0]
+    call_list.refresh_from_db()
+    assert call_list.status == CallList.Status.DRAFT
+    empty = action(commission, "calllist", "publish_selected", [call_list.pk])
+    assert "at least one item" in empty[0]
+
+
+def test_staff_verify_or_return_a_delivery(commission):
+    item = published_item()
+    claim = services.claim_item(item=item, organisation=OrganisationFactory())
+    services.deliver_claim(claim=claim)
+    url = "/en/admin/medical/verification/add/"
+    refused = commission.post(url, {"claim": claim.pk, "outcome": "returned", "score": 80})
+    assert refused.status_code == 200
+    assert set(refused.context["adminform"].form.errors) == {"score", "note"}
+    commission.post(url, {"claim": claim.pk, "outcome": "returned", "note": "缺少培训记录"})
+    claim.refresh_from_db()
+    assert claim.status == "returned"
+    services.deliver_claim(claim=claim)
+    commission.post(url, {"claim": claim.pk, "outcome": "accepted", "score": 88, "note": ""})
+    claim.refresh_from_db()
+    assert claim.status == "verified"
+    assert Verification.objects.get(claim=claim, outcome="accepted").score == 88
+    # A verified claim is no longer offered for verification.
+    again = commission.post(url, {"claim": claim.pk, "outcome": "accepted", "score": 90})
+    assert "claim" in again.context["adminform"].form.errors
+
+
+def test_an_item_cannot_shrink_below_its_claims(commission):
+    item = published_item(max_claimants=2)
+    for _ in range(2):
+        services.claim_item(item=item, organisation=OrganisationFactory())
+    response = commission.post(
+        f"/en/admin/medical/callitem/{item.pk}/change/",
+        {
+            "number": item.number,
+            "title_zh_hans": item.title_zh_hans,
+            "title_en": "",
+            "description_zh_hans": "",
+            "description_en": "",
+            "deliverables_zh_hans": "",
+            "deliverables_en": "",
+            "category": item.category,
+            "max_claimants": 1,
+        },
+    )
+    assert "max_claimants" in response.context["adminform"].form.errors
+    assert Claim.objects.filter(item=item).count() == 2

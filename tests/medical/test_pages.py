@@ -1,0 +1,93 @@
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from medical import services
+from medical.models import Claim
+from reference.models import AidTeamBatch, Organisation, TeamMember
+from tests.medical.factories import CallItemFactory, CallListFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def stat(html: str, name: str) -> str:
+    start = html.index(f'data-stat="{name}"')
+    value = html.index('class="stat-value">', start) + len('class="stat-value">')
+    return html[value : html.index("<", value)].strip()
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_the_page_shows_the_demo_figures(demo, prefix):
+    html = Client().get(f"{prefix}/medical/").content.decode()
+    assert {name: stat(html, name) for name in ("lists", "items", "claimed", "verified")} == {
+        "lists": "3",
+        "items": "25",
+        "claimed": "25",
+        "verified": "25",
+    }
+    assert stat(html, "claimants") == "6"
+    assert stat(html, "clinics") == "17"
+    # Chinese number formats group no digits.
+    assert stat(html, "people-served") == ("2,046" if prefix else "2046")
+    assert stat(html, "charity-patients") == "123"
+    assert stat(html, "charity-batches") == "12"
+    assert html.count('data-organisation="shangcheng-health"') == 1 + 3  # overall + batches
+    assert 'data-timeline="firsts"' in html and html.count('class="reached"') == 5
+
+
+def test_figures_follow_the_records_and_private_parts_stay_private(demo):
+    claim = Claim.objects.select_related("item").first()
+    Claim.objects.filter(pk=claim.pk).update(contact="私人电话 138")
+    batch = AidTeamBatch.objects.first()
+    TeamMember.objects.create(batch=batch, name="测试医生甲", role="medical")
+    html = Client().get("/medical/").content.decode()
+    assert "私人电话" not in html and "测试医生甲" not in html
+
+    # A new draft list is not public; a published one is, and the figures follow.
+    programme = claim.item.call_list.programme
+    draft = CallListFactory(
+        programme=programme, batch=9, issuer=Organisation.objects.get(code="hz-health")
+    )
+    CallItemFactory(call_list=draft, title_zh_hans="草稿项目")
+    assert "草稿项目" not in Client().get("/medical/").content.decode()
+    services.publish_list(call_list=draft)
+    html = Client().get("/medical/").content.decode()
+    assert "草稿项目" in html
+    assert stat(html, "items") == "26" and stat(html, "claimed") == "25"
+
+
+def test_the_home_page_has_the_medical_figures(demo):
+    html = Client().get("/").content.decode()
+    assert stat(html, "medical-items") == "25"
+    assert stat(html, "medical-verified") == "25"
+    assert stat(html, "medical-clinics") == "17"
+    assert stat(html, "medical-charity") == "123"
+
+
+def test_the_page_reads_in_a_bounded_number_of_queries(demo, django_assert_max_num_queries):
+    with django_assert_max_num_queries(30):
+        assert Client().get("/medical/").status_code == 200
+
+
+def test_without_records_the_page_says_so():
+    from tests.factories import ProgrammeFactory
+
+    ProgrammeFactory()
+    html = Client().get("/medical/").content.decode()
+    assert "No list has been published yet." in Client().get("/en/medical/").content.decode()
+    assert 'data-stat="items"' in html
+
+
+def test_the_page_has_nothing_inline_and_nothing_external(demo):
+    for url in ("/medical/", "/en/medical/", "/"):
+        page = Client().get(url).content.decode()
+        assert " style=" not in page and "<style" not in page and "<script" not in page, url
+        assert not re.search(r'(src|href)="(https?:)?//', page), url

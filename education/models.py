@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reference.models import DatePrecision, Organisation, Place, Programme, ReportedFigure
 
@@ -226,7 +227,7 @@ class Enrolment(models.Model):
     class Status(models.TextChoices):
         ENROLLED = "enrolled", _("enrolled")
         TRANSFERRED = "transferred", _("transferred")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("enrolment", "withdrawn")
         GRADUATED = "graduated", _("graduated")
 
     student = models.ForeignKey(

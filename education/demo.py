@@ -244,6 +244,8 @@ class Loader:
                 required={"kind", "headcount", "province", "start_date"},
                 optional={"programme", "employer", "city", "event", "illustrative_fields"},
             )
+            province = translated(item, "province", label=label)
+            event = translated(item, "event", label=label, required=False)
             programme = None
             if item.get("programme"):
                 if item["programme"] not in programmes:
@@ -254,10 +256,12 @@ class Loader:
                 "programme": programme,
                 "student": None,
                 "kind": item["kind"],
-                "province": item["province"],
-                "event": str(item.get("event") or ""),
+                "province_zh_hans": province["province_zh_hans"],
+                "event_zh_hans": event["event_zh_hans"],
             }
             values = {
+                "province_en": province["province_en"],
+                "event_en": event["event_en"],
                 "headcount": item["headcount"],
                 "employer": str(item.get("employer") or ""),
                 "city": str(item.get("city") or ""),

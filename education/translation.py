@@ -30,6 +30,12 @@ class ExamTranslation(TranslationOptions):
     fields = ("name",)
 
 
+@register(Placement)
+class PlacementTranslation(TranslationOptions):
+    # The published parts: where, and what arranged it. Employers and cities are not published.
+    fields = ("province", "event")
+
+
 for model in (
     SponsoredProgramme,
     Cohort,

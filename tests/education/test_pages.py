@@ -33,6 +33,9 @@ def test_the_page_tells_the_story_in_reported_figures(client, demo):
     assert re.search(r'data-stat="edu-invested".*?stat-value">over CNY 30 million<', page, re.S)
     assert "Source" in page and "改革网" in page
     assert row(page, 'data-kind="job"').endswith("9")
+    # The placement's province and job fair in the page's language.
+    assert "Zhejiang" in row(page, 'data-kind="job"') and "浙江" not in page
+    assert "浙江" in client.get("/education/").content.decode()
 
 
 def test_the_home_page_has_the_headline_education_figures(client, demo):

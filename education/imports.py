@@ -5,20 +5,15 @@ Every row is checked first and every problem is reported with its row number (th
 through `services.record_result`, so the same rules apply as to a result posted by the API.
 """
 
-import csv
-import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
+from aidportal import tables
+from aidportal.tables import Problem, UnreadableFile, cell_text, column_key, read_table
 from education import services
 from education.models import Cohort, Exam, SponsoredProgramme, Student
 
@@ -35,13 +30,6 @@ HEADER = dict(COLUMNS)
 REQUIRED = ("student", "exam", "intake_year")
 YES = {"是", "缺考", "yes", "y", "true", "1"}
 NO = {"", "否", "no", "n", "false", "0"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int | None  # None: the file as a whole
-    column: str
-    message: str
 
 
 @dataclass
@@ -62,69 +50,19 @@ class Report:
     written: bool = False
 
 
-class UnreadableFile(Exception):
-    """The file is not a spreadsheet or CSV this import can read."""
-
-
 def template_xlsx() -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "成绩"
-    sheet.append([header for _key, header in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    workbook, _sheet = tables.template_workbook(COLUMNS, title="成绩")
+    return tables.workbook_bytes(workbook)
 
 
 def template_csv() -> bytes:
-    return ("\ufeff" + ",".join(header for _key, header in COLUMNS) + "\r\n").encode("utf-8")
-
-
-def read_table(content: bytes, filename: str) -> list[tuple]:
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx" or (suffix != ".csv" and content[:2] == b"PK"):
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-            raise UnreadableFile(_("This is not an Excel (.xlsx) file.")) from error
-        try:
-            return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    if suffix in (".csv", ".txt", ""):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise UnreadableFile(
-                _("The CSV file is not UTF-8: save it as “CSV UTF-8” and try again.")
-            ) from error
-        return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
-    raise UnreadableFile(_("Upload an Excel (.xlsx) or CSV file."))
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _header_key(cell) -> str | None:
-    text = _text(cell).replace(" ", "")
-    for key, header in COLUMNS:
-        if text in (header, key):
-            return key
-    return None
+    return tables.template_csv(COLUMNS)
 
 
 def _score(value) -> Decimal | None:
     if isinstance(value, float):
         value = repr(value)
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     try:
@@ -137,7 +75,7 @@ def _score(value) -> Decimal | None:
 
 
 def _whole(value, *, message: str) -> int | None:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     if not text.isdigit():
@@ -151,7 +89,7 @@ def check(table: list[tuple], *, programme: SponsoredProgramme) -> Report:
     if not table:
         report.problems.append(Problem(None, "", _("The file is empty.")))
         return report
-    keys = [_header_key(cell) for cell in table[0]]
+    keys = [column_key(cell, COLUMNS) for cell in table[0]]
     missing = [HEADER[key] for key in REQUIRED if key not in keys]
     if missing:
         report.problems.append(
@@ -166,7 +104,7 @@ def check(table: list[tuple], *, programme: SponsoredProgramme) -> Report:
     cohorts = {cohort.intake_year: cohort for cohort in programme.cohorts.all()}
     seen: dict[tuple[int, int], int] = {}
     for number, cells in enumerate(table[1:], start=2):
-        if all(not _text(cell) for cell in cells):
+        if all(not cell_text(cell) for cell in cells):
             continue
         values = {key: cells[i] for i, key in enumerate(keys) if key and i < len(cells)}
         problems: list[Problem] = []
@@ -174,10 +112,10 @@ def check(table: list[tuple], *, programme: SponsoredProgramme) -> Report:
         def problem(key: str, message: str, number=number, problems=problems) -> None:
             problems.append(Problem(number, HEADER[key], message))
 
-        student = students.get(_text(values.get("student")))
+        student = students.get(cell_text(values.get("student")))
         if student is None:
             problem("student", _("No student of this programme has this id."))
-        exam = exams.get(_text(values.get("exam")))
+        exam = exams.get(cell_text(values.get("exam")))
         if exam is None:
             problem("exam", _("No exam has this code."))
         cohort = None
@@ -188,7 +126,7 @@ def check(table: list[tuple], *, programme: SponsoredProgramme) -> Report:
                 problem("intake_year", _("The programme has no cohort of this year."))
         except ValueError as error:
             problem("intake_year", str(error))
-        absent_text = _text(values.get("absent")).lower()
+        absent_text = cell_text(values.get("absent")).lower()
         absent = absent_text in YES
         if not absent and absent_text not in NO:
             problem("absent", _("Write 是 (absent) or leave it empty."))

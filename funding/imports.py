@@ -7,24 +7,19 @@ project lock and the ledger's rules apply as to any other entry; if the service 
 row, the whole import rolls back and the report names that row.
 """
 
-import csv
 import datetime
-import io
 import re
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from aidportal import tables
+from aidportal.tables import Problem, UnreadableFile, cell_text, column_key, read_table
 from funding import services
 from funding.models import LedgerEntry, ProjectFunding
 from projects.models import Project
@@ -60,19 +55,6 @@ TYPE_CODES = {
 DATE_PATTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 MAX_AMOUNT = Decimal("999999999999.99")  # what DecimalField(max_digits=14, decimal_places=2) holds
 MAX_LENGTH = {"voucher": 100, "note": 500}
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int | None  # None: the file as a whole
-    column: str
-    message: str
-
-    def __str__(self):
-        where = [_("row %(row)d") % {"row": self.row}] if self.row is not None else []
-        if self.column:
-            where.append(self.column)
-        return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
 @dataclass
@@ -117,19 +99,9 @@ def _untracked(rows: Iterable, total: int, stage: str) -> Iterable:
     return rows
 
 
-class UnreadableFile(Exception):
-    """The file is not a spreadsheet or CSV this import can read."""
-
-
 def template_xlsx() -> bytes:
     """The import template: the headers, a drop-down for the type, and a sheet of instructions."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "台账"
-    sheet.append([header for _key, header in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+    workbook, sheet = tables.template_workbook(COLUMNS, title="台账")
     for letter, width in zip("ABCDEFGH", (16, 8, 12, 16, 16, 16, 18, 40), strict=True):
         sheet.column_dimensions[letter].width = width
     for cell_range, number_format in (("C2:C5000", "yyyy-mm-dd"), ("D2:D5000", "#,##0.00")):
@@ -154,65 +126,15 @@ def template_xlsx() -> bytes:
         notes.append(line)
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["B"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return tables.workbook_bytes(workbook)
 
 
 def template_csv() -> bytes:
-    """The CSV template: the header line, UTF-8 with a BOM so that Excel shows the Chinese."""
-    return ("\ufeff" + ",".join(header for _key, header in COLUMNS) + "\r\n").encode("utf-8")
-
-
-def _read_xlsx(content: bytes) -> list[tuple]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise UnreadableFile(_("This is not an Excel (.xlsx) file.")) from error
-    try:
-        return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _read_csv(content: bytes) -> list[tuple]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(
-            _("The CSV file is not UTF-8: save it as “CSV UTF-8” and try again.")
-        ) from error
-    return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
-
-
-def read_table(content: bytes, filename: str) -> list[tuple]:
-    """The file's rows as tuples of cell values, header first, whatever the format."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx" or (suffix != ".csv" and content[:2] == b"PK"):
-        return _read_xlsx(content)
-    if suffix in (".csv", ".txt", ""):
-        return _read_csv(content)
-    raise UnreadableFile(_("Upload an Excel (.xlsx) or CSV file."))
+    return tables.template_csv(COLUMNS)
 
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a code Excel stored as a number
-    return str(value).strip()
-
-
-def _header_key(cell) -> str | None:
-    text = _text(cell).replace("(", "（").replace(")", "）").replace(" ", "")
-    for key, header in COLUMNS:
-        if text in (header, key):
-            return key
-    return None
 
 
 def _parse_date(value) -> datetime.date:
@@ -220,7 +142,7 @@ def _parse_date(value) -> datetime.date:
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    match = DATE_PATTERN.match(_text(value))
+    match = DATE_PATTERN.match(cell_text(value))
     if not match:
         raise ValueError(_("Not a date: write it as 2024-03-01."))
     year, month, day = (int(part) for part in match.groups())
@@ -235,7 +157,7 @@ def _parse_amount(value) -> Decimal:
         raise ValueError(_("Not an amount."))
     if isinstance(value, float):
         value = repr(value)  # the shortest decimal that is this float: 1234.56, not 1234.5599…
-    text = _text(value).replace(",", "").replace("，", "")
+    text = cell_text(value).replace(",", "").replace("，", "")
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -252,7 +174,7 @@ def _parse_amount(value) -> Decimal:
 
 
 def _parse_type(value) -> str:
-    text = _text(value)
+    text = cell_text(value)
     kind = TYPE_NAMES.get(text) or TYPE_CODES.get(text.lower())
     if kind is None:
         raise ValueError(
@@ -283,7 +205,7 @@ def _read_row(
 
     def known(mapping: dict, message: str) -> Callable:
         def parser(value):
-            code = _text(value)
+            code = cell_text(value)
             if code not in mapping:
                 raise ValueError(message % {"code": code})
             return mapping[code]
@@ -310,7 +232,7 @@ def _read_row(
         except ValueError as error:
             problems.append(Problem(number, HEADER[key], str(error)))
     for key, limit in MAX_LENGTH.items():
-        values[key] = _text(cell(key))
+        values[key] = cell_text(cell(key))
         if len(values[key]) > limit:
             problems.append(
                 Problem(number, HEADER[key], _("At most %(max)d characters.") % {"max": limit})
@@ -344,10 +266,10 @@ def check(table: list[tuple], *, track: Track = _untracked) -> Report:
     for index, heading in enumerate(table[0]):
         if _blank(heading):
             continue
-        key = _header_key(heading)
+        key = column_key(heading, COLUMNS)
         if key is None:
             report.problems.append(
-                Problem(1, _text(heading), _("Unknown column: use the template's headers."))
+                Problem(1, cell_text(heading), _("Unknown column: use the template's headers."))
             )
         elif key in positions:
             report.problems.append(Problem(1, HEADER[key], _("This column appears twice.")))
@@ -367,9 +289,11 @@ def check(table: list[tuple], *, track: Track = _untracked) -> Report:
         index = positions.get(key)
         return row[index] if index is not None and index < len(row) else None
 
-    project_codes = {_text(cell(row, "project")) for _n, row in numbered}
+    project_codes = {cell_text(cell(row, "project")) for _n, row in numbered}
     projects = {p.code: p for p in Project.objects.filter(code__in=project_codes)}
-    org_codes = {_text(cell(row, key)) for _n, row in numbered for key in ("provider", "receiver")}
+    org_codes = {
+        cell_text(cell(row, key)) for _n, row in numbered for key in ("provider", "receiver")
+    }
     organisations = {o.code: o for o in Organisation.objects.filter(code__in=org_codes)}
     # What each project may still disburse, as record_entry reckons it, before the file's rows.
     room = {

@@ -1,0 +1,110 @@
+"""The spreadsheet plumbing every import shares: reading an uploaded .xlsx or CSV into rows,
+reading its cells, naming its columns, the problem a check reports, and the templates' first
+lines. What a row means and which rules it must meet stays with each app's `imports.py`.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+Columns = list[tuple[str, str]]  # (key, header); headers stay Chinese in every language
+
+
+class UnreadableFile(Exception):
+    """The file is not a spreadsheet or CSV an import can read."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import, where the spreadsheet shows it: the header is row 1."""
+
+    row: int | None  # None: the file as a whole
+    column: str  # the column's header; empty for the row or the file as a whole
+    message: str
+
+    def __str__(self):
+        where = [_("row %(row)d") % {"row": self.row}] if self.row is not None else []
+        if self.column:
+            where.append(self.column)
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+def _read_xlsx(content: bytes) -> list[tuple]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise UnreadableFile(_("This is not an Excel (.xlsx) file.")) from error
+    try:
+        return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _read_csv(content: bytes) -> list[tuple]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            _("The CSV file is not UTF-8: save it as “CSV UTF-8” and try again.")
+        ) from error
+    return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+def read_table(content: bytes, filename: str) -> list[tuple]:
+    """The file's rows as tuples of cell values, header first, whatever the format."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx" or (suffix != ".csv" and content[:2] == b"PK"):
+        return _read_xlsx(content)
+    if suffix in (".csv", ".txt", ""):
+        return _read_csv(content)
+    raise UnreadableFile(_("Upload an Excel (.xlsx) or CSV file."))
+
+
+def cell_text(value) -> str:
+    """A cell as text, stripped; a code Excel stored as a number comes back without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def column_key(cell, columns: Columns) -> str | None:
+    """Which column a header cell names, by its header or its key; half-width brackets and
+    spaces as typed by hand are forgiven."""
+    text = cell_text(cell).replace("(", "（").replace(")", "）").replace(" ", "")
+    for key, header in columns:
+        if text in (header, key):
+            return key
+    return None
+
+
+def template_csv(columns: Columns) -> bytes:
+    """A CSV template: the header line, UTF-8 with a BOM so that Excel shows the Chinese."""
+    return ("\ufeff" + ",".join(header for _key, header in columns) + "\r\n").encode("utf-8")
+
+
+def template_workbook(columns: Columns, *, title: str) -> tuple[Workbook, object]:
+    """A workbook whose first sheet has the headers in bold and frozen; the caller adds widths,
+    formats and drop-downs, then saves it with `workbook_bytes`."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    sheet.append([header for _key, header in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    return workbook, sheet
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

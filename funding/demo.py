@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from funding import services
+from funding import rollups, services
 from funding.models import BudgetLine, Donation, LedgerEntry
 from projects.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, upsert
 from projects.demo import _fields as fields
@@ -284,8 +284,10 @@ def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
         donations=donations,
     )
     counts = {model.__name__: Counter() for model in MODELS}
-    _load_budget_lines(budget_lines, projects=projects, counts=counts)
-    _post_entries(entries, parties=parties, organisations=organisations, counts=counts)
+    # Many changes at once: the programme rollups are rebuilt once at the end.
+    with rollups.deferred_rollups():
+        _load_budget_lines(budget_lines, projects=projects, counts=counts)
+        _post_entries(entries, parties=parties, organisations=organisations, counts=counts)
     _load_donations(
         donations,
         programme=programme,

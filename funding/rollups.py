@@ -11,11 +11,15 @@ signal handlers below for a project's or a budget line's save and delete. The pr
 row is locked first, as the services lock it, so a concurrent entry waits and never adds to the
 group the project has just left.
 
+A bulk load runs inside `deferred_rollups()`: the changes only note which programmes they
+touch, and those programmes' rollups are rebuilt once at the end, in the same transaction.
+
 `rebuild()` recomputes the rollups from scratch with a few GROUP BY queries; `check_ledger`
 compares them with the same computation. Bulk `QuerySet.update()` on projects or budget lines
 bypasses the signals: run `manage.py check_ledger --rebuild-rollups` after one.
 """
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -160,12 +164,48 @@ def _apply(after: tuple[Groups, Groups], before: tuple[Groups, Groups]) -> None:
     )
 
 
+_deferral = threading.local()
+
+
+def _deferring(project_ids: Iterable[int] = ()) -> bool:
+    """Whether a bulk load defers the upkeep; if so, note the projects' programmes."""
+    programmes = getattr(_deferral, "programmes", None)
+    if programmes is None:
+        return False
+    programmes.update(
+        Project.objects.filter(pk__in=list(project_ids)).values_list("programme_id", flat=True)
+    )
+    return True
+
+
+@contextmanager
+def deferred_rollups():
+    """For bulk loads: skip the per-change upkeep inside, and rebuild the rollups of every
+    programme the changes touched at the end, in the same transaction: a few GROUP BY queries
+    instead of a dozen queries per change."""
+    if getattr(_deferral, "programmes", None) is not None:
+        yield  # already deferring: the outer block rebuilds
+        return
+    _deferral.programmes = set()
+    try:
+        with transaction.atomic():
+            yield
+            touched, _deferral.programmes = _deferral.programmes, None
+            if touched:
+                rebuild(touched)
+    finally:
+        _deferral.programmes = None
+
+
 @contextmanager
 def keeping_rollups(project_id: int):
     """Run a change to one project's funding or grouping, then add what it changed to the
     rollups. Call it with the project's totals row locked, or let it lock the row."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         ProjectFunding.objects.select_for_update().filter(project_id=project_id).exists()
+        if _deferring([project_id]):
+            yield
+            return
         one = Q(pk=project_id)
         before = contributions(one)
         yield
@@ -197,6 +237,8 @@ def _stash(instance, project_ids: set[int]) -> None:
     if transaction.get_connection().in_atomic_block:
         # Wait for any entry being posted on these projects, as keeping_rollups does.
         ProjectFunding.objects.select_for_update().filter(project_id__in=project_ids).exists()
+    if _deferring(project_ids):
+        return
     setattr(instance, BEFORE, [(pk, contributions(Q(pk=pk))) for pk in sorted(project_ids)])
 
 
@@ -216,7 +258,7 @@ def _project_changing(sender, instance: Project, raw=False, **kwargs):
 
 @receiver(post_save, sender=Project)
 def _project_changed(sender, instance: Project, created=False, raw=False, **kwargs):
-    if raw:
+    if raw or _deferring([instance.pk]):
         return
     if created:
         _apply(contributions(Q(pk=instance.pk)), ({}, {}))

@@ -216,3 +216,16 @@ def test_parallel_entries_on_one_group_keep_its_rollup_exact():
     assert figures.disbursed == Decimal("10.01") * attempts
     assert figures.arrived == Decimal("4000")
     assert_rollups_agree(programme, period)
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_rebuilds_the_rollups_once_and_they_agree(world):
+    programme, period, _other, projects = world
+    with rollups.deferred_rollups():
+        for project in projects:
+            record(project, ARRIVAL, "1000")
+            BudgetLine.objects.create(project=project, year=2030, amount=Decimal("5"))
+        # Nothing is added up while the load runs.
+        assert selectors.totals(selectors.projects_in_scope(public=False)).arrived == 0
+    assert_rollups_agree(programme, period)
+    assert selectors.totals(selectors.projects_in_scope(public=False)).arrived == 6000

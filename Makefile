@@ -5,6 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aidportal
+# pytest-xdist workers, each with its own test database; the concurrency tests open up to 24
+# connections each, so keep workers × 30 under PostgreSQL's max_connections (100 by default).
+TEST_WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint install browser messages
@@ -32,7 +35,7 @@ browser:
 		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver )
 
 test: install browser
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(PY) -m pytest
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .

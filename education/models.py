@@ -13,14 +13,20 @@ that anonymisation erases. Results, enrolments and cohorts keep theirs.
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from reference.models import DatePrecision, Organisation, Place, Programme, ReportedFigure
+from reference.models import (
+    DatePrecision,
+    IllustrativeFieldsMixin,
+    Organisation,
+    Place,
+    Programme,
+    ReportedFigure,
+)
 
 SCORE = {"max_digits": 6, "decimal_places": 1}
 
@@ -28,37 +34,6 @@ SCORE = {"max_digits": 6, "decimal_places": 1}
 def new_public_id() -> str:
     """A random pseudonym: nothing about the student can be read from it."""
     return "S" + secrets.token_hex(6).upper()
-
-
-class IllustrativeFieldsMixin(models.Model):
-    """Which fields no source states (the public page marks them)."""
-
-    ILLUSTRATIVE_CHOICES: tuple[str, ...] = ()
-
-    illustrative_fields = models.JSONField(
-        _("illustrative fields"),
-        default=list,
-        blank=True,
-        help_text=_("Fields whose values no source states; the public page marks them."),
-    )
-
-    class Meta:
-        abstract = True
-
-    def clean(self):
-        super().clean()
-        values = self.illustrative_fields
-        unknown = set(values or []) - set(self.ILLUSTRATIVE_CHOICES)
-        if not isinstance(values, list) or unknown:
-            raise ValidationError(
-                {
-                    "illustrative_fields": _("Unknown field names: %(names)s")
-                    % {"names": ", ".join(sorted(map(str, unknown)))}
-                }
-            )
-
-    def is_illustrative(self, field_name: str) -> bool:
-        return field_name in (self.illustrative_fields or [])
 
 
 class SponsoredProgramme(models.Model):

@@ -14,6 +14,7 @@ from pilkit.processors import ResizeToFill, ResizeToFit
 
 from reference.models import (
     DatePrecision,
+    IllustrativeFieldsMixin,
     Organisation,
     Place,
     PlanPeriod,
@@ -22,7 +23,7 @@ from reference.models import (
 )
 
 
-class Project(models.Model):
+class Project(IllustrativeFieldsMixin, models.Model):
     class Field(models.TextChoices):
         DEVELOPMENT = "development", _("Development")
         LIVELIHOOD = "livelihood", _("Livelihood")
@@ -121,12 +122,6 @@ class Project(models.Model):
         _("beneficiary unit"), max_length=12, choices=BeneficiaryUnit.choices, blank=True
     )
     published = models.BooleanField(_("published"), default=False)
-    illustrative_fields = models.JSONField(
-        _("illustrative fields"),
-        default=list,
-        blank=True,
-        help_text=_("Fields whose values no source states; the public page marks them."),
-    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -178,16 +173,9 @@ class Project(models.Model):
                 and getattr(self, end) < getattr(self, start)
             ):
                 errors[end] = _("The end cannot be before the start.")
-        unknown = set(self.illustrative_fields or []) - set(self.ILLUSTRATIVE_CHOICES)
-        if not isinstance(self.illustrative_fields, list) or unknown:
-            errors["illustrative_fields"] = _("Unknown field names: %(names)s") % {
-                "names": ", ".join(sorted(map(str, unknown)))
-            }
+        errors.update(self.illustrative_field_errors())
         if errors:
             raise ValidationError(errors)
-
-    def is_illustrative(self, field_name: str) -> bool:
-        return field_name in (self.illustrative_fields or [])
 
 
 class Participant(models.Model):

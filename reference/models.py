@@ -1,6 +1,7 @@
 """Reference data every domain app shares: programmes, organisations, places, plan periods,
 aid-team batches and exchanges. Nothing here imports a domain app."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -11,6 +12,39 @@ code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
     _("Use letters, digits, dots, hyphens and underscores, starting with a letter or digit."),
 )
+
+
+class IllustrativeFieldsMixin(models.Model):
+    """Which of a record's fields no source states: the public pages mark them "illustrative".
+    Each model lists the fields that may be so marked in ILLUSTRATIVE_CHOICES."""
+
+    ILLUSTRATIVE_CHOICES: tuple[str, ...] = ()
+
+    illustrative_fields = models.JSONField(
+        _("illustrative fields"),
+        default=list,
+        blank=True,
+        help_text=_("Fields whose values no source states; the public page marks them."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def illustrative_field_errors(self) -> dict[str, str]:
+        values = self.illustrative_fields
+        unknown = set(values or []) - set(self.ILLUSTRATIVE_CHOICES)
+        if isinstance(values, list) and not unknown:
+            return {}
+        names = ", ".join(sorted(map(str, unknown)))
+        return {"illustrative_fields": _("Unknown field names: %(names)s") % {"names": names}}
+
+    def clean(self):
+        super().clean()
+        if errors := self.illustrative_field_errors():
+            raise ValidationError(errors)
+
+    def is_illustrative(self, field_name: str) -> bool:
+        return field_name in (self.illustrative_fields or [])
 
 
 class DatePrecision(models.TextChoices):
@@ -149,7 +183,6 @@ class Place(models.Model):
         return self.name
 
     def clean(self):
-        from django.core.exceptions import ValidationError
 
         expected = self.PARENT_LEVEL.get(self.level)
         if expected is None and self.parent_id:

@@ -25,6 +25,7 @@ from education.models import (
 )
 from projects.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, upsert
 from projects.demo import _fields as fields
+from projects.demo import _qualifier as qualifier
 from projects.demo import _read as read
 from projects.demo import _translated as translated
 from reference.models import Organisation, Place, Programme, ReportedFigure
@@ -114,13 +115,13 @@ class Loader:
             item,
             label=label,
             required={"code", "label", "value"},
-            optional={"unit", "approximate", "order"},
+            optional={"unit", "qualifier", "order"},
         )
         values = {
             **translated(item, "label", label=label),
             **translated(item, "unit", label=label, required=False),
             "value": _decimal(item["value"], label=label),
-            "approximate": bool(item.get("approximate", False)),
+            "qualifier": qualifier(item, label=label),
             "as_of": self.as_of,
             "source": self.source,
             "order": item.get("order", 0),

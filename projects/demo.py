@@ -207,6 +207,15 @@ def _translated(record: Record, name: str, *, label: str, required: bool = True)
     return columns
 
 
+def _qualifier(record: Record, *, label: str) -> str:
+    """A reported figure's qualifier: nearly (近), over (余) or about (约); none when exact."""
+    value = str(record.get("qualifier") or "")
+    if value not in ReportedFigure.Qualifier.values:
+        choices = ", ".join(v for v in ReportedFigure.Qualifier.values if v)
+        raise DemoDataError(f"{label}: qualifier {value!r} is not one of {choices}.")
+    return value
+
+
 def _resolve(known: dict[str, Any], key: Any, *, label: str, what: str) -> Any:
     """Look a reference up among the records already loaded; None stays None."""
     if key is None:
@@ -350,13 +359,13 @@ def _load_figures(
             item,
             label=label,
             required={"code", "label", "value"},
-            optional={"unit", "approximate", "as_of", "source", "order"},
+            optional={"unit", "qualifier", "as_of", "source", "order"},
         )
         values = {
             **_translated(item, "label", label=label),
             **_translated(item, "unit", label=label, required=False),
             "value": item["value"],
-            "approximate": item.get("approximate", False),
+            "qualifier": _qualifier(item, label=label),
             "as_of": item.get("as_of", source.get("as_of")),
             "source": str(item.get("source", source.get("source")) or "").strip(),
             "order": item.get("order", 0),

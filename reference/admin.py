@@ -122,7 +122,7 @@ class ExchangeVisitAdmin(HistoryTranslationAdmin):
 
 @admin.register(ReportedFigure)
 class ReportedFigureAdmin(HistoryTranslationAdmin):
-    list_display = ["label", "programme", "value", "unit", "approximate", "as_of", "source"]
+    list_display = ["label", "programme", "value", "unit", "qualifier", "as_of", "source"]
     list_filter = ["programme"]
     search_fields = ["code", "label_zh_hans", "label_en", "source"]
     autocomplete_fields = ["programme"]

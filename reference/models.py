@@ -391,6 +391,12 @@ class ExchangeVisit(models.Model):
 class ReportedFigure(models.Model):
     """A figure a source states that no set of records here adds up to (30 years of aid, say)."""
 
+    class Qualifier(models.TextChoices):
+        EXACT = "", _("exactly")
+        NEARLY = "nearly", _("nearly (近)")
+        OVER = "over", _("over (余)")
+        ABOUT = "about", _("about (约)")
+
     programme = models.ForeignKey(
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="figures"
     )
@@ -398,7 +404,13 @@ class ReportedFigure(models.Model):
     label = models.CharField(_("label"), max_length=120)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
-    approximate = models.BooleanField(_("approximate"), default=False)
+    qualifier = models.CharField(
+        _("qualifier"),
+        max_length=6,
+        choices=Qualifier.choices,
+        blank=True,
+        help_text=_("How the source qualifies the value: 近 nearly, 余 over, 约 about."),
+    )
     as_of = models.DateField(_("as of"))
     source = models.CharField(_("source"), max_length=300)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -413,3 +425,7 @@ class ReportedFigure(models.Model):
 
     def __str__(self):
         return self.label
+
+    @property
+    def approximate(self) -> bool:
+        return bool(self.qualifier)

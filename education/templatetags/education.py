@@ -4,7 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from education import selectors
-from projects.templatetags.portal import cny_compact
+from projects.templatetags.portal import cny_compact, qualified
 
 register = template.Library()
 
@@ -31,5 +31,4 @@ def basis_label(basis: str) -> str:
 @register.filter
 def invested(figure) -> str:
     """Money invested as the source gives it: "3000余万元" is over, not about, 30 million."""
-    amount = cny_compact(figure.value)
-    return _("over %(amount)s") % {"amount": amount} if figure.approximate else amount
+    return qualified(cny_compact(figure.value), figure.qualifier)

@@ -118,12 +118,21 @@ def other_language_url(context, language: str) -> str:
 
 @register.filter
 def figure_value(figure) -> str:
-    """A reported figure as the source states it: 'about 1.1 billion', '56'."""
+    """A reported figure as the source states it: 'nearly 1.1 billion', '56'."""
     value = Decimal(figure.value)
     if figure.unit_zh_hans in ("元", "CNY") or figure.unit_en == "CNY":
         text = cny_compact(value)
     else:
         text = f"{cny(value)} {figure.unit}".strip()
-    if figure.approximate:
+    return qualified(text, figure.qualifier)
+
+
+def qualified(text: str, qualifier: str) -> str:
+    """A value with the qualifier its source gives: 近11亿元 is nearly, 3000余万元 over."""
+    if qualifier == "nearly":
+        return _("nearly %(value)s") % {"value": text}
+    if qualifier == "over":
+        return _("over %(value)s") % {"value": text}
+    if qualifier == "about":
         return _("about %(value)s") % {"value": text}
     return text

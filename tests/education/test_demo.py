@@ -23,7 +23,7 @@ def test_the_class_as_the_report_states_it(loaded):
     assert loaded.host_school.code == "tianma-school"
     assert loaded.partner.code == "hailiang"
     assert str(loaded.started_on) == "2020-09-15"
-    assert loaded.investment.value == Decimal("30000000") and loaded.investment.approximate
+    assert loaded.investment.value == Decimal("30000000") and loaded.investment.qualifier == "over"
     intakes = dict(
         Cohort.objects.filter(programme=loaded).values_list("intake_year", "reported_intake")
     )

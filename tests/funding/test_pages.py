@@ -79,6 +79,8 @@ def test_home_shows_the_reported_figures_in_chinese(client, demo):
     assert re.search(r'data-rate="disbursement".*?81\.8%', page)
     assert re.search(r'data-year="2023".*?data-payment-rate>134\.0%<', page)
     assert "兑付率" in page
+    # Reported figures keep their source's qualifier: 近11亿元, 3000余万元.
+    assert "近11亿元" in page and "超过3000万元" in page
 
 
 def test_home_shows_the_same_figures_in_english(client, demo):
@@ -88,6 +90,7 @@ def test_home_shows_the_same_figures_in_english(client, demo):
     assert re.search(r'data-stat="funds-disbursed".*?stat-value">CNY 248\.45 million<', page)
     assert re.search(r'data-year="2023".*?data-payment-rate>134\.0%<', page)
     assert "Funds arrived and disbursed by year" in page
+    assert "nearly CNY 1.1 billion" in page and "over CNY 30 million" in page
 
 
 def test_funding_page_has_the_year_table_and_the_definition(client, demo):

@@ -88,9 +88,9 @@ def test_thirty_year_figures():
     assert figures["batches-30y"].value == 10
     assert figures["people-30y"].value == 56
     assert figures["funds-30y"].value == Decimal("1100000000")
-    assert figures["funds-30y"].approximate
+    assert figures["funds-30y"].qualifier == "nearly"  # 近11亿元
     assert figures["projects-30y"].value == 182
-    assert figures["projects-30y"].approximate
+    assert figures["projects-30y"].qualifier == "nearly"  # 近182项
     assert {f.as_of for f in figures.values()} == {datetime.date(2024, 10, 18)}
     assert all("改革网" in f.source for f in figures.values())
 

@@ -85,17 +85,25 @@ class ReportedFigureInline(admin.TabularInline):
 class CohortAdmin(SimpleHistoryAdmin):
     """A cohort's page lists its enrolments (students by public id): a logged read."""
 
-    list_display = ["__str__", "intake_year", "grade", "planned_size", "intake"]
     list_filter = ["programme"]
     inlines = [EnrolmentInline, ReportedFigureInline]
 
     def get_queryset(self, request):
         return selectors.cohorts()
 
-    @admin.display(description=_("intake (published)"))
-    def intake(self, obj):
-        figure = selectors.cohort_intake(obj).count
-        return figure.value if figure.shown else f"<{selectors.min_group()}"
+    def get_list_display(self, request):
+        # The published intake of a cohort depends on its siblings (suppression): one summary
+        # per programme on the page, not one per row.
+        summaries: dict[int, dict] = {}
+
+        @admin.display(description=_("intake (published)"))
+        def intake(obj):
+            if obj.programme_id not in summaries:
+                summaries[obj.programme_id] = selectors.intakes_by_cohort(obj.programme_id)
+            figure = summaries[obj.programme_id][obj.pk].count
+            return figure.value if figure.shown else f"<{selectors.min_group()}"
+
+        return ["__str__", "intake_year", "grade", "planned_size", intake]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         response = super().changeform_view(request, object_id, form_url, extra_context)

@@ -198,11 +198,15 @@ def intake_summary(cohort_list: list[Cohort]) -> IntakeSummary:
     )
 
 
+def intakes_by_cohort(programme_id: int) -> dict[int, Intake]:
+    """Each cohort's intake in a programme, as the programme's summary publishes it."""
+    summary = intake_summary(list(cohorts().filter(programme_id=programme_id)))
+    return {intake.cohort.pk: intake for intake in summary.intakes}
+
+
 def cohort_intake(cohort: Cohort) -> Intake:
     """One cohort's intake as its programme's summary publishes it."""
-    siblings = list(cohorts().filter(programme_id=cohort.programme_id))
-    summary = intake_summary(siblings)
-    return next(intake for intake in summary.intakes if intake.cohort.pk == cohort.pk)
+    return intakes_by_cohort(cohort.programme_id)[cohort.pk]
 
 
 # -- results per cohort and exam ---------------------------------------------------------------

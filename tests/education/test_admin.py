@@ -1,10 +1,12 @@
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from education.models import AccessLogEntry, ExamResult, Student
-from tests.education.factories import EnrolmentFactory
+from tests.education.factories import CohortFactory, EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +154,21 @@ def test_the_import_command_writes_all_or_nothing(school, tmp_path):
     call_command("import_results", school.programme.code, str(good), stdout=out)
     assert "Imported: 1 results" in out.getvalue()
     assert ExamResult.objects.get(student=a).score == 700
+
+
+def test_cohort_list_shows_published_intakes_in_constant_queries(school, callers):
+    client = callers["education_staff"]
+
+    def page():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/admin/education/cohort/")
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    _few, few_queries = page()
+    for year in (2030, 2031, 2032):
+        CohortFactory(programme=school.cohort.programme, intake_year=year, reported_intake=40)
+    content, more_queries = page()
+
+    assert more_queries == few_queries
+    assert content.count(">40<") == 3  # each new cohort's published intake

@@ -177,6 +177,7 @@ class CallItemForm(forms.ModelForm):
 class CallItemAdmin(StepsMixin, TabbedTranslationAdmin):
     form = CallItemForm
     list_display = ["__str__", "category", "max_claimants", "active_claims", "status"]
+    list_select_related = ["call_list"]  # each row names its list's batch
     list_filter = ["status", "category", "call_list"]
     search_fields = ["title_zh_hans", "title_en"]
     readonly_fields = ["status", "active_claims"]
@@ -347,6 +348,7 @@ class VerificationAdmin(admin.ModelAdmin):
 @admin.register(Bulletin)
 class BulletinAdmin(StepsMixin, TabbedTranslationAdmin):
     list_display = ["title", "kind", "call_list", "published", "published_on"]
+    list_select_related = ["call_list"]
     list_filter = ["kind", "published", "programme"]
     readonly_fields = ["published", "published_on"]
     filter_horizontal = ["organisations"]
@@ -425,4 +427,5 @@ class RowInline(ReadOnlyInline):
 @admin.register(LeaderboardSnapshot)
 class LeaderboardSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["call_list", "taken_at"]
+    list_select_related = ["call_list"]
     inlines = [RowInline]

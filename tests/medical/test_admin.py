@@ -1,12 +1,19 @@
 import pytest
 from django.contrib.auth.models import Group, User
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from medical import services
-from medical.models import CallList, Claim, Verification
+from medical.models import Bulletin, CallList, Claim, Verification
 from tests.factories import OrganisationFactory
-from tests.medical.factories import CallListFactory, NeedFactory, published_item
+from tests.medical.factories import (
+    CallItemFactory,
+    CallListFactory,
+    NeedFactory,
+    published_item,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +149,30 @@ def test_an_item_cannot_shrink_below_its_claims(commission):
     )
     assert "max_claimants" in response.context["adminform"].form.errors
     assert Claim.objects.filter(item=item).count() == 2
+
+
+@pytest.mark.parametrize("model", ["callitem", "bulletin"])
+def test_lists_make_as_many_queries_for_many_rows_as_for_one(commission, model):
+    def add_row():
+        item = CallItemFactory()  # each on a list of its own
+        if model == "bulletin":
+            Bulletin.objects.create(
+                programme=item.call_list.programme,
+                kind=Bulletin.Kind.COMMENDATION,
+                title_zh_hans="通报",
+                title_en="Bulletin",
+                body_zh_hans="内容",
+                body_en="Text",
+                call_list=item.call_list,
+            )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert commission.get(f"/en/admin/medical/{model}/").status_code == 200
+        return len(captured)
+
+    add_row()
+    one = queries()
+    for _ in range(4):
+        add_row()
+    assert queries() == one

@@ -1,10 +1,13 @@
 """Request limits: per key or staff user, and per address for anonymous callers (429 with
 Retry-After). Rates come from REST_FRAMEWORK's DEFAULT_THROTTLE_RATES, read at each request
-so that settings changes apply without a restart of the class."""
+so that settings changes apply without a restart of the class. Counters live in the default
+cache, which is Redis, shared by every worker, wherever REDIS_URL is set (always in production).
+"""
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from aidportal.addresses import client_address
 from aidportal.api.callers import caller_of
 
 
@@ -16,6 +19,10 @@ class _Throttle(SimpleRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_ident(self, request):
+        # The same address the admin sign-in lock counts, never one the caller names itself.
+        return client_address(request)
 
 
 class AnonymousThrottle(_Throttle):

@@ -57,12 +57,15 @@ def test_production_refuses_to_start_without_a_shared_cache_for_the_rate_limits(
 
 
 def test_the_demo_runs_without_redis_on_a_local_memory_cache():
-    code = "from django.core.cache import caches; print(type(caches['default']).__name__)"
+    code = (
+        "from django.core.cache import caches; from aidportal.api.throttling import rate_limiter;"
+        "print(type(caches['default']).__name__, type(rate_limiter().storage).__name__)"
+    )
 
     result = manage("shell", "-c", code)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "LocMemCache"
+    assert result.stdout.splitlines()[-1] == "LocMemCache MemoryStorage"
 
 
 @pytest.mark.parametrize("value", ["-1", "one"])
@@ -113,12 +116,14 @@ def test_the_local_secret_key_is_never_tracked_by_git():
     assert ignored.returncode == 0
 
 
-def test_redis_url_shares_throttle_counters_through_redis():
+def test_redis_url_puts_the_cache_and_the_rate_limits_in_redis():
     code = (
         "from django.core.cache import caches; cache = caches['default'];"
+        "from aidportal.api.throttling import rate_limiter;"
         "cache.set('aidportal-settings-probe', 7, 5);"
-        "print(type(cache).__name__, cache.get('aidportal-settings-probe'))"
+        "print(type(cache).__name__, cache.get('aidportal-settings-probe'),"
+        " type(rate_limiter().storage).__name__, rate_limiter().storage.check())"
     )
     result = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/3")
     assert result.returncode == 0, result.stderr
-    assert "RedisCache 7" in result.stdout
+    assert result.stdout.splitlines()[-1] == "RedisCache 7 RedisStorage True"

@@ -188,7 +188,6 @@ CACHES = {
 NUM_PROXIES = env_count("NUM_PROXIES", "the number of trusted proxies in front of the portal")
 
 REST_FRAMEWORK = {
-    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "aidportal.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",

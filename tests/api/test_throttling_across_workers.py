@@ -30,9 +30,12 @@ def database_url() -> str:
     )
 
 
-def status_of(url: str) -> int:
+def status_of(url: str, forwarded_for: str | None = None) -> int:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=30
+        ) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -115,3 +118,16 @@ def test_two_workers_together_let_through_exactly_the_limit(server):
         line.split()[0] for line in access_log.read_text().splitlines() if "/api/v1/" in line
     }
     assert len(served_by) == 2, "both workers must have answered for the test to mean anything"
+
+
+def test_a_new_x_forwarded_for_on_each_request_gets_no_more_through(server):
+    base, _access_log = server
+    url = f"{base}/api/v1/projects/"
+    rotating = [f"203.0.113.{n}" for n in range(1, REQUESTS + 1)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda address: status_of(url, address), rotating))
+
+    # No proxy is configured (NUM_PROXIES=0): the header is the caller's own and is ignored.
+    assert statuses.count(200) == LIMIT
+    assert statuses.count(429) == REQUESTS - LIMIT

@@ -1,5 +1,5 @@
-"""The anonymous limit holds across gunicorn workers: the counters live in Redis, shared by every
-worker process, not in each worker's memory."""
+"""The anonymous limit holds across two gunicorn workers: the counters live in Redis, shared by
+every worker process, and X-Forwarded-For is ignored when no proxy is configured."""
 
 import os
 import socket

@@ -8,6 +8,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aidportal
 # pytest-xdist workers, each with its own test database; the concurrency tests open up to 24
 # connections each, so keep workers × 30 under PostgreSQL's max_connections (100 by default).
 TEST_WORKERS ?= 2
+# The suite's Redis: worker N uses this database number + N (tests empty it), never REDIS_URL's.
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint install browser messages
@@ -35,7 +37,8 @@ browser:
 		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver )
 
 test: install browser
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(PY) -m pytest -n $(TEST_WORKERS)
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" TEST_REDIS_URL="$(TEST_REDIS_URL)" \
+		$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .

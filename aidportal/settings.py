@@ -1,8 +1,9 @@
 """Settings for AidPortal, read from the environment in this one module.
 
 Variables: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, PRODUCTION, DEFAULT_PROGRAMME,
-SERVE_MEDIA. Unset, they give a local demo on a SQLite file; PRODUCTION=1 turns on every
-protection that `manage.py check --deploy` asks for and refuses to start without a SECRET_KEY.
+SERVE_MEDIA, REDIS_URL, NUM_PROXIES. Unset, they give a local demo on a SQLite file; PRODUCTION=1
+turns on every protection that `manage.py check --deploy` asks for and refuses to start without a
+SECRET_KEY or a REDIS_URL.
 """
 
 import os
@@ -24,6 +25,13 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_count(name: str, meaning: str, default: int = 0) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    if not (value.isascii() and value.isdigit()):
+        raise ImproperlyConfigured(f"{name} must be {meaning} (0 or more), not {value!r}.")
+    return int(value)
 
 
 def local_secret_key() -> str:
@@ -160,6 +168,12 @@ LOGIN_URL = "admin:login"
 DEFAULT_PROGRAMME = os.environ.get("DEFAULT_PROGRAMME", "")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if PRODUCTION and not REDIS_URL:
+    # A local-memory cache is one per worker process: each would count its own share of a limit.
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when PRODUCTION=1: the API's rate limits are counted in Redis, "
+        "shared by every worker (e.g. REDIS_URL=redis://127.0.0.1:6379/0)."
+    )
 CACHES = {
     # Throttle counters must be shared by every worker in production: use Redis there.
     "default": (
@@ -168,6 +182,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# How many proxies of our own sit in front of the portal and append to X-Forwarded-For. 0: the
+# caller's address is the connection's and the header is ignored (aidportal/addresses.py).
+NUM_PROXIES = env_count("NUM_PROXIES", "the number of trusted proxies in front of the portal")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -272,6 +290,8 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# The address the lock counts is the one the API's limits count (NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "aidportal.addresses.client_address"
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,8 +1,52 @@
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import psycopg2
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.test.utils import override_settings
 from django.utils import translation
+
+
+def _redis_for_this_worker(url: str) -> str:
+    """TEST_REDIS_URL's database for the first pytest-xdist worker, the next one for the second…
+
+    Tests empty the cache (FLUSHDB), so workers sharing a database would wipe each other's counters.
+    """
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{int(parts.path.strip('/') or 0) + worker}"))
+
+
+def _use_test_redis():
+    """The cache is Redis at TEST_REDIS_URL (make test sets it), else local memory.
+
+    Never REDIS_URL: the suite empties its cache, so it only touches a Redis named for tests.
+    """
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        override_settings(
+            REDIS_URL="",
+            CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        ).enable()
+        return
+    url = _redis_for_this_worker(url)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5).ping()
+    except redis.RedisError as error:
+        pytest.exit(
+            f"Redis is not reachable at {url}: {error}\nStart it (see README) or unset "
+            "TEST_REDIS_URL to run on a local-memory cache.",
+            returncode=2,
+        )
+    override_settings(
+        REDIS_URL=url,
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        },
+    ).enable()
 
 
 def pytest_configure(config):
@@ -28,6 +72,17 @@ def pytest_configure(config):
             f"{db['USER']!r}: {str(error).strip()}\nStart it (see README) and run make test again.",
             returncode=2,
         )
+    _use_test_redis()
+
+
+@pytest.fixture
+def test_redis() -> str:
+    """The URL of this worker's Redis database, for tests that start servers sharing it."""
+    if not settings.REDIS_URL:
+        pytest.fail(
+            "This test needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/14 (make test does)."
+        )
+    return settings.REDIS_URL
 
 
 @pytest.fixture(autouse=True)
@@ -43,10 +98,15 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
-    # Throttle counters live in the cache; each test starts with none spent.
+    from aidportal.api.throttling import rate_limiter  # once Django is set up
+
+    # Each test starts with an empty cache and no request counted against any limit (both in this
+    # worker's Redis database with TEST_REDIS_URL).
     cache.clear()
+    rate_limiter().storage.reset()
     yield
     cache.clear()
+    rate_limiter().storage.reset()
 
 
 @pytest.fixture(autouse=True)

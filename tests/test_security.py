@@ -5,6 +5,7 @@ import json
 import socket
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import path
@@ -45,11 +46,13 @@ def staff(db):
     return get_user_model().objects.create_superuser("dolma", "dolma@example.org", PASSWORD)
 
 
-def sign_in(client, password, username="dolma", address="127.0.0.1"):
+def sign_in(client, password, username="dolma", address="127.0.0.1", forwarded=None):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     return client.post(
         "/admin/login/?next=/admin/",
         {"username": username, "password": password, "next": "/admin/"},
         REMOTE_ADDR=address,
+        **headers,
     )
 
 
@@ -156,6 +159,34 @@ def test_the_lockout_is_per_username_and_address(client, staff):
 
     assert from_elsewhere.status_code == 302
     assert signed_in(client)
+
+
+def test_with_no_proxy_a_forged_x_forwarded_for_does_not_escape_the_lock(client, staff, settings):
+    settings.NUM_PROXIES = 0
+    for n in range(1, 6):
+        sign_in(client, "wrong", forwarded=f"203.0.113.{n}")
+
+    response = sign_in(client, PASSWORD, forwarded="203.0.113.99")
+
+    assert response.status_code == 429
+    assert not signed_in(client)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"127.0.0.1"}
+
+
+def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, staff, settings):
+    settings.NUM_PROXIES = 1
+    proxy = "10.0.0.5"
+    for _ in range(5):
+        # A forged entry on the left; the proxy appended the real address on the right.
+        sign_in(client, "wrong", address=proxy, forwarded="192.0.2.1, 203.0.113.1")
+
+    locked = sign_in(client, PASSWORD, address=proxy, forwarded="203.0.113.1")
+    other_caller = sign_in(client, PASSWORD, address=proxy, forwarded="203.0.113.2")
+
+    assert locked.status_code == 429
+    assert other_caller.status_code == 302
+    assert signed_in(client)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.1"}
 
 
 def test_a_successful_sign_in_resets_the_count(client, staff):

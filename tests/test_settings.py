@@ -5,11 +5,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+PRODUCTION_REDIS = "redis://127.0.0.1:6379/0"  # never contacted by these checks
+
+
 def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PRODUCTION", "SECRET_KEY"}}
+    unset = {"DEBUG", "PRODUCTION", "SECRET_KEY", "REDIS_URL", "NUM_PROXIES"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -29,15 +35,55 @@ def test_check_deploy_is_clean_in_production_mode():
         PRODUCTION="1",
         SECRET_KEY="x7" * 40 + "-production-only-key-for-the-check",
         ALLOWED_HOSTS="aid.example.org",
+        REDIS_URL=PRODUCTION_REDIS,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = manage("check", PRODUCTION="1", ALLOWED_HOSTS="aid.example.org")
+    result = manage(
+        "check", PRODUCTION="1", ALLOWED_HOSTS="aid.example.org", REDIS_URL=PRODUCTION_REDIS
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_shared_cache_for_the_rate_limits():
+    result = manage("check", PRODUCTION="1", SECRET_KEY="k" * 60, ALLOWED_HOSTS="aid.example.org")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: REDIS_URL must be set when PRODUCTION=1" in result.stderr
+
+
+def test_the_demo_runs_without_redis_on_a_local_memory_cache():
+    code = (
+        "from django.core.cache import caches; from aidportal.api.throttling import rate_limiter;"
+        "print(type(caches['default']).__name__, type(rate_limiter().storage).__name__)"
+    )
+
+    result = manage("shell", "-c", code)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "LocMemCache MemoryStorage"
+
+
+@pytest.mark.parametrize("value", ["-1", "one"])
+def test_num_proxies_must_be_a_whole_number(value):
+    result = manage("check", NUM_PROXIES=value)
+
+    assert result.returncode != 0
+    assert "NUM_PROXIES must be the number of trusted proxies" in result.stderr
+    assert repr(value) in result.stderr
+
+
+def test_num_proxies_comes_from_the_environment_and_the_sign_in_lock_uses_the_same_address():
+    code = "from django.conf import settings as s;print(s.NUM_PROXIES, s.AXES_CLIENT_IP_CALLABLE)"
+
+    result = manage("shell", "-c", code, NUM_PROXIES="2")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "2 aidportal.addresses.client_address"
 
 
 def test_production_ignores_debug_and_turns_on_protections():
@@ -54,6 +100,7 @@ def test_production_ignores_debug_and_turns_on_protections():
         DEBUG="1",
         SECRET_KEY="k" * 60,
         ALLOWED_HOSTS="a.example.org,b.example.org",
+        REDIS_URL=PRODUCTION_REDIS,
     )
     assert result.returncode == 0, result.stderr
     assert "False True True True True ['a.example.org', 'b.example.org']" in result.stdout
@@ -66,12 +113,14 @@ def test_the_local_secret_key_is_never_tracked_by_git():
     assert ignored.returncode == 0
 
 
-def test_redis_url_shares_throttle_counters_through_redis():
+def test_redis_url_puts_the_cache_and_the_rate_limits_in_redis():
     code = (
         "from django.core.cache import caches; cache = caches['default'];"
+        "from aidportal.api.throttling import rate_limiter;"
         "cache.set('aidportal-settings-probe', 7, 5);"
-        "print(type(cache).__name__, cache.get('aidportal-settings-probe'))"
+        "print(type(cache).__name__, cache.get('aidportal-settings-probe'),"
+        " type(rate_limiter().storage).__name__, rate_limiter().storage.check())"
     )
     result = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/3")
     assert result.returncode == 0, result.stderr
-    assert "RedisCache 7" in result.stdout
+    assert result.stdout.splitlines()[-1] == "RedisCache 7 RedisStorage True"

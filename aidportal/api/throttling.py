@@ -1,37 +1,78 @@
 """Request limits: per key or staff user, and per address for anonymous callers (429 with
 Retry-After). Rates come from REST_FRAMEWORK's DEFAULT_THROTTLE_RATES, read at each request
-so that settings changes apply without a restart of the class."""
+so that settings changes apply without a restart of the class.
 
+Requests are counted in a moving window by the `limits` library: in Redis wherever REDIS_URL is
+set (production requires it), where one script per request checks and counts atomically, so the
+workers together let through exactly the limit; else in this process's memory (the demo).
+"""
+
+import functools
+import time
+
+from django.conf import settings
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
+from aidportal.addresses import client_address
 from aidportal.api.callers import caller_of
 
+KEY_PREFIX = "aidportal-limits"
 
-class _Throttle(SimpleRateThrottle):
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
-    def allow_request(self, request, view):
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+@functools.cache
+def _limiter_at(storage: str) -> MovingWindowRateLimiter:
+    return MovingWindowRateLimiter(storage_from_string(storage, key_prefix=KEY_PREFIX))
+
+
+def rate_limiter() -> MovingWindowRateLimiter:
+    """One limiter per process and storage: Redis at REDIS_URL, else local memory."""
+    return _limiter_at(settings.REDIS_URL or "memory://")
+
+
+class _Throttle(BaseThrottle):
+    scope = ""
+    seconds_left = 0.0
+
+    def identity(self, request) -> str | None:
+        """Who is counted; None for requests this throttle does not count."""
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        identity = self.identity(request)
+        if identity is None:
+            return True
+        rate = parse(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        limiter = rate_limiter()
+        if limiter.hit(rate, self.scope, identity):
+            return True
+        reset_at, _remaining = limiter.get_window_stats(rate, self.scope, identity)
+        # Until the oldest counted request leaves the window; at least a second.
+        self.seconds_left = max(reset_at - time.time(), 1.0)
+        return False
+
+    def wait(self) -> float:
+        return self.seconds_left
 
 
 class AnonymousThrottle(_Throttle):
     scope = "anonymous"
 
-    def get_cache_key(self, request, view):
+    def identity(self, request):
         if not caller_of(request).is_anonymous:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # The same address the admin sign-in lock counts, never one the caller names itself.
+        return client_address(request)
 
 
 class CallerThrottle(_Throttle):
     scope = "caller"
 
-    def get_cache_key(self, request, view):
+    def identity(self, request):
         caller = caller_of(request)
         if caller.is_anonymous:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": caller.identity}
+        return caller.identity

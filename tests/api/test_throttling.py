@@ -83,3 +83,48 @@ def test_a_throttled_answer_is_in_the_callers_language(db):
     assert_throttled(response)
     assert response.json()["title"] == "Too many requests"
     assert "seconds" in response.json()["detail"]
+
+
+def forwarded_statuses(addresses: list[str], remote: str = "198.51.100.9") -> list[int]:
+    """One anonymous request per X-Forwarded-For value, all over connections from `remote`."""
+    client = Client(REMOTE_ADDR=remote)
+    return [client.get(URL, HTTP_X_FORWARDED_FOR=value).status_code for value in addresses]
+
+
+def test_with_no_proxy_a_rotating_x_forwarded_for_does_not_escape_the_limit(db, settings):
+    settings.NUM_PROXIES = 0
+    rotating = [f"203.0.113.{n}" for n in range(1, 7)]
+
+    assert forwarded_statuses(rotating) == [200, 200, 200, 429, 429, 429]
+
+
+def test_behind_one_proxy_callers_are_counted_by_the_address_the_proxy_saw(db, settings):
+    settings.NUM_PROXIES = 1
+    # Every request comes from the proxy; the proxy appends the address it was connected from.
+    first = ["203.0.113.1"] * 4
+    second = ["203.0.113.2"] * 3
+
+    assert forwarded_statuses(first) == [200, 200, 200, 429]
+    assert forwarded_statuses(second) == [200, 200, 200]
+
+
+def test_behind_one_proxy_entries_the_caller_adds_to_the_left_are_ignored(db, settings):
+    settings.NUM_PROXIES = 1
+    forged = [f"192.0.2.{n}, 203.0.113.1" for n in range(1, 6)]
+
+    assert forwarded_statuses(forged) == [200, 200, 200, 429, 429]
+
+
+def test_a_request_that_bypassed_the_proxies_is_counted_by_its_connection(db, settings):
+    settings.NUM_PROXIES = 2
+    # Two entries are needed behind two proxies; one means a proxy was skipped and it may be forged.
+    rotating = [f"203.0.113.{n}" for n in range(1, 5)]
+
+    assert forwarded_statuses(rotating) == [200, 200, 200, 429]
+
+
+def test_a_forwarded_entry_that_is_no_address_counts_against_the_connection(db, settings):
+    settings.NUM_PROXIES = 1
+    garbage = [f"client-{n}" for n in range(1, 5)]
+
+    assert forwarded_statuses(garbage) == [200, 200, 200, 429]

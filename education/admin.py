@@ -23,6 +23,7 @@ from education.models import (
     SponsoredProgramme,
     Student,
 )
+from education.templatetags.education import shown
 from reference.admin import HistoryTranslationAdmin
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -100,8 +101,7 @@ class CohortAdmin(SimpleHistoryAdmin):
         def intake(obj):
             if obj.programme_id not in summaries:
                 summaries[obj.programme_id] = selectors.intakes_by_cohort(obj.programme_id)
-            figure = summaries[obj.programme_id][obj.pk].count
-            return figure.value if figure.shown else f"<{selectors.min_group()}"
+            return shown(summaries[obj.programme_id][obj.pk].count)
 
         return ["__str__", "intake_year", "grade", "planned_size", intake]
 

@@ -46,7 +46,7 @@ def test_the_home_page_has_the_headline_education_figures(client, demo):
     assert 'href="/en/education/"' in page
 
 
-def test_small_groups_show_as_less_than_five(client, school):
+def test_small_groups_show_as_less_than_five(client, school, released):
     page = client.get("/en/education/").content.decode()
 
     # Six students sat; 3 of them are in the area's top 30, a group of 3 either way.

@@ -1,0 +1,171 @@
+"""Releases: the public sees a cohort's results only as released, and a release that compared
+with an earlier one would reveal a few students' results is refused."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from education import selectors, services
+from education.models import ExamResult, ReportedCohortFigure, ResultsRelease
+from education.services import ReleaseRefused
+from tests.education.factories import (
+    CohortFactory,
+    EnrolmentFactory,
+    ExamFactory,
+    enrol_with_results,
+)
+
+pytestmark = pytest.mark.django_db
+
+STATS = "/api/v1/education/cohorts/{}/stats/"
+
+
+def release(school):
+    return services.release_results(cohort=school.cohort, exam=school.exam, released_by=None)
+
+
+def add_results(school, scores):
+    for score in scores:
+        student = EnrolmentFactory(cohort=school.cohort).student
+        services.record_result(
+            student=student, exam=school.exam, cohort=school.cohort, score=Decimal(score)
+        )
+
+
+def test_a_result_added_after_a_release_changes_nothing_public(school, callers):
+    """The issue's finding: with live figures, 7 × new mean − 6 × old mean is the 7th score."""
+    release(school)
+    add_results(school, ["640"])
+
+    (exam,) = callers["anonymous"].get(STATS.format(school.cohort.pk)).json()["exams"]
+    page = callers["anonymous"].get("/en/education/").content.decode()
+
+    assert (exam["sitting"], exam["mean"]) == (6, "725.0")
+    assert exam["release"]["number"] == 1
+    assert "data-sitting>6<" in page and "data-mean>725<" in page
+
+
+def test_a_release_differing_by_one_result_is_refused_and_writes_nothing(school):
+    first = release(school)
+    add_results(school, ["640"])
+
+    with pytest.raises(ReleaseRefused) as refused:
+        release(school)
+
+    assert refused.value.reason == ReleaseRefused.DIFFERENCING
+    assert "1 students" in str(refused.value) and "release 1" in str(refused.value)
+    assert list(ResultsRelease.objects.all()) == [first]
+
+
+def test_a_release_differing_by_the_minimum_is_published_and_supersedes(school, callers):
+    first = release(school)
+    add_results(school, ["640", "650", "660", "670", "680"])
+
+    second = release(school)
+
+    assert (second.number, second.supersedes) == (2, first)
+    (exam,) = callers["anonymous"].get(STATS.format(school.cohort.pk)).json()["exams"]
+    assert exam["sitting"] == 11
+    assert exam["release"]["number"] == 2
+
+
+def test_a_corrected_score_is_a_changed_result(school):
+    release(school)
+    result = ExamResult.objects.get(student=school.students[0])
+    result.score = Decimal("610")
+    result.save()
+
+    with pytest.raises(ReleaseRefused) as refused:
+        release(school)
+
+    assert refused.value.reason == ReleaseRefused.DIFFERENCING
+
+
+def test_every_earlier_release_is_compared_not_only_the_last(school):
+    """Release 1 has 6 results; release 2 adds 5 (11). Then 4 of those 5 go and one of the first
+    six is corrected: 5 changes from release 2, but 2 from release 1 (one added, one corrected),
+    which would give those two away by comparison with release 1."""
+    release(school)
+    add_results(school, ["640", "650", "660", "670", "680"])
+    release(school)
+    newest = ExamResult.objects.order_by("-pk")[:4]
+    ExamResult.objects.filter(pk__in=[r.pk for r in newest]).delete()
+    result = ExamResult.objects.get(student=school.students[0])
+    result.score = Decimal("610")
+    result.save()
+
+    with pytest.raises(ReleaseRefused) as refused:
+        release(school)
+
+    assert "release 1" in str(refused.value)
+
+
+def test_a_first_release_over_a_small_group_does_not_block_the_next(school):
+    """A release that showed nothing (fewer than 5 sat) gives nothing to compare with."""
+    cohort = CohortFactory(programme=school.programme, intake_year=2022)
+    exam = ExamFactory()
+    enrol_with_results(cohort, exam, [700, 710, 720, 730])
+    services.release_results(cohort=cohort, exam=exam, released_by=None)
+    enrol_with_results(cohort, exam, [740])
+
+    second = services.release_results(cohort=cohort, exam=exam, released_by=None)
+
+    assert selectors.stats_of_release(second).mean.value == Decimal("720.0")
+
+
+def test_results_after_a_reported_release_are_compared_by_their_counts(school):
+    cohort = CohortFactory(programme=school.programme, intake_year=2021)
+    exam = ExamFactory()
+    ReportedCohortFigure.objects.create(
+        exam=exam, cohort=cohort, students=6, mean=Decimal("700"), source="s", as_of="2024-01-01"
+    )
+    services.release_results(cohort=cohort, exam=exam, released_by=None)
+    # Seven students' results recorded: with the reported 6, the 7th's score would be had.
+    enrol_with_results(cohort, exam, [650, 680, 700, 700, 720, 750, 780])
+
+    with pytest.raises(ReleaseRefused) as refused:
+        services.release_results(cohort=cohort, exam=exam, released_by=None)
+
+    assert refused.value.reason == ReleaseRefused.DIFFERENCING
+
+
+def test_an_unchanged_release_and_an_empty_one_are_refused(school):
+    release(school)
+
+    with pytest.raises(ReleaseRefused) as unchanged:
+        release(school)
+    with pytest.raises(ReleaseRefused) as nothing:
+        services.release_results(cohort=school.cohort, exam=ExamFactory(), released_by=None)
+
+    assert unchanged.value.reason == ReleaseRefused.UNCHANGED
+    assert nothing.value.reason == ReleaseRefused.NOTHING
+    assert ResultsRelease.objects.count() == 1
+
+
+def test_nothing_is_public_before_the_first_release(school, callers):
+    response = callers["anonymous"].get(STATS.format(school.cohort.pk))
+    page = callers["anonymous"].get("/en/education/").content.decode()
+
+    assert response.json()["exams"] == []
+    assert "No results have been published yet." in page
+
+
+def test_the_database_refuses_to_change_or_delete_a_release(school):
+    made = release(school)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResultsRelease.objects.filter(pk=made.pk).update(source="edited")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResultsRelease.objects.filter(pk=made.pk).delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # A release must supersede the previous one of its own cohort and exam.
+        ResultsRelease.objects.create(
+            cohort=CohortFactory(programme=school.programme, intake_year=2023),
+            exam=school.exam,
+            number=2,
+            supersedes=made,
+            basis="recorded",
+            figures=made.figures,
+        )
+    assert ResultsRelease.objects.get().source == ""

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from education import selectors
 from education.models import (
@@ -243,12 +244,18 @@ def plan_release(*, cohort: Cohort, exam: Exam) -> ReleasePlan:
             changed = _changed_since(release, plan.result_ids, plan.counts)
             if 0 < changed < minimum:
                 plan.refusal = ReleaseRefused(
-                    _(
+                    ngettext(
+                        "Refused: the result of %(changed)d student differs from release "
+                        "%(number)d of %(date)s. A new release must differ from every earlier "
+                        "one by none or at least %(minimum)d students' results, or comparing "
+                        "the two would reveal theirs. Release again when more results are "
+                        "recorded.",
                         "Refused: the results of %(changed)d students differ from release "
                         "%(number)d of %(date)s. A new release must differ from every earlier "
                         "one by none or at least %(minimum)d students' results, or comparing "
                         "the two would reveal theirs. Release again when more results are "
-                        "recorded."
+                        "recorded.",
+                        changed,
                     )
                     % {
                         "changed": changed,

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from education import selectors, services
 from education.models import ExamResult, ReportedCohortFigure, ResultsRelease
@@ -19,6 +20,13 @@ from tests.education.factories import (
 pytestmark = pytest.mark.django_db
 
 STATS = "/api/v1/education/cohorts/{}/stats/"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Refusals are read in English here; the admin pages are asked for under /en/."""
+    with translation.override("en"):
+        yield
 
 
 def release(school):
@@ -54,7 +62,7 @@ def test_a_release_differing_by_one_result_is_refused_and_writes_nothing(school)
         release(school)
 
     assert refused.value.reason == ReleaseRefused.DIFFERENCING
-    assert "1 students" in str(refused.value) and "release 1" in str(refused.value)
+    assert "1 student " in str(refused.value) and "release 1" in str(refused.value)
     assert list(ResultsRelease.objects.all()) == [first]
 
 
@@ -168,4 +176,79 @@ def test_the_database_refuses_to_change_or_delete_a_release(school):
             basis="recorded",
             figures=made.figures,
         )
+    assert ResultsRelease.objects.get().source == ""
+
+
+RELEASE = "/en/admin/education/resultsrelease/add/"
+
+
+def test_education_staff_see_what_will_be_published_then_confirm(school, callers):
+    client = callers["education_staff"]
+    form = {"cohort": school.cohort.pk, "exam": school.exam.pk}
+
+    assert client.get(RELEASE).status_code == 200
+    preview = client.post(RELEASE, {**form, "preview": "1"})
+
+    assert preview.status_code == 200
+    content = preview.content.decode()
+    assert 'name="confirm"' in content
+    shown = dict((label, figure) for label, figure, _before in preview.context["rows"])
+    assert shown["Mean"].value == Decimal("725.0")
+    # 3 of the 6 in the area's top 30: withheld, and the page says why.
+    assert shown["In the area's top N"].reason == selectors.SMALL_GROUP
+    assert "Computed over fewer students than the minimum group size." in content
+    assert not ResultsRelease.objects.exists()
+
+    confirmed = client.post(RELEASE, {**form, "confirm": "1"})
+
+    made = ResultsRelease.objects.get()
+    assert confirmed.status_code == 302
+    assert confirmed["Location"].endswith(f"/resultsrelease/{made.pk}/change/")
+    assert made.released_by.username == "teacher" and made.number == 1
+
+
+def test_a_refused_release_shows_the_reason_offers_no_confirm_and_writes_nothing(school, callers):
+    client = callers["education_staff"]
+    release(school)
+    add_results(school, ["640"])
+    form = {"cohort": school.cohort.pk, "exam": school.exam.pk}
+
+    preview = client.post(RELEASE, {**form, "preview": "1"})
+    forced = client.post(RELEASE, {**form, "confirm": "1"})
+
+    for response in (preview, forced):
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert 'id="release-refused"' in content and "1 student " in content
+        assert 'name="confirm"' not in content
+    assert ResultsRelease.objects.count() == 1
+
+
+def test_who_may_release(school, callers):
+    from tests.education.conftest import staff_client
+
+    form = {"cohort": school.cohort.pk, "exam": school.exam.pk, "confirm": "1"}
+    auditor = staff_client("auditor", "Auditor")
+
+    assert callers["anonymous"].post(RELEASE, form).status_code == 302  # to the sign-in
+    assert callers["staff_no_role"].post(RELEASE, form).status_code == 403
+    assert callers["programme_staff"].post(RELEASE, form).status_code == 403
+    assert auditor.post(RELEASE, form).status_code == 403
+    assert not ResultsRelease.objects.exists()
+    made = release(school)
+    assert auditor.get("/admin/education/resultsrelease/").status_code == 200
+    assert auditor.get(f"/admin/education/resultsrelease/{made.pk}/change/").status_code == 200
+    assert callers["staff_no_role"].get("/admin/education/resultsrelease/").status_code == 403
+
+
+def test_a_release_is_read_only_in_the_admin(school, callers):
+    client = callers["education_staff"]
+    made = release(school)
+
+    page = client.get(f"/admin/education/resultsrelease/{made.pk}/change/")
+    edit = client.post(f"/admin/education/resultsrelease/{made.pk}/change/", {"source": "x"})
+    delete = client.post(f"/admin/education/resultsrelease/{made.pk}/delete/", {"post": "yes"})
+
+    assert page.status_code == 200 and "725" in page.content.decode()
+    assert edit.status_code == 403 and delete.status_code == 403
     assert ResultsRelease.objects.get().source == ""

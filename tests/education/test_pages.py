@@ -93,3 +93,5 @@ def test_withheld_figures_read_withheld_with_the_reason_not_less_than_five(clien
     assert row(page, 'data-year="2022"').startswith("2022 &lt;5")
     assert "已隐去" in row(chinese, 'data-year="2021"')
     assert "Figures are published per release" in page
+    # The reason is said under the table too, for those who cannot point at the cell.
+    assert re.search(r"<p class=\"source\" data-withheld>“withheld”: Withheld because", page)

@@ -252,3 +252,20 @@ def test_a_release_is_read_only_in_the_admin(school, callers):
     assert page.status_code == 200 and "725" in page.content.decode()
     assert edit.status_code == 403 and delete.status_code == 403
     assert ResultsRelease.objects.get().source == ""
+
+
+def test_released_figures_take_the_same_queries_for_any_number_of_cohorts(
+    school, django_assert_max_num_queries
+):
+    exam = ExamFactory()
+    for year in range(2021, 2025):
+        cohort = CohortFactory(programme=school.programme, intake_year=year)
+        enrol_with_results(cohort, exam, [700, 710, 720, 730, 740])
+        services.release_results(cohort=cohort, exam=exam, released_by=None)
+
+    with django_assert_max_num_queries(2):
+        cohort_list = list(selectors.cohorts().filter(programme=school.programme))
+        released = selectors.released_exam_stats(cohort_list)
+
+    assert [s.cohort.intake_year for s in released] == [2021, 2022, 2023, 2024]
+    assert all(s.mean.value == Decimal("720.0") for s in released)

@@ -187,6 +187,7 @@ def test_education_staff_see_what_will_be_published_then_confirm(school, callers
     form = {"cohort": school.cohort.pk, "exam": school.exam.pk}
 
     assert client.get(RELEASE).status_code == 200
+    assert RELEASE in client.get("/en/admin/education/examresult/").content.decode()
     preview = client.post(RELEASE, {**form, "preview": "1"})
 
     assert preview.status_code == 200
@@ -269,3 +270,20 @@ def test_released_figures_take_the_same_queries_for_any_number_of_cohorts(
 
     assert [s.cohort.intake_year for s in released] == [2021, 2022, 2023, 2024]
     assert all(s.mean.value == Decimal("720.0") for s in released)
+
+
+def test_the_issues_example_cannot_be_had_from_the_public_figures(school, callers):
+    """Five pupils average 76.2; a sixth scores 64. Live figures would show 74.2 over 6, and
+    6 × 74.2 − 5 × 76.2 = 64.2 gives the sixth pupil's score away."""
+    cohort = CohortFactory(programme=school.programme, intake_year=2023)
+    exam = ExamFactory(maximum_score=Decimal("100"), area_top_n=None)
+    enrol_with_results(cohort, exam, [70, 74, 77, 79, 81])
+    services.release_results(cohort=cohort, exam=exam, released_by=None)
+    enrol_with_results(cohort, exam, [64])
+
+    with pytest.raises(ReleaseRefused):
+        services.release_results(cohort=cohort, exam=exam, released_by=None)
+    (published,) = callers["anonymous"].get(STATS.format(cohort.pk)).json()["exams"]
+
+    assert selectors.live_exam_stats(cohort, exam).mean.value == Decimal("74.2")
+    assert (published["sitting"], published["mean"]) == (5, "76.2")

@@ -287,3 +287,37 @@ def test_the_issues_example_cannot_be_had_from_the_public_figures(school, caller
 
     assert selectors.live_exam_stats(cohort, exam).mean.value == Decimal("74.2")
     assert (published["sitting"], published["mean"]) == (5, "76.2")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_releases_of_one_cohort_make_one():
+    """The cohort's row lock queues them: the first releases, the others find it unchanged."""
+    import threading
+
+    from django.db import connection
+
+    cohort = CohortFactory()
+    exam = ExamFactory()
+    enrol_with_results(cohort, exam, [700, 710, 720, 730, 740, 750])
+    attempts = 4
+    barrier = threading.Barrier(attempts)
+    outcomes = []
+
+    def publish():
+        try:
+            barrier.wait(20)
+            services.release_results(cohort=cohort, exam=exam, released_by=None)
+            outcomes.append("released")
+        except ReleaseRefused as refused:
+            outcomes.append(refused.reason)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert sorted(outcomes) == ["released"] + [ReleaseRefused.UNCHANGED] * (attempts - 1)
+    assert ResultsRelease.objects.get().number == 1

@@ -5,8 +5,8 @@
 - A student is never deleted while anything refers to them: anonymisation blanks the person and
   keeps the id and the results, so that published aggregates stay true.
 - Every read of student-level records writes an access-log row (`log_access`).
-- The public sees results only as released (`release_results`); a release that an earlier one
-  would let a few students' results be had from is refused.
+- The public sees results only as released (`release_results`); a release that, compared with
+  an earlier one, would give a few students' results away is refused.
 """
 
 from dataclasses import dataclass, field
@@ -297,14 +297,15 @@ def release_results(*, cohort: Cohort, exam: Exam, released_by) -> ResultsReleas
     student's score when k = 1 (6 × 74.2 − 5 × 76.2 = 64.2); a band's count or the top-N count
     changing says in which band they are or whether they are in the top N; a new highest or
     median may be theirs; even a mean that does not move says the newcomer scored it. Withholding
-    some figures of the new release would not help, since the earlier one stays public. So a
-    release computed from results is refused whole when it differs by 1 to min−1 students from
-    any earlier release that showed a figure: every earlier one, not only the last, since two
-    releases each 5 apart from the one between can be 1 apart from each other. Against a
-    reported release, whose students are not known one by one, the difference is that of the
-    counts (students sitting, in the top N). A release of a reported figure is not checked: its
-    source has published those figures already. A release identical to the last is refused as
-    publishing nothing new.
+    only the figures that moved would not do: those that did not move speak too, and the earlier
+    release stays public. So a release computed from results is refused whole when it differs by
+    1 to min−1 students from any earlier release that showed a figure: every earlier one, not
+    only the last, since two releases each 5 apart from the one between can be 1 apart from each
+    other. Against a reported release, whose students are not known one by one, the difference
+    is that of the counts (students sitting, in the top N). A release of a reported figure is
+    not checked: its source has published those figures already. A release identical to the
+    last is refused as publishing nothing new. Only pairs of releases are compared; the
+    minimum group size is what keeps combinations of three or more from saying much.
     """
     # The cohort's row lock queues releases with each other and with new results.
     Cohort.objects.select_for_update().get(pk=cohort.pk)

@@ -304,8 +304,8 @@ def release_results(*, cohort: Cohort, exam: Exam, released_by) -> ResultsReleas
     other. Against a reported release, whose students are not known one by one, the difference
     is that of the counts (students sitting, in the top N). A release of a reported figure is
     not checked: its source has published those figures already. A release identical to the
-    last is refused as publishing nothing new. Only pairs of releases are compared; the
-    minimum group size is what keeps combinations of three or more from saying much.
+    last is refused as publishing nothing new. Only pairs of releases are compared: combining
+    three or more releases could still narrow a result down, which this rule does not exclude.
     """
     # The cohort's row lock queues releases with each other and with new results.
     Cohort.objects.select_for_update().get(pk=cohort.pk)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,9 +21,12 @@ from education.models import (
     ExamResult,
     Placement,
     ReportedCohortFigure,
+    ResultsRelease,
     SponsoredProgramme,
     Student,
 )
+from education.services import ReleaseRefused
+from education.templatetags.education import shown
 from reference.admin import HistoryTranslationAdmin
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -100,8 +104,7 @@ class CohortAdmin(SimpleHistoryAdmin):
         def intake(obj):
             if obj.programme_id not in summaries:
                 summaries[obj.programme_id] = selectors.intakes_by_cohort(obj.programme_id)
-            figure = summaries[obj.programme_id][obj.pk].count
-            return figure.value if figure.shown else f"<{selectors.min_group()}"
+            return shown(summaries[obj.programme_id][obj.pk].count)
 
         return ["__str__", "intake_year", "grade", "planned_size", intake]
 
@@ -327,6 +330,122 @@ class ExamResultAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
 class ReportedCohortFigureAdmin(SimpleHistoryAdmin):
     list_display = ["exam", "cohort", "students", "mean", "top_score", "in_area_top_n", "source"]
     list_select_related = ["exam", "cohort__programme"]
+
+
+FIGURE_LABELS = {
+    "sitting": _("Students sitting"),
+    "mean": _("Mean"),
+    "median": _("Median"),
+    "highest": _("Top score"),
+    "lowest": _("Lowest score"),
+    "in_area_top_n": _("In the area's top N"),
+}
+
+
+def figure_rows(stats: selectors.ExamStats | None) -> list[tuple[str, selectors.Figure]]:
+    """Each figure of a cohort's results for an exam with its label, bands last."""
+    if stats is None:
+        return []
+    rows = [(str(label), getattr(stats, name)) for name, label in FIGURE_LABELS.items()]
+    rows += [
+        (gettext("Band %(low)s–%(high)s") % {"low": band.low, "high": band.high}, band.count)
+        for band in stats.bands
+    ]
+    return rows
+
+
+class ReleaseForm(forms.Form):
+    cohort = forms.ModelChoiceField(
+        label=_("Cohort"), queryset=Cohort.objects.select_related("programme")
+    )
+    exam = forms.ModelChoiceField(label=_("Exam"), queryset=Exam.objects.all())
+
+
+@admin.register(ResultsRelease)
+class ResultsReleaseAdmin(admin.ModelAdmin):
+    """Releases are made on the release page, which shows what will be published and what is
+    withheld before staff confirm, and are read-only once made."""
+
+    list_display = ["cohort", "exam", "number", "basis", "released_at", "released_by"]
+    list_filter = ["exam", "cohort__programme", "basis"]
+    list_select_related = ["cohort__programme", "exam", "released_by"]
+    fields = [
+        "cohort",
+        "exam",
+        "number",
+        "supersedes",
+        "basis",
+        "source",
+        "published_figures",
+        "released_by",
+        "released_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("published figures"))
+    def published_figures(self, obj):
+        rows = figure_rows(selectors.stats_of_release(obj))
+        return format_html(
+            "<table><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+                ((label, shown(figure), figure.reason_text) for label, figure in rows),
+            ),
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ReleaseForm(request.POST or None)
+        plan = refusal = None
+        if request.method == "POST" and form.is_valid():
+            cohort, exam = form.cleaned_data["cohort"], form.cleaned_data["exam"]
+            if "confirm" in request.POST:
+                try:
+                    release = services.release_results(
+                        cohort=cohort, exam=exam, released_by=request.user
+                    )
+                except ReleaseRefused as refused:
+                    refusal = str(refused)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("Released %(release)s: the public now sees these figures.")
+                        % {"release": release},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:education_resultsrelease_change", args=[release.pk])
+                    )
+            plan = services.plan_release(cohort=cohort, exam=exam)
+            if plan.refusal is not None:
+                refusal = str(plan.refusal)
+        previous = (
+            dict(figure_rows(selectors.stats_of_release(plan.previous)))
+            if plan is not None and plan.previous is not None
+            else {}
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Release results"),
+            "opts": self.opts,
+            "form": form,
+            "plan": plan,
+            "refusal": refusal,
+            "rows": [
+                (label, figure, previous.get(label))
+                for label, figure in figure_rows(plan.stats if plan else None)
+            ],
+            "min_group": selectors.min_group(),
+        }
+        return TemplateResponse(request, "admin/education/resultsrelease/release.html", context)
 
 
 @admin.register(Placement)

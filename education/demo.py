@@ -1,6 +1,8 @@
 """Load the demo education file (demo/hangzhou_seni_education.yaml): the 海亮援藏班, its cohorts,
 the two 中考 as reported aggregates, the money invested (a reference ReportedFigure) and the
-job-fair placements. No individual student is loaded.
+job-fair placements. No individual student is loaded. The public sees results only as released,
+so each reported aggregate is released as it is loaded (basis "reported"); a second load with
+the same figures releases nothing.
 
 Everything is checked before anything is written: the intakes must add up to the enrolment the
 report states. Rows are found by their natural key and saved only when a value differs, so a
@@ -21,8 +23,10 @@ from education.models import (
     Exam,
     Placement,
     ReportedCohortFigure,
+    ResultsRelease,
     SponsoredProgramme,
 )
+from education.services import ReleaseRefused, release_results
 from projects.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, upsert
 from projects.demo import _fields as fields
 from projects.demo import _qualifier as qualifier
@@ -31,7 +35,15 @@ from projects.demo import _translated as translated
 from reference.models import Organisation, Place, Programme, ReportedFigure
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "demo" / "hangzhou_seni_education.yaml"
-MODELS = (SponsoredProgramme, Cohort, Exam, ReportedCohortFigure, Placement, ReportedFigure)
+MODELS = (
+    SponsoredProgramme,
+    Cohort,
+    Exam,
+    ReportedCohortFigure,
+    ResultsRelease,
+    Placement,
+    ReportedFigure,
+)
 # Places the file names, by administrative code.
 PLACES = {"seni": "540602"}
 
@@ -236,6 +248,21 @@ class Loader:
             lookup = {"exam": exams[item["exam"]], "cohort": cohort}
             self.write(ReportedCohortFigure, lookup=lookup, values=values, label=label)
 
+    def releases(self, programmes: dict) -> None:
+        """Release every reported aggregate loaded, unless its latest release says the same."""
+        figures = ReportedCohortFigure.objects.filter(
+            cohort__programme__in=list(programmes.values())
+        ).select_related("cohort__programme", "exam")
+        for figure in figures:
+            try:
+                release_results(cohort=figure.cohort, exam=figure.exam, released_by=None)
+            except ReleaseRefused as refused:
+                if refused.reason != ReleaseRefused.UNCHANGED:
+                    raise DemoDataError(f"release of {figure}: {refused}") from None
+                self.counts["ResultsRelease"][UNCHANGED] += 1
+            else:
+                self.counts["ResultsRelease"][CREATED] += 1
+
     def placements(self, programmes: dict) -> None:
         for index, item in enumerate(_list(self.document, "placements"), start=1):
             label = f"placement #{index}"
@@ -282,6 +309,7 @@ def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
     programmes = loader.programmes()
     exams = loader.exams()
     loader.reported_results(programmes, exams)
+    loader.releases(programmes)
     loader.placements(programmes)
     return {
         f"{name} (education)" if name == "ReportedFigure" else name: {

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -370,6 +371,75 @@ class ReportedCohortFigure(models.Model):
 
     def __str__(self):
         return f"{self.exam} · {self.cohort}"
+
+
+class ResultsRelease(models.Model):
+    """A cohort's figures for one exam as published, frozen when made. The public page, the home
+    page and the API show the latest release of each cohort and exam, never figures computed
+    live, so that a result added today changes nothing public until staff release again, and
+    `education.services.release_results` refuses a release that, compared with an earlier one,
+    would reveal a few students' scores. Releases are append-only: a trigger refuses any change
+    or deletion, and each new one supersedes the previous release of its cohort and exam."""
+
+    class Basis(models.TextChoices):
+        RECORDED = "recorded", _("computed from results")
+        REPORTED = "reported", _("reported")
+
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.PROTECT, related_name="releases"
+    )
+    exam = models.ForeignKey(
+        Exam, verbose_name=_("exam"), on_delete=models.PROTECT, related_name="releases"
+    )
+    number = models.PositiveSmallIntegerField(
+        _("release number"), help_text=_("1 for the cohort's first release for the exam.")
+    )
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("supersedes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+    basis = models.CharField(_("basis"), max_length=10, choices=Basis.choices)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    # Each figure as {"value", "reason"}: the value published, or null and why not.
+    figures = models.JSONField(_("published figures"))
+    # Not published: the numbers behind the figures, to compare the next release with.
+    counts = models.JSONField(_("counts"), default=dict)
+    result_ids = models.JSONField(_("results released"), default=list)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for a release the demo loader made from a reported figure."),
+    )
+    released_at = models.DateTimeField(_("released"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("results release")
+        verbose_name_plural = _("results releases")
+        ordering = ["-released_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "exam", "number"], name="release_number_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(number=1, supersedes__isnull=True)
+                | Q(number__gt=1, supersedes__isnull=False),
+                name="release_first_supersedes_nothing",
+            ),
+            models.CheckConstraint(
+                condition=Q(basis__in=["recorded", "reported"]), name="release_basis_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cohort} · {self.exam} #{self.number}"
 
 
 class Placement(IllustrativeFieldsMixin, models.Model):

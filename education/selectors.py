@@ -14,6 +14,10 @@ suppressed, together with any figure that would let a suppressed one be had by s
   sitting and the number in the area's top N. In each, the part left over must be 0 or at least
   the minimum group, otherwise one more figure is suppressed (secondary suppression). No figure
   is published per gender, township or other sub-group, so no other pair exists.
+- Releases. The public sees a cohort's results for an exam only as released
+  (`released_exam_stats`): figures frozen by `education.services.release_results`, which also
+  keeps two releases from being differenced. `exam_stats` computes the figures live, for a
+  release to freeze and for staff to preview.
 """
 
 import statistics
@@ -33,6 +37,7 @@ from education.models import (
     ExamResult,
     Placement,
     ReportedCohortFigure,
+    ResultsRelease,
     SponsoredProgramme,
     Student,
 )
@@ -232,9 +237,14 @@ class ExamStats:
     lowest: Figure
     in_area_top_n: Figure
     bands: list[Band] = field(default_factory=list)
+    # The release these figures come from; None while they are computed live.
+    release: ResultsRelease | None = None
+    frozen_area_top_n: int | None = None
 
     @property
     def area_top_n(self) -> int | None:
+        if self.release is not None:
+            return self.frozen_area_top_n
         return self.exam.area_top_n
 
 
@@ -384,6 +394,91 @@ def exam_stats(cohort_list: list[Cohort]) -> list[ExamStats]:
     return stats
 
 
+def live_exam_stats(cohort: Cohort, exam: Exam) -> ExamStats | None:
+    """The figures a release of this cohort and exam would publish now, or None when there is
+    neither a result nor a reported figure."""
+    annotated = list(cohorts().filter(pk=cohort.pk))
+    return next((s for s in exam_stats(annotated) if s.exam.pk == exam.pk), None)
+
+
+# -- releases ----------------------------------------------------------------------------------
+
+FIGURE_NAMES = ("sitting", "mean", "median", "highest", "lowest", "in_area_top_n")
+SCORE_NAMES = {"mean", "median", "highest", "lowest"}
+
+
+def _freeze(figure: Figure) -> dict:
+    value = figure.value
+    return {"value": str(value) if isinstance(value, Decimal) else value, "reason": figure.reason}
+
+
+def _thaw(data: dict, *, score: bool) -> Figure:
+    value = data["value"]
+    if value is not None and score:
+        value = Decimal(value)
+    return Figure(value, data["reason"])
+
+
+def frozen_figures(stats: ExamStats) -> dict:
+    """The figures as a release stores them (JSON): each value or null, with its reason."""
+    return {
+        **{name: _freeze(getattr(stats, name)) for name in FIGURE_NAMES},
+        "area_top_n": stats.area_top_n,
+        "bands": [
+            {"low": str(band.low), "high": str(band.high), "count": _freeze(band.count)}
+            for band in stats.bands
+        ],
+    }
+
+
+def stats_of_release(release: ResultsRelease) -> ExamStats:
+    """A release's frozen figures, shaped as the live ones are."""
+    data = release.figures
+    figures = {name: _thaw(data[name], score=name in SCORE_NAMES) for name in FIGURE_NAMES}
+    return ExamStats(
+        cohort=release.cohort,
+        exam=release.exam,
+        basis=release.basis,
+        source=release.source,
+        bands=[
+            Band(Decimal(band["low"]), Decimal(band["high"]), _thaw(band["count"], score=False))
+            for band in data["bands"]
+        ],
+        release=release,
+        frozen_area_top_n=data["area_top_n"],
+        **figures,
+    )
+
+
+def latest_releases() -> QuerySet[ResultsRelease]:
+    """The release in force for each cohort and exam: the one nothing supersedes yet."""
+    return ResultsRelease.objects.filter(superseded_by__isnull=True).select_related(
+        "exam", "cohort__programme"
+    )
+
+
+def released_exam_stats(cohort_list: list[Cohort]) -> list[ExamStats]:
+    """What the public sees: the latest release of every (cohort, exam), by exam date, in one
+    query whatever the number of cohorts. A cohort's results never released are not shown."""
+    if not cohort_list:
+        return []
+    by_id = {cohort.pk: cohort for cohort in cohort_list}
+    releases = list(latest_releases().filter(cohort_id__in=by_id))
+    for release in releases:
+        release.cohort = by_id[release.cohort_id]
+    releases.sort(key=lambda r: (r.exam.date, r.cohort.intake_year, r.exam.code))
+    return [stats_of_release(release) for release in releases]
+
+
+def releases_of(cohort: Cohort, exam: Exam) -> list[ResultsRelease]:
+    """Every release of a cohort's results for an exam, the first one first."""
+    return list(
+        ResultsRelease.objects.filter(cohort=cohort, exam=exam)
+        .select_related("released_by")
+        .order_by("number")
+    )
+
+
 @dataclass(frozen=True)
 class ProgrammeFigures:
     programme: SponsoredProgramme
@@ -401,7 +496,7 @@ def programme_figures(programme: SponsoredProgramme) -> ProgrammeFigures:
     return ProgrammeFigures(
         programme=programme,
         intakes=intake_summary(cohort_list),
-        results=exam_stats(cohort_list),
+        results=released_exam_stats(cohort_list),
         placements=placement_groups(programme),
     )
 

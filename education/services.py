@@ -5,16 +5,30 @@
 - A student is never deleted while anything refers to them: anonymisation blanks the person and
   keeps the id and the results, so that published aggregates stay true.
 - Every read of student-level records writes an access-log row (`log_access`).
+- The public sees results only as released (`release_results`); a release that, compared with
+  an earlier one, would give a few students' results away is refused.
 """
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from education.models import AccessLogEntry, Cohort, Exam, ExamResult, Student
+from education import selectors
+from education.models import (
+    AccessLogEntry,
+    Cohort,
+    Exam,
+    ExamResult,
+    ReportedCohortFigure,
+    ResultsRelease,
+    Student,
+)
+from reference.exceptions import Conflict
 
 
 def result_problems(
@@ -118,4 +132,197 @@ def log_access(*, request, records, model=None, user=None, api_key=None) -> Acce
         object_ids=[str(pk) for pk in ids],
         method=request.method[:8],
         path=request.get_full_path()[:500],
+    )
+
+
+# -- releases ----------------------------------------------------------------------------------
+
+
+class ReleaseRefused(Conflict):
+    """A release that would publish nothing, nothing new, or figures that with an earlier
+    release would reveal a few students' results."""
+
+    code = "release-refused"
+    NOTHING = "nothing-to-release"
+    UNCHANGED = "unchanged"
+    DIFFERENCING = "differencing"
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class ReleasePlan:
+    """What `release_results` would publish now, for staff to confirm: the figures, and the
+    refusal when it would refuse."""
+
+    cohort: Cohort
+    exam: Exam
+    stats: selectors.ExamStats | None
+    previous: ResultsRelease | None
+    refusal: ReleaseRefused | None = None
+    counts: dict = field(default_factory=dict)
+    result_ids: list[int] = field(default_factory=list)
+
+    @property
+    def number(self) -> int:
+        return self.previous.number + 1 if self.previous else 1
+
+
+def _showed_anything(release: ResultsRelease) -> bool:
+    figures = [release.figures[name] for name in selectors.FIGURE_NAMES]
+    figures += [band["count"] for band in release.figures["bands"]]
+    return any(f["value"] is not None and f["reason"] is None for f in figures)
+
+
+def _changed_since(release: ResultsRelease, result_ids: list[int], counts: dict) -> int:
+    """How many students' results differ between an earlier release and now: added, removed or
+    changed since (a change is read from the results' history). Against a reported release,
+    whose students are not known one by one, the largest difference of the counts both give."""
+    if release.basis == ResultsRelease.Basis.RECORDED:
+        before, now = set(release.result_ids), set(result_ids)
+        changed = (
+            ExamResult.history.filter(
+                id__in=before & now, history_date__gt=release.released_at, history_type="~"
+            )
+            .values("id")
+            .distinct()
+            .count()
+        )
+        return len(before ^ now) + changed
+    differences = [
+        abs(counts[name] - release.counts[name])
+        for name in ("sitting", "in_area_top_n")
+        if counts.get(name) is not None and release.counts.get(name) is not None
+    ]
+    return max(differences, default=0)
+
+
+def _counts(cohort: Cohort, exam: Exam, basis: str) -> tuple[dict, list[int]]:
+    """The numbers behind the figures (kept with the release, never published) and the results
+    released."""
+    if basis == ResultsRelease.Basis.REPORTED:
+        figure = ReportedCohortFigure.objects.get(cohort=cohort, exam=exam)
+        return {"sitting": figure.students, "in_area_top_n": figure.in_area_top_n}, []
+    rows = list(
+        ExamResult.objects.filter(cohort=cohort, exam=exam).values("pk", "absent", "area_rank")
+    )
+    present = [row for row in rows if not row["absent"]]
+    top_n = exam.area_top_n
+    counts = {
+        "sitting": len(present),
+        "in_area_top_n": sum(1 for r in present if r["area_rank"] and r["area_rank"] <= top_n)
+        if top_n
+        else None,
+    }
+    return counts, sorted(row["pk"] for row in rows)
+
+
+def plan_release(*, cohort: Cohort, exam: Exam) -> ReleasePlan:
+    """The release `release_results` would make now, with its refusal if it would refuse."""
+    stats = selectors.live_exam_stats(cohort, exam)
+    earlier = selectors.releases_of(cohort, exam)
+    plan = ReleasePlan(
+        cohort=cohort, exam=exam, stats=stats, previous=earlier[-1] if earlier else None
+    )
+    if stats is None:
+        plan.refusal = ReleaseRefused(
+            _(
+                "There is nothing to release: this cohort has no result and no reported figure "
+                "for this exam."
+            ),
+            reason=ReleaseRefused.NOTHING,
+        )
+        return plan
+    plan.counts, plan.result_ids = _counts(cohort, exam, stats.basis)
+    minimum = selectors.min_group()
+    if stats.basis == ResultsRelease.Basis.RECORDED:
+        for release in earlier:
+            if not _showed_anything(release):
+                continue
+            changed = _changed_since(release, plan.result_ids, plan.counts)
+            if 0 < changed < minimum:
+                plan.refusal = ReleaseRefused(
+                    ngettext(
+                        "Refused: the result of %(changed)d student differs from release "
+                        "%(number)d of %(date)s. A new release must differ from every earlier "
+                        "one by none or at least %(minimum)d students' results, or comparing "
+                        "the two would reveal theirs. Release again when more results are "
+                        "recorded.",
+                        "Refused: the results of %(changed)d students differ from release "
+                        "%(number)d of %(date)s. A new release must differ from every earlier "
+                        "one by none or at least %(minimum)d students' results, or comparing "
+                        "the two would reveal theirs. Release again when more results are "
+                        "recorded.",
+                        changed,
+                    )
+                    % {
+                        "changed": changed,
+                        "number": release.number,
+                        "date": formats.date_format(
+                            timezone.localtime(release.released_at), "DATE_FORMAT"
+                        ),
+                        "minimum": minimum,
+                    },
+                    reason=ReleaseRefused.DIFFERENCING,
+                )
+                return plan
+    previous = plan.previous
+    if (
+        previous is not None
+        and previous.basis == stats.basis
+        and previous.source == stats.source
+        and previous.figures == selectors.frozen_figures(stats)
+    ):
+        plan.refusal = ReleaseRefused(
+            _("Nothing to release: the figures are those of release %(number)d already.")
+            % {"number": previous.number},
+            reason=ReleaseRefused.UNCHANGED,
+        )
+    return plan
+
+
+@transaction.atomic
+def release_results(*, cohort: Cohort, exam: Exam, released_by) -> ResultsRelease:
+    """Publish a cohort's figures for an exam as a frozen release, superseding the previous one.
+
+    The figures are computed as `education.selectors.exam_stats` does, with its suppression, and
+    kept as they are: the public sees nothing else, so a result recorded later changes nothing
+    public until the next release.
+
+    Differencing between releases. Two releases over groups of results that differ by k
+    students (results added, removed or corrected between them) together say something about
+    those k through every figure: the number sitting times the mean gives their total, so one
+    student's score when k = 1 (6 × 74.2 − 5 × 76.2 = 64.2); a band's count or the top-N count
+    changing says in which band they are or whether they are in the top N; a new highest or
+    median may be theirs; even a mean that does not move says the newcomer scored it. Withholding
+    only the figures that moved would not do: those that did not move speak too, and the earlier
+    release stays public. So a release computed from results is refused whole when it differs by
+    1 to min−1 students from any earlier release that showed a figure: every earlier one, not
+    only the last, since two releases each 5 apart from the one between can be 1 apart from each
+    other. Against a reported release, whose students are not known one by one, the difference
+    is that of the counts (students sitting, in the top N). A release of a reported figure is
+    not checked: its source has published those figures already. A release identical to the
+    last is refused as publishing nothing new. Only pairs of releases are compared: combining
+    three or more releases could still narrow a result down, which this rule does not exclude.
+    """
+    # The cohort's row lock queues releases with each other and with new results.
+    Cohort.objects.select_for_update().get(pk=cohort.pk)
+    plan = plan_release(cohort=cohort, exam=exam)
+    if plan.refusal is not None:
+        raise plan.refusal
+    stats = plan.stats
+    assert stats is not None
+    return ResultsRelease.objects.create(
+        cohort=cohort,
+        exam=exam,
+        number=plan.number,
+        supersedes=plan.previous,
+        basis=stats.basis,
+        source=stats.source,
+        figures=selectors.frozen_figures(stats),
+        counts=plan.counts,
+        result_ids=plan.result_ids,
+        released_by=released_by if getattr(released_by, "is_authenticated", False) else None,
     )

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from education import selectors
+from education.templatetags.education import shown
 from projects import selectors as project_selectors
 
 
@@ -30,6 +31,13 @@ def overview(request):
         )
         for stats in figures.results
     ]
+    # What each "<5" or "withheld" in the results table means, said once under it.
+    withheld = {
+        shown(figure): figure.reason_text
+        for stats in figures.results
+        for figure in (stats.sitting, stats.mean, stats.highest, stats.in_area_top_n)
+        if figure.reason in (selectors.SMALL_GROUP, selectors.DIFFERENCING)
+    }
     return render(
         request,
         "education/overview.html",
@@ -38,6 +46,7 @@ def overview(request):
             "figures": figures,
             "intake_rows": intake_rows,
             "result_rows": result_rows,
+            "withheld": sorted(withheld.items()),
             "min_group": selectors.min_group(),
         },
     )

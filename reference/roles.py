@@ -168,10 +168,12 @@ ROLES["Education staff"] = {
         "enrolment": ("view", "add", "change"),
         "examresult": ("view", "add", "change"),
         "accesslogentry": ("view",),
+        # Publishes a cohort's figures; a release is never changed or deleted.
+        "resultsrelease": ("view", "add"),
     },
     "reference": {"organisation": ("view",), "place": ("view",), "programme": ("view",)},
 }
 # Auditors read the cohort-level records and who read student records, not the students.
 ROLES["Auditor"]["education"] = {
-    model: ("view",) for model in [*EDUCATION_MODELS, "accesslogentry"]
+    model: ("view",) for model in [*EDUCATION_MODELS, "accesslogentry", "resultsrelease"]
 }

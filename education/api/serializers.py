@@ -147,11 +147,17 @@ class BandSerializer(serializers.Serializer):
     count = serializers.IntegerField(allow_null=True)
 
 
+class ReleaseSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="1 for the first release of the cohort and exam.")
+    released_at = serializers.DateTimeField()
+
+
 class ExamStatsSerializer(serializers.Serializer):
-    """One cohort's figures for one exam. A null figure is suppressed or unknown: `suppressed`
-    says which and why (bands are named `bands[i]`)."""
+    """One cohort's figures for one exam, as last released. A null figure is suppressed or
+    unknown: `suppressed` says which and why (bands are named `bands[i]`)."""
 
     exam = ExamSerializer()
+    release = ReleaseSerializer(help_text="The release these figures come from.")
     basis = BasisField(
         help_text="`recorded`: computed from individual results; `reported`: as a source states.",
     )

@@ -39,8 +39,11 @@ def _figure_dict(stats: selectors.ExamStats) -> dict:
                 "code": band.count.reason,
                 "reason": band.count.reason_text,
             }
+    release = stats.release
+    assert release is not None, "the public sees released figures only"
     return {
         "exam": stats.exam,
+        "release": {"number": release.number, "released_at": release.released_at},
         "basis": stats.basis,
         "source": stats.source,
         **values,
@@ -79,13 +82,17 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         responses={200: CohortStatsSerializer},
         description=(
-            "The cohort's figures per exam: students sitting, mean, median, highest and lowest "
-            "score, score bands and how many were in the area's top N. Computed from individual "
-            "results when any are recorded for the cohort and exam (`basis: recorded`), else as "
-            "a source reports them (`basis: reported`, with `source`); never a mix. A figure over "
-            "fewer students than `minimum_group_size`, or one that with another published figure "
-            "would reveal such a group, is null and named in `suppressed` with the reason; the "
-            "lowest score, a single student's, is never published."
+            "The cohort's figures per exam as last released (`release`): students sitting, mean, "
+            "median, highest and lowest score, score bands and how many were in the area's top "
+            "N. Figures are published per release: staff release a cohort's figures for an exam, "
+            "frozen, and results recorded since change nothing here until the next release; an "
+            "exam never released is not listed. Computed from individual results when any are "
+            "recorded for the cohort and exam (`basis: recorded`), else as a source reports them "
+            "(`basis: reported`, with `source`); never a mix. A figure over fewer students than "
+            "`minimum_group_size` (code `small-group`), or one that with another published "
+            "figure would reveal such a group (`differencing`), is null and named in "
+            "`suppressed` with the reason; the lowest score, a single student's, is never "
+            "published."
         ),
     )
     @action(detail=True, methods=["get"])
@@ -94,7 +101,7 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
         data = {
             "cohort": cohort.pk,
             "minimum_group_size": selectors.min_group(),
-            "exams": [_figure_dict(s) for s in selectors.exam_stats([cohort])],
+            "exams": [_figure_dict(s) for s in selectors.released_exam_stats([cohort])],
         }
         return Response(CohortStatsSerializer(data, context={"request": request}).data)
 

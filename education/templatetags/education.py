@@ -10,16 +10,22 @@ register = template.Library()
 
 
 @register.filter
-def shown(figure: selectors.Figure) -> str:
-    """A figure as a page prints it: the value, "<5" when suppressed for a small group or by
-    differencing, "—" when not reported or withheld as an individual's score."""
+def shown(figure: selectors.Figure | None) -> str:
+    """A figure as a page prints it: the value; "<5" only when the group really is under the
+    minimum; "withheld" when a group of at least the minimum is withheld because, with another
+    published figure, it would reveal a small one; "—" when not reported or withheld as an
+    individual's score. The reason is `figure.reason_text`."""
+    if figure is None:
+        return "—"
     if figure.shown:
         value = figure.value
         if isinstance(value, Decimal) and value == value.to_integral_value():
             value = value.quantize(Decimal("1"))
         return str(value)
-    if figure.reason in (selectors.SMALL_GROUP, selectors.DIFFERENCING):
+    if figure.reason == selectors.SMALL_GROUP:
         return f"<{selectors.min_group()}"
+    if figure.reason == selectors.DIFFERENCING:
+        return _("withheld")
     return "—"
 
 

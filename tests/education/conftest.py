@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from aidportal.api.keys import issue_api_key
+from education import services
 from tests.education.factories import (
     CohortFactory,
     EnrolmentFactory,
@@ -52,6 +53,12 @@ def school(db):
         "other_school": issue_api_key(organisation=other_host, name="B", scope="write")[1],
     }
     return School(programme, cohort, exam, students, other_programme, other_student, keys)
+
+
+@pytest.fixture
+def released(school):
+    """The school's class with its six results released, as the public sees them."""
+    return services.release_results(cohort=school.cohort, exam=school.exam, released_by=None)
 
 
 def staff_client(username: str, group: str | None) -> Client:

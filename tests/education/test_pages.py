@@ -1,8 +1,17 @@
+import datetime
 import io
 import re
 
 import pytest
 from django.core.management import call_command
+
+from education.services import release_results
+from tests.education.factories import (
+    CohortFactory,
+    EnrolmentFactory,
+    ExamFactory,
+    enrol_with_results,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +55,7 @@ def test_the_home_page_has_the_headline_education_figures(client, demo):
     assert 'href="/en/education/"' in page
 
 
-def test_small_groups_show_as_less_than_five(client, school):
+def test_small_groups_show_as_less_than_five(client, school, released):
     page = client.get("/en/education/").content.decode()
 
     # Six students sat; 3 of them are in the area's top 30, a group of 3 either way.
@@ -56,3 +65,33 @@ def test_small_groups_show_as_less_than_five(client, school):
 
 def test_without_a_class_there_is_no_page(client, db):
     assert client.get("/en/education/").status_code == 404
+
+
+def test_withheld_figures_read_withheld_with_the_reason_not_less_than_five(client, school):
+    """A figure withheld by differencing is over a group of at least 5: "<5" would be false."""
+    exam = ExamFactory(code="zk-2024", date=datetime.date(2024, 6, 20), area_top_n=30)
+    scores = [700 + i for i in range(12)]
+    # 9 of 12 in the top 30: both groups are big, but 12 − 9 would give the 3 outside.
+    enrol_with_results(school.cohort, exam, scores, ranks=[1] * 9 + [99] * 3)
+    release_results(cohort=school.cohort, exam=exam, released_by=None)
+    # Intakes 18, 7 and 3: the 3 is small, and 28 − 18 − 7 would give it back, so 7 goes too.
+    for year, size in ((2021, 7), (2022, 3)):
+        cohort = CohortFactory(programme=school.programme, intake_year=year)
+        for _ in range(size):
+            EnrolmentFactory(cohort=cohort)
+
+    page = client.get("/en/education/").content.decode()
+    chinese = client.get("/education/").content.decode()
+
+    top_n = re.search(
+        r'<tr data-exam="zk-2024".*?<td class="num" data-top-n([^>]*)>([^<]*)<', page, re.S
+    )
+    assert top_n.group(2) == "withheld (top 30)"
+    assert 'title="Withheld because, with another published figure' in top_n.group(1)
+    assert row(page, 'data-year="2020"').startswith("2020 18")
+    assert row(page, 'data-year="2021"').startswith("2021 withheld")
+    assert row(page, 'data-year="2022"').startswith("2022 &lt;5")
+    assert "已隐去" in row(chinese, 'data-year="2021"')
+    assert "Figures are published per release" in page
+    # The reason is said under the table too, for those who cannot point at the cell.
+    assert re.search(r"<p class=\"source\" data-withheld>“withheld”: Withheld because", page)

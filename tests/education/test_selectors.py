@@ -221,7 +221,7 @@ def test_the_stats_of_one_cohort_use_its_programmes_published_intake():
         EnrolmentFactory(cohort=small)
 
     alone = stats_of(seven)
-    together = selectors.programme_figures(programme).results
+    together = selectors.exam_stats(list(selectors.cohorts().filter(programme=programme)))
 
     assert together == [alone]
     assert alone.sitting == selectors.Figure(5)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from aidportal.second_factor import views
+
+app_name = "second_factor"
+
+urlpatterns = [
+    path("", views.verify, name="verify"),
+    path("enrol/", views.enrol, name="enrol"),
+]

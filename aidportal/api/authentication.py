@@ -44,7 +44,7 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
         if result is None:
             return None
         user = result[0]
-        if second_factor.must_verify(user) and not second_factor.is_verified(user):
+        if not second_factor.is_verified(user) and second_factor.must_verify(user):
             raise exceptions.AuthenticationFailed(
                 _(
                     "Your sign-in is not complete: enter the code from your authenticator app "

@@ -1,10 +1,10 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"),
+        label=pgettext_lazy("second factor", "Code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}

@@ -19,7 +19,7 @@ from aidportal.second_factor.forms import CodeForm
 
 WRONG = {
     False: gettext_lazy("That code is not right. Type the code your authenticator app shows now."),
-    True: gettext_lazy("Too many wrong codes: wait a minute, then try again."),
+    True: gettext_lazy("Too many wrong codes in a row: wait a few seconds, then try again."),
 }
 
 

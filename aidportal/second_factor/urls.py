@@ -7,4 +7,5 @@ app_name = "second_factor"
 urlpatterns = [
     path("", views.verify, name="verify"),
     path("enrol/", views.enrol, name="enrol"),
+    path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
 ]

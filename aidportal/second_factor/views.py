@@ -118,3 +118,17 @@ def verify(request):
         else:
             return redirect(next_url(request))
     return page(request, "second_factor/verify.html", _("Enter your code"), form=form)
+
+
+@never_cache
+@login_required
+def recovery_codes(request):
+    """New recovery codes for a signed-in, verified user; the old ones stop working."""
+    if not services.is_verified(request.user):
+        return redirect(step("second_factor:verify", request))
+    if request.method == "POST":
+        codes = services.new_recovery_codes(user=request.user)
+        return page(
+            request, "second_factor/recovery_codes.html", _("Your recovery codes"), codes=codes
+        )
+    return page(request, "second_factor/new_recovery_codes.html", _("New recovery codes"))

@@ -10,7 +10,9 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
@@ -402,10 +404,25 @@ def test_the_user_list_says_who_has_enrolled():
     client = Client()
     client.force_login(User.objects.create_superuser("root", password=PASSWORD))
 
-    html = client.get("/en/admin/auth/user/").content.decode()
+    with CaptureQueriesContext(connection) as few:
+        html = client.get("/en/admin/auth/user/").content.decode()
+    for n in range(10):
+        enrolled(person(f"more-{n}"))
+    with CaptureQueriesContext(connection) as more:
+        client.get("/en/admin/auth/user/")
 
-    assert "second factor" in html.lower()
-    assert html.count('alt="True"') >= 2  # tashi and root (signed in with a device)
+    assert len(more) == len(few)  # one query answers the column for every row
+
+    assert "Second factor" in html
+    cells = dict(
+        re.findall(
+            r'<a href="/en/admin/auth/user/\d+/change/">(\w+)</a>.*?'
+            r'<td class="field-has_second_factor"><img [^>]*alt="(\w+)"',
+            html,
+            re.S,
+        )
+    )
+    assert cells == {"pema": "False", "root": "True", "tashi": "True"}
 
 
 def test_the_devices_are_not_in_the_admin_where_a_key_could_be_set_or_read():
@@ -423,3 +440,46 @@ def test_the_command_resets_a_lost_device(capsys):
 
     assert "tashi will set up a second factor" in capsys.readouterr().out
     assert not TOTPDevice.objects.filter(user=tashi).exists()
+
+
+def test_a_verified_user_makes_new_recovery_codes_and_the_old_ones_stop_working():
+    user = person("tashi", "Finance approver")
+    device = enrolled(user)
+    old = list(StaticToken.objects.values_list("token", flat=True))
+    client = Client()
+    password_sign_in(client, "tashi")
+    client.post(VERIFY, {"code": code_for(device)})
+    assert (
+        'href="/en/admin/second-factor/recovery-codes/"'
+        in client.get("/en/admin/").content.decode()
+    )
+
+    page = client.post("/en/admin/second-factor/recovery-codes/")
+
+    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page.content.decode())
+    assert len(codes) == services.RECOVERY_CODE_COUNT
+    assert sorted(StaticToken.objects.values_list("token", flat=True)) == sorted(codes)
+    assert not set(old) & set(codes)
+
+
+def test_new_recovery_codes_need_the_completed_sign_in():
+    user = person("tashi", "Finance approver")
+    enrolled(user)
+    old = sorted(StaticToken.objects.values_list("token", flat=True))
+    client = Client()
+    password_sign_in(client, "tashi")
+
+    response = client.post("/admin/second-factor/recovery-codes/")
+
+    assert response["Location"].startswith(VERIFY)
+    assert sorted(StaticToken.objects.values_list("token", flat=True)) == old
+
+
+def test_staff_without_a_device_find_voluntary_enrolment_in_the_admin_header():
+    person("pema", "Programme staff")
+    client = Client()
+    password_sign_in(client, "pema", prefix="/en")
+
+    html = client.get("/en/admin/").content.decode()
+
+    assert 'href="/en/admin/second-factor/enrol/">Set up a second factor</a>' in html

@@ -73,20 +73,22 @@ def secret_of(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-@transaction.atomic
 def confirm_enrolment(*, request, device: TOTPDevice, code: str) -> list[str]:
     """Confirms the authenticator with a code it shows, marks the session verified and returns
-    fresh recovery codes (shown once: only the codes' holder can read them again)."""
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=request.user)
+    fresh recovery codes (shown once: only the codes' holder can read them again). A wrong code
+    counts against the device's back-off, as at every later sign-in."""
     allowed, _ = device.verify_is_allowed()
     if not allowed:
         raise WrongCode(throttled=True)
-    if not device.verify_token(normalise(code)):
+    # Checked in django-otp's own transaction, so a wrong code's back-off is kept.
+    verified = django_otp.verify_token(request.user, device.persistent_id, normalise(code))
+    if verified is None:
         raise WrongCode()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    codes = new_recovery_codes(user=request.user)
-    _mark_verified(request, device)
+    with transaction.atomic():
+        verified.confirmed = True
+        verified.save(update_fields=["confirmed"])
+        codes = new_recovery_codes(user=request.user)
+    _mark_verified(request, verified)
     return codes
 
 

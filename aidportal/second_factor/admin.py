@@ -4,8 +4,13 @@ django-otp's own device admins are removed: they let an administrator add a devi
 of their choosing for someone else, or read recovery codes. Resetting is the one action needed.
 """
 
+# This app comes before django.contrib.auth and django-otp, so their admin modules are imported
+# here first: they register the models this module replaces or removes.
+import django_otp.plugins.otp_static.admin  # noqa: F401
+import django_otp.plugins.otp_totp.admin  # noqa: F401
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,11 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from aidportal.second_factor import services
 
 User = get_user_model()
-BaseUserAdmin = type(admin.site._registry[User])
 
-for model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 admin.site.unregister(User)
 
 

@@ -491,3 +491,14 @@ def test_staff_without_a_device_find_voluntary_enrolment_in_the_admin_header():
     html = client.get("/en/admin/").content.decode()
 
     assert 'href="/en/admin/second-factor/enrol/">Set up a second factor</a>' in html
+
+
+def test_createsuperuser_says_the_first_sign_in_sets_up_a_second_factor(capsys, monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+
+    call_command("createsuperuser", "--noinput", username="root", email="root@example.org")
+
+    out = capsys.readouterr().out
+    assert "Superuser created successfully." in out
+    assert "The first sign-in sets up a second factor" in out and "authenticator app" in out
+    assert User.objects.get(username="root").is_superuser

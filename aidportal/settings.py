@@ -283,8 +283,6 @@ AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 
 # The second factor (aidportal.second_factor): authenticator apps show this name by the account.
 OTP_TOTP_ISSUER = "AidPortal"
-# Superusers may reset a device, never read its secret or recovery codes in the admin.
-OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+import segno
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
@@ -152,8 +153,12 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_recovery_codes_once():
     assert not device.confirmed
     assert '<svg width="' in html and 'class="qr-code"' in html  # drawn on the server
     assert " style=" not in html and "<script" not in html.split("</head>")[1]
-    secret = re.search(r"data-secret>([A-Z2-7 ]+)<", html).group(1)
-    assert secret.replace(" ", "") == services.secret_of(device).replace(" ", "")
+    secret = re.search(r"data-secret>([A-Z2-7 ]+)<", html).group(1).replace(" ", "")
+    assert secret == services.secret_of(device).replace(" ", "")
+    # The QR code holds the key URI authenticator apps read, named after the portal and user.
+    uri = f"otpauth://totp/AidPortal%3Adolma?secret={secret}&algorithm=SHA1&digits=6&period=30"
+    qr = segno.make(f"{uri}&issuer=AidPortal", error="m")
+    assert qr.svg_inline(scale=4, border=2, dark="#000", light="#fff", svgclass="qr-code") in html
 
     done = client.post(ENROL, {"code": code_for(device), "next": "/admin/funding/ledgerentry/"})
 

@@ -87,6 +87,8 @@ def confirm_enrolment(*, request, device: TOTPDevice, code: str) -> list[str]:
     with transaction.atomic():
         verified.confirmed = True
         verified.save(update_fields=["confirmed"])
+        # A second enrolment page opened at the same time left a secret nobody confirmed.
+        TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
         codes = new_recovery_codes(user=request.user)
     _mark_verified(request, verified)
     return codes

@@ -28,6 +28,10 @@ run: install
 	@echo "  AidPortal is starting on http://127.0.0.1:8000/ (English: http://127.0.0.1:8000/en/)"
 	@echo "  To sign into http://127.0.0.1:8000/admin/, create a login first, in another terminal:"
 	@echo "      $(PY) manage.py createsuperuser"
+	@echo "  The first sign-in of an administrator sets up a second factor: scan the QR code with an"
+	@echo "  authenticator app (Google or Microsoft Authenticator, FreeOTP, Aegis, 1Password...), type"
+	@echo "  its six-digit code and keep the recovery codes shown. Lost phone:"
+	@echo "      $(PY) manage.py reset_second_factor <username>"
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -58,6 +58,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "modeltranslation",  # must precede django.contrib.admin
     "django.contrib.admin",
+    # Before django.contrib.auth, so its createsuperuser (which explains enrolment) is the one run.
+    "aidportal.second_factor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +75,9 @@ INSTALLED_APPS = [
     "imagekit",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "aidportal.api",
     "reference",
     "projects",
@@ -91,6 +96,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether the session has passed the second factor, then the wall for those who must.
+    "django_otp.middleware.OTPMiddleware",
+    "aidportal.second_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -190,7 +198,7 @@ NUM_PROXIES = env_count("NUM_PROXIES", "the number of trusted proxies in front o
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "aidportal.api.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "aidportal.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aidportal.api.permissions.PortalPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -292,6 +300,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 # The address the lock counts is the one the API's limits count (NUM_PROXIES).
 AXES_CLIENT_IP_CALLABLE = "aidportal.addresses.client_address"
+
+# The second factor (aidportal.second_factor): authenticator apps show this name by the account.
+OTP_TOTP_ISSUER = "AidPortal"
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

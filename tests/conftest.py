@@ -7,7 +7,25 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.test.utils import override_settings
+from django.test import Client
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+password_only_login = Client.force_login
+
+
+def force_login_with_second_factor(client: Client, user, backend=None) -> None:
+    """Signs the user in as staff really are once the sign-in is complete: with an enrolled
+    authenticator (a real django-otp device) and the session marked verified by it, the way
+    django_otp.login does. `password_only_login` leaves out the second step."""
+    password_only_login(client, user, backend)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def _redis_for_this_worker(url: str) -> str:
@@ -116,3 +134,9 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_completes_the_second_factor(monkeypatch):
+    # Every test client's force_login, the pytest-django fixtures' and hand-made ones alike.
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)

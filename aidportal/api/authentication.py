@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from aidportal.api.keys import InvalidKey, check_api_key
+from aidportal.second_factor import services as second_factor
 
 MESSAGES = {
     "unknown": _("The API key is not known."),
@@ -32,3 +33,22 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """A staff session, once the sign-in is complete: someone who must confirm a second factor
+    (aidportal.second_factor) and has only typed the password is refused, reads included."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        if not second_factor.is_verified(user) and second_factor.must_verify(user):
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "Your sign-in is not complete: enter the code from your authenticator app "
+                    "in the admin first."
+                )
+            )
+        return result

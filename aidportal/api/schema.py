@@ -1,5 +1,6 @@
 """OpenAPI: the bearer scheme, and the problem+json answers every operation can give."""
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiParameter
@@ -72,6 +73,22 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "description": (
                 "A partner organisation's API key: `Authorization: Bearer ap_…`. Staff create and "
                 "revoke keys in the admin or with `manage.py create_api_key`."
+            ),
+        }
+
+
+class StaffSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "aidportal.api.authentication.VerifiedSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": (
+                "A staff member's admin session, once the sign-in is complete: staff who must "
+                "confirm a second factor are refused until they have entered their code."
             ),
         }
 

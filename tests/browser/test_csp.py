@@ -4,10 +4,13 @@ work and nothing they need is blocked; the charts keep their widths without inli
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from aidportal.second_factor.services import secret_of
 from projects.models import Project
+from tests.browser.signin import code_from_secret, type_code, type_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,12 +80,11 @@ def test_showcase_pages_draw_their_charts_with_nothing_blocked(clean_log, live_s
 
 def test_the_admin_works_under_the_policy(clean_log, live_server, demo):
     browser = clean_log
-    get_user_model().objects.create_superuser("dolma", "dolma@example.org", PASSWORD)
+    dolma = get_user_model().objects.create_superuser("dolma", "dolma@example.org", PASSWORD)
+    device = TOTPDevice.objects.create(user=dolma, name="authenticator", confirmed=True)
 
-    browser.get(live_server.url + "/en/admin/login/")
-    browser.find_element(By.ID, "id_username").send_keys("dolma")
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, '#login-form [type="submit"]').click()
+    type_password(browser, live_server.url, "dolma", PASSWORD)
+    type_code(browser, code_from_secret(secret_of(device)))
     assert browser.find_element(By.ID, "user-tools").is_displayed()
 
     browser.get(live_server.url + "/en/admin/projects/project/")

@@ -230,8 +230,10 @@ def test_a_page_costs_the_same_queries_at_10_and_100_entries(
             services.reverse_entry(entry=entry, reason="重复录入")
 
     world.callers[caller].get(ENTRIES)  # a key's first use records it; not the list's cost
+    # A staff session also loads the second-factor device that verified it.
+    most = 6 if caller == "finance" else 5
     assert_constant_queries(
-        world.callers[caller], ENTRIES, grow, django_assert_max_num_queries, most=5
+        world.callers[caller], ENTRIES, grow, django_assert_max_num_queries, most=most
     )
 
 

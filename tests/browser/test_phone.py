@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from pytest_django.live_server_helper import LiveServer
+from selenium.webdriver.support.ui import WebDriverWait
 
 from projects.models import Project
 
@@ -59,10 +60,10 @@ for (const el of out) {
 return [document.documentElement.scrollWidth, width, culprits];
 """
 
-# Every rule axe knows, experimental ones included; the answer's violations only.
+# Every rule axe knows (experimental ones included) unless a list is given; violations only.
 AXE_RUN_JS = """
 const done = arguments[arguments.length - 1];
-const rules = axe.getRules().map((rule) => rule.ruleId);
+const rules = arguments[0] || axe.getRules().map((rule) => rule.ruleId);
 axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']})
   .then((result) => done({rules: rules.length, violations: result.violations}))
   .catch((error) => done({error: String(error)}));
@@ -126,26 +127,47 @@ def site(django_db_setup, django_db_blocker):
             call_command("flush", interactive=False, verbosity=0)
 
 
+def resize(browser, width: int) -> None:
+    """A phone (touch viewport, overlay scroll bars) or a desktop, `width` CSS pixels wide."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": width,
+            "height": 844 if width in PHONES else 900,
+            "deviceScaleFactor": 1,
+            "mobile": width in PHONES,
+        },
+    )
+
+
 @pytest.fixture(scope="module")
 def screen(browser, site):
-    """Opens a page at a width: a phone (touch viewport, overlay scroll bars) or a desktop."""
+    """Opens a public page in a language at a width."""
 
     def show(page: str, language: str, width: int):
-        browser.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {
-                "width": width,
-                "height": 844 if width in PHONES else 900,
-                "deviceScaleFactor": 1,
-                "mobile": width in PHONES,
-            },
-        )
+        resize(browser, width)
         browser.get(site["url"] + LANGUAGES[language] + page.format(project=site["project"]))
         assert browser.execute_script("return document.documentElement.lang") == language
         return browser
 
     yield show
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.fixture(scope="module")
+def api_docs(browser, site, screen):
+    """Opens the API docs (Swagger UI, in English only) at a width, once it has drawn them.
+    (`screen` puts the browser's size back at the end of the module.)"""
+
+    def show(width: int):
+        resize(browser, width)
+        browser.get(site["url"] + "/api/v1/docs/")
+        WebDriverWait(browser, 20).until(
+            lambda b: b.execute_script("return document.querySelectorAll('.opblock').length")
+        )
+        return browser
+
+    return show
 
 
 def readable(violations: list[dict]) -> str:
@@ -216,8 +238,41 @@ def test_axe_finds_nothing(screen, page, language, width):
     browser.set_script_timeout(60)
 
     browser.execute_script(AXE_SOURCE)
-    result = browser.execute_async_script(AXE_RUN_JS)
+    result = browser.execute_async_script(AXE_RUN_JS, None)
 
     assert "error" not in result, result.get("error")
     assert result["rules"] > 90  # all of them ran, not an empty selection
+    assert readable(result["violations"]) == ""
+
+
+@pytest.mark.parametrize("width", PHONES)
+def test_the_api_docs_do_not_scroll_sideways_on_a_phone(api_docs, width):
+    browser = api_docs(width)
+
+    scroll_width, viewport, culprits = browser.execute_script(OVERFLOW_JS)
+
+    assert scroll_width <= viewport == width, culprits
+
+
+# Swagger UI draws the page; two rules it still breaks need its markup changed (heading-order: its
+# operation groups are h3 under the h1; region: its title sits outside its <main>). What the
+# page's own template and stylesheet can settle is checked here.
+API_DOCS_RULES = [
+    "html-has-lang",
+    "color-contrast",
+    "color-contrast-enhanced",
+    "scrollable-region-focusable",
+]
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_api_docs_name_their_language_and_every_text_is_readable(api_docs, width):
+    browser = api_docs(width)
+    browser.set_script_timeout(60)
+
+    browser.execute_script(AXE_SOURCE)
+    result = browser.execute_async_script(AXE_RUN_JS, API_DOCS_RULES)
+
+    assert "error" not in result, result.get("error")
+    assert result["rules"] == len(API_DOCS_RULES)
     assert readable(result["violations"]) == ""

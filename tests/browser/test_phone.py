@@ -106,24 +106,27 @@ def site(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         # Flushed at the end: never anything but a test database.
         assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict
-        call_command("load_demo", verbosity=0)
-        # The project page with the most to show: milestones, indicators, updates, partners.
-        richest = (
-            Project.objects.filter(published=True)
-            .annotate(
-                things=Count("milestones", distinct=True)
-                + Count("indicators", distinct=True)
-                + Count("updates", distinct=True)
-                + Count("participants", distinct=True)
-            )
-            .order_by("-things", "code")
-            .first()
-        )
-        server = LiveServer("localhost")
+        server = None
         try:
+            call_command("load_demo", verbosity=0)
+            # The project page with the most to show: milestones, indicators, updates, partners.
+            richest = (
+                Project.objects.filter(published=True)
+                .annotate(
+                    things=Count("milestones", distinct=True)
+                    + Count("indicators", distinct=True)
+                    + Count("updates", distinct=True)
+                    + Count("participants", distinct=True)
+                )
+                .order_by("-things", "code")
+                .first()
+            )
+            server = LiveServer("localhost")
             yield {"url": server.url, "project": richest.code}
         finally:
-            server.stop()
+            if server is not None:
+                server.stop()
+            # The tests after this module expect the empty database they usually get.
             call_command("flush", interactive=False, verbosity=0)
 
 

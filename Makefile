@@ -35,10 +35,13 @@ run: install
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-# The browser tests drive Debian's Chromium; install it once if it is missing.
+# The browser tests drive Debian's Chromium, and measure Chinese text drawn in Noto CJK;
+# install them once if they are missing.
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver )
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+		dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
+		( $(SUDO) apt-get update -qq && \
+		  $(SUDO) apt-get install -y -qq chromium chromium-driver fonts-noto-cjk )
 
 test: install browser
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" TEST_REDIS_URL="$(TEST_REDIS_URL)" \

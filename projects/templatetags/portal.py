@@ -1,10 +1,11 @@
-"""Template filters for money, dates of known precision and illustrative markers."""
+"""Template filters for money, dates of known precision and illustrative markers; table boxes."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.urls import translate_url
 from django.utils import formats, translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -136,3 +137,16 @@ def qualified(text: str, qualifier: str) -> str:
     if qualifier == "about":
         return _("about %(value)s") % {"value": text}
     return text
+
+
+@register.simple_block_tag
+def scrolltable(content, label):
+    """A table that scrolls sideways inside its own box when a phone is narrower than it, instead
+    of the page; its first column stays in view (CSS). Tab reaches the box, the arrow keys scroll
+    it, and screen readers name it after the table: {% scrolltable _("Projects") %}<table>…
+    ("Table: …", since the section around a table often bears the table's own name.)"""
+    return format_html(
+        '<div class="table-scroll" role="region" tabindex="0" aria-label="{}">{}</div>',
+        _("Table: %(name)s") % {"name": label},
+        content,
+    )

@@ -75,8 +75,12 @@ class Command(BaseCommand):
         if role is not None and role["superuser"]:
             self.stdout.write(f"Owner role {name} is a superuser; left as it is.")
             return
+        # CREATEDB is added when asked for and otherwise left as it is, so that running the
+        # demo after the tests does not take it away.
+        attributes = "LOGIN NOSUPERUSER NOCREATEROLE" + (" CREATEDB" if createdb else "")
+        if role is None:
+            attributes += "" if createdb else " NOCREATEDB"
         verb = "CREATE" if role is None else "ALTER"
-        attributes = "LOGIN NOSUPERUSER NOCREATEROLE " + ("CREATEDB" if createdb else "NOCREATEDB")
         cursor.execute(sql.SQL(f"{verb} ROLE {{}} {attributes}").format(sql.Identifier(name)))
         self._password(cursor, owner)
         self.stdout.write(f"Owner role {name}: {'created' if role is None else 'kept'}.")

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--owner-can-create-databases",
             action="store_true",
-            help="Give the owner CREATEDB: the test suite creates its databases as the owner.",
+            help="Give the owner CREATEDB: the test suite creates its databases as the owner. "
+            "Leftover test databases of this database (test_<name>, test_<name>_gw…) are handed "
+            "to the owner, so that it can drop and re-create them.",
         )
 
     def handle(self, *args, admin_url, owner_can_create_databases, **options):
@@ -54,6 +56,8 @@ class Command(BaseCommand):
                 self._owner(cursor, owner, owner_can_create_databases)
                 self._runtime(cursor, runtime, owner)
                 self._database(cursor, owner)
+                if owner_can_create_databases:
+                    self._test_databases(cursor, owner)
         finally:
             connection.close()
 
@@ -128,3 +132,18 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Database {name}: kept.")
+
+    def _test_databases(self, cursor, owner):
+        prefix = f"test_{owner['NAME']}"
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE (datname = %s OR starts_with(datname, %s)) "
+            "AND datdba <> to_regrole(%s)",
+            [prefix, f"{prefix}_", owner["USER"]],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(name), sql.Identifier(owner["USER"])
+                )
+            )
+            self.stdout.write(f"Test database {name}: handed to {owner['USER']}.")

@@ -18,6 +18,7 @@ from funding.models import LedgerEntry
 from projects.models import Project
 from tests.conftest import owner_connection
 from tests.factories import ProjectFactory
+from tests.test_settings import manage
 
 APPEND_ONLY = append_only_tables()
 RUNTIME = settings.DATABASES["default"]["USER"]
@@ -214,3 +215,14 @@ def test_the_owner_cannot_truncate_an_append_only_table_either(owner_cursor):
             owner_cursor.execute(statement)
 
     assert LedgerEntry.objects.get(pk=entry.pk).amount == Decimal("1000.00")
+
+
+def test_the_owner_url_must_name_the_same_database():
+    result = manage(
+        "check",
+        DATABASE_URL="postgres://aidportal_app@127.0.0.1:5432/aidportal",
+        MIGRATION_DATABASE_URL="postgres://aidportal_owner@127.0.0.1:5432/elsewhere",
+    )
+
+    assert result.returncode != 0
+    assert "MIGRATION_DATABASE_URL must name the same database as DATABASE_URL" in result.stderr

@@ -4,11 +4,14 @@ migrates, cannot empty an append-only table either."""
 
 import datetime
 from decimal import Decimal
+from io import StringIO
 
 import psycopg2
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import DatabaseError, ProgrammingError, connection, transaction
 
 from aidportal.database.guards import FUNCTION as TRUNCATE_GUARD
@@ -226,3 +229,34 @@ def test_the_owner_url_must_name_the_same_database():
 
     assert result.returncode != 0
     assert "MIGRATION_DATABASE_URL must name the same database as DATABASE_URL" in result.stderr
+
+
+def admin_url():
+    db = settings.DATABASES["default"]
+    return f"postgres://postgres@{db['HOST']}:{db['PORT'] or 5432}/postgres"
+
+
+def test_creating_the_roles_again_changes_nothing_and_keeps_the_runtime_role_powerless():
+    out = StringIO()
+    call_command(
+        "create_database_roles", admin_url=admin_url(), owner_can_create_databases=True, stdout=out
+    )
+
+    assert f"Owner role {OWNER}: kept." in out.getvalue()
+    assert f"Runtime role {RUNTIME}: kept." in out.getvalue()
+    owner = owner_connection("postgres")
+    with owner.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles "
+            "WHERE rolname IN (%s, %s) ORDER BY rolname = %s",
+            [OWNER, RUNTIME, RUNTIME],
+        )
+        assert cursor.fetchall() == [(OWNER, False, True, False), (RUNTIME, False, False, False)]
+    owner.close()
+
+
+def test_a_superuser_is_refused_as_the_runtime_role(monkeypatch):
+    monkeypatch.setitem(settings.DATABASES["default"], "USER", "postgres")
+
+    with pytest.raises(CommandError, match="runtime role postgres is a superuser"):
+        call_command("create_database_roles", admin_url=admin_url(), stdout=StringIO())

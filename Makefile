@@ -1,10 +1,14 @@
 # make run: the demo on http://127.0.0.1:8000 (SQLite unless DATABASE_URL says otherwise)
-# make test: the whole suite against PostgreSQL, browser tests included
+# make test: the whole suite against PostgreSQL, as the runtime role, browser tests included
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aidportal
+# The suite runs as the runtime role, which owns nothing, on databases the owner role creates.
+TEST_DATABASE_URL ?= postgres://aidportal_app@127.0.0.1:5432/aidportal
+TEST_MIGRATION_DATABASE_URL ?= postgres://aidportal_owner@127.0.0.1:5432/aidportal
+# A superuser's connection, used only to create those two roles (empty: the roles exist already).
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # pytest-xdist workers, each with its own test database; the concurrency tests open up to 24
 # connections each, so keep workers × 30 under PostgreSQL's max_connections (100 by default).
 TEST_WORKERS ?= 2
@@ -21,8 +25,21 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# On PostgreSQL the owner role (MIGRATION_DATABASE_URL) migrates and the runtime role
+# (DATABASE_URL) loads the demo and serves.
 run: install
-	$(PY) manage.py migrate --noinput
+	@case "$${DATABASE_URL:-sqlite}" in \
+	postgres*) \
+		if [ -z "$$MIGRATION_DATABASE_URL" ]; then \
+			echo "DATABASE_URL is PostgreSQL: set MIGRATION_DATABASE_URL to the same database as the owner role (see README)."; \
+			exit 2; \
+		fi; \
+		if [ -n "$(PG_ADMIN_URL)" ]; then \
+			$(PY) manage.py create_database_roles --admin-url "$(PG_ADMIN_URL)" || exit; \
+		fi; \
+		$(PY) manage.py migrate --noinput --database owner ;; \
+	*) $(PY) manage.py migrate --noinput ;; \
+	esac
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "  AidPortal is starting on http://127.0.0.1:8000/ (English: http://127.0.0.1:8000/en/)"
@@ -43,9 +60,13 @@ browser:
 		( $(SUDO) apt-get update -qq && \
 		  $(SUDO) apt-get install -y -qq chromium chromium-driver fonts-noto-cjk )
 
+test: export DATABASE_URL := $(or $(DATABASE_URL),$(TEST_DATABASE_URL))
+test: export MIGRATION_DATABASE_URL := $(or $(MIGRATION_DATABASE_URL),$(TEST_MIGRATION_DATABASE_URL))
 test: install browser
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" TEST_REDIS_URL="$(TEST_REDIS_URL)" \
-		$(PY) -m pytest -n $(TEST_WORKERS)
+	@if [ -n "$(PG_ADMIN_URL)" ]; then \
+		$(PY) manage.py create_database_roles --owner-can-create-databases --admin-url "$(PG_ADMIN_URL)"; \
+	fi
+	TEST_REDIS_URL="$(TEST_REDIS_URL)" $(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,9 +1,9 @@
 """Settings for AidPortal, read from the environment in this one module.
 
-Variables: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, PRODUCTION, DEFAULT_PROGRAMME,
-SERVE_MEDIA, REDIS_URL, NUM_PROXIES. Unset, they give a local demo on a SQLite file; PRODUCTION=1
-turns on every protection that `manage.py check --deploy` asks for and refuses to start without a
-SECRET_KEY or a REDIS_URL.
+Variables: DATABASE_URL, MIGRATION_DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, PRODUCTION,
+DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, NUM_PROXIES. Unset, they give a local demo on a SQLite
+file; PRODUCTION=1 turns on every protection that `manage.py check --deploy` asks for and refuses
+to start without a SECRET_KEY or a REDIS_URL.
 """
 
 import os
@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "funding",
     "medical",
     "education",
+    # Last: grants the runtime role its privileges once every app has migrated.
+    "aidportal.database",
 ]
 
 MIDDLEWARE = [
@@ -125,12 +127,25 @@ TEMPLATES = [
     },
 ]
 
+# The web process and workers connect as DATABASE_URL's runtime role, which owns nothing; on
+# PostgreSQL, migrations run as the tables' owner: `manage.py migrate --database owner` with
+# MIGRATION_DATABASE_URL (the same database, another role). See aidportal/database/.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
+if MIGRATION_DATABASE_URL:
+    DATABASES["owner"] = dj_database_url.parse(MIGRATION_DATABASE_URL)
+    _same = ("ENGINE", "NAME", "HOST", "PORT")
+    if any(DATABASES["owner"].get(k) != DATABASES["default"].get(k) for k in _same):
+        raise ImproperlyConfigured(
+            "MIGRATION_DATABASE_URL must name the same database as DATABASE_URL (engine, host, "
+            "port and name), with the owner role instead of the runtime role."
+        )
+DATABASE_ROUTERS = ["aidportal.database.routers.MigratingConnectionRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

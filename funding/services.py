@@ -186,7 +186,9 @@ def reverse_entry(*, entry: LedgerEntry, reason: str, recorded_by=None) -> Ledge
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the entry is reversed.")]})
     totals = _locked_totals(entry.project)
-    original = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+    # No row lock on the entry: the runtime role may not UPDATE entries, which FOR UPDATE needs,
+    # and the project's totals row locked above already serialises every change to its entries.
+    original = LedgerEntry.objects.get(pk=entry.pk)
     if original.is_reversal:
         raise Conflict(_("A reversal cannot itself be reversed; post a new entry instead."))
     if LedgerEntry.objects.filter(reverses=original).exists():
@@ -228,7 +230,8 @@ def reverse_entry(*, entry: LedgerEntry, reason: str, recorded_by=None) -> Ledge
 def approve_disbursement(*, entry: LedgerEntry, approved_by) -> Approval:
     """The second pair of eyes: a different staff member makes a large disbursement count."""
     totals = _locked_totals(entry.project)
-    entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+    # Serialised by the totals row locked above (see reverse_entry).
+    entry = LedgerEntry.objects.get(pk=entry.pk)
     if not entry.needs_approval:
         raise Conflict(_("This entry needs no approval."))
     if Approval.objects.filter(entry=entry).exists():

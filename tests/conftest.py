@@ -6,8 +6,10 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.test.utils import override_settings
+from django.db import connections
+from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import Client
+from django.test.utils import override_settings
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -66,6 +68,17 @@ def _use_test_redis():
         },
     ).enable()
 
+from psycopg2 import sql
+
+from aidportal.database.guards import FUNCTION as TRUNCATE_GUARD
+
+ROLES_HELP = (
+    "The tests run as the runtime role on a database the owner role creates and migrates: set "
+    "DATABASE_URL=postgres://aidportal_app@127.0.0.1:5432/aidportal and "
+    "MIGRATION_DATABASE_URL=postgres://aidportal_owner@127.0.0.1:5432/aidportal (make test "
+    "does, and creates the roles with `manage.py create_database_roles`)."
+)
+
 
 def pytest_configure(config):
     # The suite is the proof that the portal works on its system of record: never SQLite.
@@ -75,6 +88,10 @@ def pytest_configure(config):
             "The tests run against PostgreSQL: set DATABASE_URL=postgres://… (make test does).",
             returncode=2,
         )
+    # ... and that it works with least privilege: as a role that owns nothing.
+    owner = settings.DATABASES.get("owner")
+    if owner is None or owner["USER"] == db["USER"]:
+        pytest.exit(ROLES_HELP, returncode=2)
     try:
         psycopg2.connect(
             dbname="postgres",
@@ -101,6 +118,75 @@ def test_redis() -> str:
             "This test needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/14 (make test does)."
         )
     return settings.REDIS_URL
+
+
+def owner_connection(dbname: str):
+    owner = settings.DATABASES["owner"]
+    return psycopg2.connect(
+        dbname=dbname,
+        user=owner["USER"],
+        password=owner["PASSWORD"],
+        host=owner["HOST"],
+        port=owner["PORT"] or 5432,
+    )
+
+
+def _flush_as_owner(self, sql_list):
+    """Transactional tests are emptied with TRUNCATE, which the runtime role may not issue and
+    the append-only guards refuse to everyone: the owner does it, with the guards disabled inside
+    that one transaction, so no other session ever sees them off."""
+    connection = owner_connection(self.connection.settings_dict["NAME"])
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgfoid = "
+                "to_regproc(%s)",
+                [TRUNCATE_GUARD],
+            )
+            guards = [
+                (sql.SQL(table), sql.Identifier(trigger)) for table, trigger in cursor.fetchall()
+            ]
+            for table, trigger in guards:
+                cursor.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(table, trigger))
+            for statement in sql_list:
+                cursor.execute(statement)
+            for table, trigger in guards:
+                cursor.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(table, trigger))
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """The owner role creates and migrates the test database, as `migrate --database owner`
+    does in production; every test then runs as the runtime role, which owns nothing."""
+    verbosity = request.config.option.verbose
+    owner, runtime = connections["owner"], connections["default"]
+    old_name = owner.settings_dict["NAME"]
+    with django_db_blocker.unblock():
+        test_name = owner.creation.create_test_db(
+            verbosity=verbosity,
+            autoclobber=True,
+            serialize=False,
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
+        owner.close()
+        runtime.close()
+    settings.DATABASES["default"]["NAME"] = runtime.settings_dict["NAME"] = test_name
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", _flush_as_owner)
+        yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            connections.close_all()
+            owner.creation.destroy_test_db(old_name, verbosity, keepdb=False)
 
 
 @pytest.fixture(autouse=True)

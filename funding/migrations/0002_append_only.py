@@ -1,8 +1,8 @@
 """The database itself refuses to change or delete a posted ledger entry or approval.
 
 PostgreSQL (the system of record) gets a trigger function; SQLite (the embedded demo) gets the
-equivalent triggers, so that the demo behaves the same. TRUNCATE is left alone: it is how test
-databases are emptied, and no application path issues it.
+equivalent triggers, so that the demo behaves the same. TRUNCATE fires no row trigger: 0005 adds
+a statement trigger that refuses it.
 """
 
 from django.db import migrations

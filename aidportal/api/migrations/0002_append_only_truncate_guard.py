@@ -1,0 +1,15 @@
+"""The audit trail cannot be emptied with TRUNCATE, by any role."""
+
+from django.db import migrations
+
+from aidportal.database.guards import truncate_guard
+
+
+class Migration(migrations.Migration):
+    dependencies = [("api", "0001_initial")]
+
+    operations = [
+        truncate_guard(
+            "api_auditentry",
+        )
+    ]

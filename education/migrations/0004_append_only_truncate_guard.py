@@ -1,0 +1,23 @@
+"""The student-record access log and change histories cannot be emptied with TRUNCATE, by any
+role."""
+
+from django.db import migrations
+
+from aidportal.database.guards import truncate_guard
+
+
+class Migration(migrations.Migration):
+    dependencies = [("education", "0003_placement_in_both_languages")]
+
+    operations = [
+        truncate_guard(
+            "education_accesslogentry",
+            "education_historicalsponsoredprogramme",
+            "education_historicalcohort",
+            "education_historicalenrolment",
+            "education_historicalexam",
+            "education_historicalexamresult",
+            "education_historicalreportedcohortfigure",
+            "education_historicalplacement",
+        )
+    ]

@@ -27,6 +27,7 @@ APPEND_ONLY = (
     "medical.LeaderboardRow",
     "api.AuditEntry",
     "education.AccessLogEntry",
+    "education.ResultsRelease",
 )
 
 # Every change history (django-simple-history) is append-only as well, with one column the

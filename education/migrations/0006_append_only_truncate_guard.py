@@ -1,4 +1,4 @@
-"""The student-record access log and change histories cannot be emptied with TRUNCATE, by any
+"""The student-record access log, the results releases and change histories cannot be emptied with TRUNCATE, by any
 role."""
 
 from django.db import migrations
@@ -7,11 +7,12 @@ from aidportal.database.guards import truncate_guard
 
 
 class Migration(migrations.Migration):
-    dependencies = [("education", "0003_placement_in_both_languages")]
+    dependencies = [("education", "0005_results_release_append_only")]
 
     operations = [
         truncate_guard(
             "education_accesslogentry",
+            "education_resultsrelease",
             "education_historicalsponsoredprogramme",
             "education_historicalcohort",
             "education_historicalenrolment",

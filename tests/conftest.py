@@ -13,6 +13,9 @@ from django.test.utils import override_settings
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from psycopg2 import sql
+
+from aidportal.database.guards import FUNCTION as TRUNCATE_GUARD
 
 password_only_login = Client.force_login
 
@@ -68,9 +71,6 @@ def _use_test_redis():
         },
     ).enable()
 
-from psycopg2 import sql
-
-from aidportal.database.guards import FUNCTION as TRUNCATE_GUARD
 
 ROLES_HELP = (
     "The tests run as the runtime role on a database the owner role creates and migrates: set "

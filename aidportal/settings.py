@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "projects.context_processors.data_as_of",
             ],
         },
     },
@@ -130,6 +132,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("zh-hans", "en")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# A filter left empty reads "All" (全部), not django-filter's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("All")
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -1,12 +1,10 @@
 """Public showcase pages. Thin: every figure comes from a selector."""
 
-from importlib import import_module
 
 from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.module_loading import module_has_submodule
 
 from projects import selectors
 from projects.filters import ProjectFilter
@@ -46,10 +44,9 @@ def _app_sections(programme) -> list[tuple[str, dict]]:
     those apps by name.
     """
     sections = []
-    for config in apps.get_app_configs():
-        if config.name == "projects" or not module_has_submodule(config.module, "showcase"):
-            continue
-        section = import_module(f"{config.name}.showcase").home_section(programme)
+    for module in selectors.showcase_modules():
+        home_section = getattr(module, "home_section", None)
+        section = home_section(programme) if home_section else None
         if section is not None:
             sections.append(section)
     return sections

@@ -206,9 +206,10 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"
 
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "AidPortal API",
-    "DESCRIPTION": (
-        "Records of paired-aid programmes (对口支援): projects, organisations, places, the "
+    # Lazy: the docs page asks for the schema in the reader's language (`?lang=`).
+    "TITLE": gettext_lazy("AidPortal API"),
+    "DESCRIPTION": gettext_lazy(
+        "Records of paired-aid programmes: projects, organisations, places, the "
         "timeline and progress updates. Money is a decimal string in CNY; texts come in both "
         "languages; choice labels follow Accept-Language (zh-hans or en).\n\n"
         "**Who may call.** Anyone reads published records. A partner organisation's key "

@@ -79,7 +79,9 @@ class SponsoredProgramme(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("The headline as the source states it; the intakes per year may add up to more."),
+        help_text=_(
+            "The headline as the source states it; the intakes per year may add up to more."
+        ),
     )
 
     class Meta:

@@ -38,7 +38,7 @@ def overview(request):
             "figures": figures,
             "intake_rows": intake_rows,
             "result_rows": result_rows,
-            # The pairing's other graduates (色尼籍高校毕业生) are not the class's: their own section.
+            # The pairing's other graduates (色尼籍高校毕业生) are not the class's: a section apart.
             "class_placements": [g for g in figures.placements if g.from_programme],
             "district_placements": [g for g in figures.placements if not g.from_programme],
             "min_group": selectors.min_group(),

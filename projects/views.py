@@ -32,7 +32,7 @@ def _funding_figures(*, programme=None, project=None) -> dict:
     scope = funding.projects_in_scope(public=True, programme=programme)
     return {
         "funding": funding.totals(scope),
-        "funding_years": funding.by_year(scope),
+        "funding_years": funding.year_rows(scope),
         "funding_illustrative": bool(funding.illustrative_years(scope)),
     }
 

@@ -131,7 +131,8 @@ def figure_value(figure) -> str:
         number, unit = cny_compact_parts(value)
     else:
         # Chinese groups no digits: 2000余人次, as the source writes it.
-        number, unit = cny(value) if translation.get_language() == "en" else _trim(value), figure.unit
+        number = cny(value) if translation.get_language() == "en" else _trim(value)
+        unit = figure.unit
     return qualified(number, figure.qualifier, unit=unit)
 
 
@@ -152,3 +153,30 @@ def qualified(number: str, qualifier: str, *, unit: str = "") -> str:
         "about": _("about %(value)s %(unit)s"),
     }
     return (formats_.get(qualifier) or _("%(value)s %(unit)s")) % values
+
+
+@register.filter
+def any_illustrative(records, field_name: str = "") -> bool:
+    """Whether any record is illustrative (its `illustrative` flag), or has the named field
+    marked illustrative: a section shows its notice only then."""
+    if field_name:
+        return any(record.is_illustrative(field_name) for record in records)
+    return any(record.illustrative for record in records)
+
+
+@register.filter
+def illustrative_labels(record) -> str:
+    """The names of a record's illustrative fields, for its notice: 'planned investment, place'."""
+    separator = ", " if translation.get_language() == "en" else "、"
+    return separator.join(
+        str(_field_label(record._meta.get_field(name)))
+        for name in record.ILLUSTRATIVE_CHOICES
+        if record.is_illustrative(name)
+    )
+
+
+def _field_label(field) -> str:
+    # A reverse relation (a project's participants) is named after the records it holds.
+    if field.auto_created and not field.concrete:
+        return field.related_model._meta.verbose_name_plural
+    return field.verbose_name

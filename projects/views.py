@@ -1,6 +1,5 @@
 """Public showcase pages. Thin: every figure comes from a selector."""
 
-
 from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import Http404

@@ -158,7 +158,9 @@ def test_the_api_docs_follow_the_readers_language(client, language, title):
     schema = client.get(f"/api/v1/schema/?lang={language}").content.decode()
 
     assert f'<html lang="{language}">' in page and f"<title>{title}</title>" in page
-    assert f"/api/v1/schema/?lang\\u003D{language}" in script
+    # The script is escaped for JavaScript: = is \u003D and - is \u002D.
+    escaped = language.replace("-", "\\u002D")
+    assert f"/api/v1/schema/?lang\\u003D{escaped}" in script
     introduction = schema[schema.index("description:") : schema.index("paths:")]
     if language == "en":
         assert "Records of paired-aid programmes" in introduction

@@ -5,7 +5,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.plumbing import get_relative_url, set_query_parameters
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -86,3 +86,15 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     def _get_schema_url(self, request):
         schema_url = get_relative_url(reverse(self.url_name, request=request))
         return set_query_parameters(url=schema_url, lang=translation.get_language())
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """The OpenAPI schema, in English unless `?lang=` asks for another language: its operations
+    are documented in English, and partner tools that fetch it plainly get it as before."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("lang"):
+            return super().get(request, *args, **kwargs)
+        with translation.override("en"):
+            return super().get(request, *args, **kwargs)

@@ -68,6 +68,7 @@ class ProjectFilter(django_filters.FilterSet):
     flagship = StrictBooleanFilter(label=_("Flagship projects"))
     ordering = OrderingFilter(
         label=_("Order by"),
+        empty_label=_("By code"),
         fields=(
             ("code", "code"),
             ("title", "title"),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -122,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "projects.context_processors.data_as_of",
             ],
         },
     },
@@ -161,6 +163,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("zh-hans", "en")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# A filter left empty reads "All" (全部), not django-filter's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("All")
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -243,9 +247,10 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"
 
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "AidPortal API",
-    "DESCRIPTION": (
-        "Records of paired-aid programmes (对口支援): projects, organisations, places, the "
+    # Lazy: the docs page asks for the schema in the reader's language (`?lang=`).
+    "TITLE": gettext_lazy("AidPortal API"),
+    "DESCRIPTION": gettext_lazy(
+        "Records of paired-aid programmes: projects, organisations, places, the "
         "timeline and progress updates. Money is a decimal string in CNY; texts come in both "
         "languages; choice labels follow Accept-Language (zh-hans or en).\n\n"
         "**Who may call.** Anyone reads published records. A partner organisation's key "

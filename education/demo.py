@@ -95,7 +95,8 @@ class Loader:
         self.counts = {model.__name__: Counter() for model in MODELS}
         source = document.get("source") or {}
         self.as_of = _date(source.get("as_of"), label="source.as_of")
-        self.source = str(source.get("source") or "").strip()
+        # The citation in both languages: source_zh_hans and source_en.
+        self.source = translated(source, "source", label="source")
         try:
             self.pairing = Programme.objects.get(code=document.get("programme"))
         except Programme.DoesNotExist:
@@ -123,6 +124,7 @@ class Loader:
         return self.places[ref]
 
     def investment(self, item: Record, *, label: str) -> ReportedFigure:
+        """A reported figure of the programme (the money invested, the students enrolled)."""
         fields(
             item,
             label=label,
@@ -135,7 +137,7 @@ class Loader:
             "value": _decimal(item["value"], label=label),
             "qualifier": qualifier(item, label=label),
             "as_of": self.as_of,
-            "source": self.source,
+            **self.source,
             "order": item.get("order", 0),
         }
         lookup = {"programme": self.pairing, "code": item["code"]}
@@ -149,9 +151,10 @@ class Loader:
                 item,
                 label=label,
                 required={"code", "name", "host_school", "started_on", "cohorts"},
-                optional={"description", "partner", "investment"},
+                optional={"description", "partner", "investment", "enrolled"},
             )
             investment = item.get("investment")
+            enrolled = item.get("enrolled")
             values = {
                 "pairing": self.pairing,
                 **translated(item, "name", label=label),
@@ -163,6 +166,9 @@ class Loader:
                 "started_on": _date(item["started_on"], label=label),
                 "investment": self.investment(investment, label=f"{label} investment")
                 if investment
+                else None,
+                "enrolled": self.investment(enrolled, label=f"{label} enrolled")
+                if enrolled
                 else None,
             }
             programme = self.write(
@@ -186,7 +192,7 @@ class Loader:
             "reported_intake": item.get("reported_intake"),
             "planned_size": item.get("planned_size"),
             **translated(item, "note", label=label, required=False),
-            "source": self.source,
+            **self.source,
             "illustrative_fields": list(item.get("illustrative_fields") or []),
         }
         lookup = {"programme": programme, "intake_year": item["intake_year"]}
@@ -242,7 +248,7 @@ class Loader:
                 if "top_score" in item
                 else None,
                 "in_area_top_n": item.get("in_area_top_n"),
-                "source": self.source,
+                **self.source,
                 "as_of": self.as_of,
             }
             lookup = {"exam": exams[item["exam"]], "cohort": cohort}
@@ -294,7 +300,7 @@ class Loader:
                 "employer": str(item.get("employer") or ""),
                 "city": str(item.get("city") or ""),
                 "start_date": _date(item["start_date"], label=label),
-                "source": self.source,
+                **self.source,
                 "illustrative_fields": list(item.get("illustrative_fields") or []),
             }
             self.write(Placement, lookup=lookup, values=values, label=label)

@@ -73,6 +73,17 @@ class SponsoredProgramme(models.Model):
         blank=True,
         related_name="+",
     )
+    enrolled = models.ForeignKey(
+        ReportedFigure,
+        verbose_name=_("students enrolled to date (reported figure)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The headline as the source states it; the intakes per year may add up to more."
+        ),
+    )
 
     class Meta:
         verbose_name = _("sponsored programme (援藏班)")

@@ -135,7 +135,7 @@ def part_of(count: int, whole: int) -> Figure:
 
 def programmes() -> QuerySet[SponsoredProgramme]:
     return SponsoredProgramme.objects.select_related(
-        "pairing", "host_school", "partner", "investment"
+        "pairing", "host_school", "partner", "investment", "enrolled"
     )
 
 

@@ -22,7 +22,7 @@ class SponsoredProgrammeTranslation(TranslationOptions):
 
 @register(Cohort)
 class CohortTranslation(TranslationOptions):
-    fields = ("note",)
+    fields = ("note", "source")
 
 
 @register(Exam)
@@ -32,8 +32,13 @@ class ExamTranslation(TranslationOptions):
 
 @register(Placement)
 class PlacementTranslation(TranslationOptions):
-    # The published parts: where, and what arranged it. Employers and cities are not published.
-    fields = ("province", "event")
+    # The published parts: where, what arranged it and the source. Employers and cities are not.
+    fields = ("province", "event", "source")
+
+
+@register(ReportedCohortFigure)
+class ReportedCohortFigureTranslation(TranslationOptions):
+    fields = ("source",)
 
 
 for model in (

@@ -47,6 +47,9 @@ def overview(request):
             "intake_rows": intake_rows,
             "result_rows": result_rows,
             "withheld": sorted(withheld.items()),
+            # The pairing's other graduates (色尼籍高校毕业生) are not the class's: a section apart.
+            "class_placements": [g for g in figures.placements if g.from_programme],
+            "district_placements": [g for g in figures.placements if not g.from_programme],
             "min_group": selectors.min_group(),
         },
     )

@@ -245,7 +245,7 @@ def _load_donations(
                 "kind": item["kind"],
                 "value": _money(item["value"], label=label),
                 "donor": organisations.get(donor),
-                "donor_name": str(item.get("donor_name") or ""),
+                **translated(item, "donor_name", label=label, required=False),
                 "beneficiaries": item["beneficiaries"],
                 "illustrative": item.get("illustrative", False),
                 "published": item.get("published", True),

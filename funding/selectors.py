@@ -13,11 +13,13 @@ round them once, at display.
   paid, as in 2023's 134%.
 """
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum, Value
+from django.db.models import Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from funding import rollups
 from funding.models import (
@@ -66,6 +68,9 @@ class YearFigures:
     arrived: Decimal
     disbursed: Decimal
     spent: Decimal
+
+    # A year that begins after the ledger's latest entry: nothing could have been paid yet.
+    not_yet_due: bool = False
 
     @property
     def payment_rate(self) -> Decimal | None:
@@ -223,6 +228,26 @@ def by_year(scope: Projects, year: int | None = None) -> list[YearFigures]:
         )
         for y in sorted(set(due) | set(moved))
     ]
+
+
+def ledger_as_of(scope: Projects) -> datetime.date:
+    """The date of the latest ledger entry in the scope (today when there is none): the
+    records run to it, so a later year is not yet due."""
+    latest = LedgerEntry.objects.filter(project__in=_projects(scope).values("pk")).aggregate(
+        latest=Max("date")
+    )["latest"]
+    return latest or timezone.localdate()
+
+
+def year_rows(scope: Projects) -> list[YearFigures]:
+    """`by_year` as the pages show it: a year after the ledger's latest entry is marked not yet
+    due, so that it reads "not yet due" instead of a payment rate of 0%."""
+    as_of = ledger_as_of(scope)
+    return [replace(row, not_yet_due=row.year > as_of.year) for row in by_year(scope)]
+
+
+def spending_recorded(rows: list[YearFigures]) -> bool:
+    return any(row.spent for row in rows)
 
 
 ROLLUP_COLUMNS = {"field": "field", "category": "category", "plan_period__code": "plan_period_key"}

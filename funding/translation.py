@@ -1,4 +1,5 @@
-"""Fields kept in both languages: a donation's purpose is shown on the public funding page."""
+"""Fields kept in both languages: a donation's purpose and a donor named without an organisation
+record are shown on the public funding page."""
 
 from modeltranslation.translator import TranslationOptions, register
 
@@ -7,4 +8,4 @@ from funding.models import Donation
 
 @register(Donation)
 class DonationTranslation(TranslationOptions):
-    fields = ("purpose",)
+    fields = ("purpose", "donor_name")

@@ -37,17 +37,21 @@ def overview(request):
     programme, projects = _scope()
     illustrative_years = selectors.illustrative_years(projects)
     donations = selectors.donations(public=True).filter(programme=programme)
+    donation_list = list(donations)
+    years = selectors.year_rows(projects)
     context = {
         "programme": programme,
         "figures": selectors.totals(projects),
-        "years": selectors.by_year(projects),
+        "years": years,
+        "spending_recorded": selectors.spending_recorded(years),
         "illustrative_years": illustrative_years,
         "split_illustrative": bool(illustrative_years),
         "by_field": _labelled(selectors.by_group(projects, "field"), Project.Field.choices),
         "by_category": _labelled(
             selectors.by_group(projects, "category"), Project.Category.choices
         ),
-        "donations": list(donations),
+        "donations": donation_list,
+        "donations_illustrative": any(donation.illustrative for donation in donation_list),
         "donation_totals": selectors.donation_totals(donations),
     }
     return render(request, "funding/overview.html", context)

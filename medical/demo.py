@@ -178,6 +178,13 @@ def _parse_lists(document: Record, *, organisations: dict[str, Organisation]) ->
                 raise DemoDataError(
                     f"{item_label}: delivery must fall between the claim and the verification."
                 )
+            # The demo's dates are made up, its claimants real: no made-up date may show a
+            # real health bureau late.
+            if delivered_on > days["delivery_deadline"]:
+                raise DemoDataError(
+                    f"{item_label}: delivered after the list's deadline; illustrative dates "
+                    "must not show a real organisation late."
+                )
             score = _count(item["score"], label=item_label)
             if score > 100:
                 raise DemoDataError(f"{item_label}: a score is 0 to 100.")
@@ -432,6 +439,12 @@ def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
         )
         if record["kind"] not in Bulletin.Kind.values:
             raise DemoDataError(f"{label}: unknown kind {record['kind']!r}.")
+        # Every demo bulletin is illustrative but names real organisations: none may criticise.
+        if record["kind"] != Bulletin.Kind.COMMENDATION:
+            raise DemoDataError(
+                f"{label}: an illustrative bulletin names real organisations, so it may only "
+                "commend them, not be a notice."
+            )
         if record["batch"] not in batches:
             raise DemoDataError(f"{label}: unknown batch {record['batch']!r}.")
         unknown = set(record["organisations"] or []) - codes

@@ -24,11 +24,11 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Category(models.TextChoices):
-    TREATMENT = "treatment", _("Treatment (医疗救治)")
-    TRAINING = "training", _("Training and visiting study (培训进修)")
-    SPECIALTY = "specialty", _("Specialty building (专科建设)")
-    DONATION = "donation", _("Donation of funds or goods (资金捐赠)")
-    SMART_MEDICINE = "smart_medicine", _("Smart-medicine support (智慧医疗)")
+    TREATMENT = "treatment", _("Treatment")
+    TRAINING = "training", _("Training and visiting study")
+    SPECIALTY = "specialty", _("Specialty building")
+    DONATION = "donation", _("Donation of funds or goods")
+    SMART_MEDICINE = "smart_medicine", _("Smart-medicine support")
     EQUIPMENT = "equipment", _("Equipment")
     OTHER = "other", _("Other")
 

@@ -34,7 +34,7 @@ from medical.models import (
     Verification,
 )
 from projects.selectors import default_programme
-from reference.models import Organisation, Programme
+from reference.models import Organisation, Programme, ReportedFigure
 
 CATEGORY_POINTS = {
     Category.TREATMENT: 10,
@@ -49,6 +49,9 @@ ON_TIME_BONUS = 5
 SCORE_DIVISOR = 10
 PUBLIC_LIST_STATUSES = (CallList.Status.PUBLISHED, CallList.Status.CLOSED)
 ONE_PLACE = Decimal("0.1")
+# The reported figure (reference.ReportedFigure code) for the people the free clinics served:
+# while the per-clinic head counts are illustrative it is the headline, never their sum.
+CLINIC_PEOPLE_FIGURE = "free-clinic-people"
 
 
 def programme_or_default(code: str | None) -> Programme | None:
@@ -311,7 +314,10 @@ def published_bulletins(programme: Programme) -> QuerySet[Bulletin]:
 
 
 def outreach(programme: Programme) -> dict:
-    """Free clinics, the 抬头挺胸 batches and the hospital firsts, with their totals."""
+    """Free clinics, the 抬头挺胸 batches and the hospital firsts, with their totals.
+
+    `people_figure` is the reported number of people served (2000余人次) when the clinic records
+    are illustrative: pages and the API quote it, and the records' sum only as their sum."""
     clinics = FreeClinic.objects.filter(programme=programme).select_related("place")
     charity = CharityBatch.objects.filter(programme=programme)
     clinic_totals = clinics.aggregate(count=Count("pk"), people=Sum("people_served"))
@@ -323,11 +329,14 @@ def outreach(programme: Programme) -> dict:
         knee=Count("pk", filter=Q(knee=True)),
         hip=Count("pk", filter=Q(hip=True)),
     )
+    clinics_illustrative = clinics.filter(illustrative=True).exists()
+    reported = ReportedFigure.objects.filter(programme=programme, code=CLINIC_PEOPLE_FIGURE).first()
     return {
         "clinics": list(clinics.order_by("date", "id")),
         "clinic_count": clinic_totals["count"],
         "people_served": clinic_totals["people"] or 0,
-        "clinics_illustrative": clinics.filter(illustrative=True).exists(),
+        "people_figure": reported if clinics_illustrative or not clinic_totals["count"] else None,
+        "clinics_illustrative": clinics_illustrative,
         "charity_batches": list(charity.order_by("number")),
         "charity_count": charity_totals["count"],
         "charity_patients": charity_totals["patients"] or 0,

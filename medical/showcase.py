@@ -2,6 +2,9 @@
 
 from medical import selectors
 
+# Status changes and verifications: the timestamps behind the page's figures (数据截至).
+CHANGE_SOURCES = (("medical.Transition", "at"), ("medical.Verification", "verified_at"))
+
 
 def home_section(programme):
     headline = selectors.headline(programme)

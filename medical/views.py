@@ -13,6 +13,7 @@ def overview(request):
     if programme is None:
         raise Http404
     lists = selectors.board(programme)
+    bulletins = list(selectors.published_bulletins(programme))
     context = {
         "programme": programme,
         "headline": selectors.headline(programme),
@@ -27,7 +28,9 @@ def overview(request):
             for call_list in lists
         ],
         "overall": selectors.overall_leaderboard(programme),
-        "bulletins": selectors.published_bulletins(programme),
+        "bulletins": bulletins,
+        "bulletins_illustrative": any(bulletin.illustrative for bulletin in bulletins),
+        "board_illustrative": any(call_list.illustrative for call_list in lists),
         "outreach": selectors.outreach(programme),
         "category_points": [
             (Category(key).label, points) for key, points in selectors.CATEGORY_POINTS.items()

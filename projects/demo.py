@@ -367,7 +367,7 @@ def _load_figures(
             "value": item["value"],
             "qualifier": _qualifier(item, label=label),
             "as_of": item.get("as_of", source.get("as_of")),
-            "source": str(item.get("source", source.get("source")) or "").strip(),
+            **_translated(item if "source" in item else source, "source", label=label),
             "order": item.get("order", 0),
         }
         lookup = {"programme": programme, "code": item["code"]}

@@ -3,6 +3,7 @@ public `/projects/` page and by `/api/v1/projects/` alike."""
 
 import django_filters
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project
@@ -25,6 +26,18 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         kwargs.setdefault("empty_value", None)
         kwargs.setdefault("coerce", lambda value: value == "true")
         super().__init__(*args, **kwargs)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """Choice labels in each request's language: the parent builds "X (descending)" once, at
+    import, in whatever language is active then."""
+
+    def build_choices(self, fields, labels):
+        ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
+        choices = []
+        for param, label in ascending:
+            choices += [(param, label), (f"-{param}", format_lazy(_("{} (descending)"), label))]
+        return choices
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -53,8 +66,9 @@ class ProjectFilter(django_filters.FilterSet):
         help_text=_("Place id; a district or township includes the villages inside it."),
     )
     flagship = StrictBooleanFilter(label=_("Flagship projects"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Order by"),
+        empty_label=_("By code"),
         fields=(
             ("code", "code"),
             ("title", "title"),

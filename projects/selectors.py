@@ -4,12 +4,19 @@ Public readers only ever see published records: every public query starts from o
 `published_*` functions here.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Sum, When
 from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import module_has_submodule
+from simple_history.models import registered_models
 
 from projects.models import (
     Milestone,
@@ -216,3 +223,47 @@ def projects_known_to(*, organisation_id: int | None, see_all: bool) -> QuerySet
     if organisation_id is not None:
         known |= Q(participants__organisation_id=organisation_id)
     return Project.objects.filter(known).distinct()
+
+
+# Change histories of staff-only records: a change there is not a change to the public data.
+PRIVATE_HISTORIES = {"reference.TeamMember"}
+
+
+def showcase_modules() -> list:
+    """The `showcase` modules of the installed apps, in INSTALLED_APPS order. An app registers
+    its home-page section (`home_section`) and the timestamps of its public records
+    (`CHANGE_SOURCES`) there; projects never imports those apps by name."""
+    return [
+        import_module(f"{config.name}.showcase")
+        for config in apps.get_app_configs()
+        if module_has_submodule(config.module, "showcase")
+    ]
+
+
+def _change_columns() -> list[tuple[str, str]]:
+    columns = [
+        (model.history.model._meta.db_table, "history_date")
+        for model in registered_models.values()
+        if model._meta.label not in PRIVATE_HISTORIES
+    ]
+    for module in showcase_modules():
+        for label, field in getattr(module, "CHANGE_SOURCES", ()):
+            model = apps.get_model(label)
+            columns.append((model._meta.db_table, model._meta.get_field(field).column))
+    return columns
+
+
+def data_as_of() -> datetime.datetime | None:
+    """When the data behind the public pages last changed (数据截至): the newest entry of every
+    change history but the staff-only ones, and of the timestamps apps register for records
+    without a history (ledger entries, transitions), in one query."""
+    quote = connection.ops.quote_name
+    newest = " UNION ALL ".join(
+        f"SELECT MAX({quote(column)}) AS changed FROM {quote(table)}"
+        for table, column in _change_columns()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(changed) FROM ({newest}) AS changes")
+        value = cursor.fetchone()[0]
+    # SQLite (make run's default) answers with text.
+    return parse_datetime(value) if isinstance(value, str) else value

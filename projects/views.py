@@ -1,12 +1,9 @@
 """Public showcase pages. Thin: every figure comes from a selector."""
 
-from importlib import import_module
-
 from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.module_loading import module_has_submodule
 
 from projects import selectors
 from projects.filters import ProjectFilter
@@ -34,7 +31,7 @@ def _funding_figures(*, programme=None, project=None) -> dict:
     scope = funding.projects_in_scope(public=True, programme=programme)
     return {
         "funding": funding.totals(scope),
-        "funding_years": funding.by_year(scope),
+        "funding_years": funding.year_rows(scope),
         "funding_illustrative": bool(funding.illustrative_years(scope)),
     }
 
@@ -46,10 +43,9 @@ def _app_sections(programme) -> list[tuple[str, dict]]:
     those apps by name.
     """
     sections = []
-    for config in apps.get_app_configs():
-        if config.name == "projects" or not module_has_submodule(config.module, "showcase"):
-            continue
-        section = import_module(f"{config.name}.showcase").home_section(programme)
+    for module in selectors.showcase_modules():
+        home_section = getattr(module, "home_section", None)
+        section = home_section(programme) if home_section else None
         if section is not None:
             sections.append(section)
     return sections

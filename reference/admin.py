@@ -124,6 +124,6 @@ class ExchangeVisitAdmin(HistoryTranslationAdmin):
 class ReportedFigureAdmin(HistoryTranslationAdmin):
     list_display = ["label", "programme", "value", "unit", "qualifier", "as_of", "source"]
     list_filter = ["programme"]
-    search_fields = ["code", "label_zh_hans", "label_en", "source"]
+    search_fields = ["code", "label_zh_hans", "label_en", "source_zh_hans", "source_en"]
     autocomplete_fields = ["programme"]
     list_select_related = ["programme"]

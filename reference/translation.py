@@ -44,7 +44,8 @@ class ExchangeVisitTranslation(TranslationOptions):
 
 @register(ReportedFigure)
 class ReportedFigureTranslation(TranslationOptions):
-    fields = ("label", "unit")
+    # The source is cited in the page's language: an English reader gets the title in English.
+    fields = ("label", "unit", "source")
 
 
 for model in (Organisation, Place, Programme, PlanPeriod, ExchangeVisit, ReportedFigure):

@@ -1,12 +1,16 @@
 """Behaviour every API view shares."""
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from drf_spectacular.plumbing import get_relative_url, set_query_parameters
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from aidportal.api.problems import PROBLEM_TYPES, TYPE_BASE
@@ -60,3 +64,37 @@ class ProblemTypeDetailView(RequestLanguageMixin, APIView):
         if slug not in PROBLEM_TYPES:
             raise NotFound()
         return Response({"type": TYPE_BASE + slug, "description": str(PROBLEM_TYPES[slug])})
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """The interactive documentation in the reader's language: `?lang=` (the site's links pass
+    the page's language), else Accept-Language or the language cookie. The page's `lang` and
+    the schema it loads, the introduction included, follow it."""
+
+    def dispatch(self, request, *args, **kwargs):
+        language = request.GET.get("lang")
+        if language not in dict(settings.LANGUAGES):
+            language = translation.get_language_from_request(request)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+            # Rendered here, while the language is active: the template reads it.
+            response.render()
+        response["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response
+
+    def _get_schema_url(self, request):
+        schema_url = get_relative_url(reverse(self.url_name, request=request))
+        return set_query_parameters(url=schema_url, lang=translation.get_language())
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """The OpenAPI schema, in English unless `?lang=` asks for another language: its operations
+    are documented in English, and partner tools that fetch it plainly get it as before."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("lang"):
+            return super().get(request, *args, **kwargs)
+        with translation.override("en"):
+            return super().get(request, *args, **kwargs)

@@ -38,6 +38,16 @@ class SponsoredProgrammeSerializer(serializers.ModelSerializer):
     invested_source = serializers.CharField(
         source="investment.source", read_only=True, allow_null=True
     )
+    enrolled = serializers.IntegerField(
+        source="enrolled.value",
+        read_only=True,
+        allow_null=True,
+        help_text="Students enrolled to date as a source reports it: the headline. The intakes "
+        "per cohort may add up to more (a later intake on top).",
+    )
+    enrolled_source = serializers.CharField(
+        source="enrolled.source", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = SponsoredProgramme
@@ -53,6 +63,8 @@ class SponsoredProgrammeSerializer(serializers.ModelSerializer):
             "invested",
             "invested_approximate",
             "invested_source",
+            "enrolled",
+            "enrolled_source",
         ]
 
 

@@ -4,7 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from education import selectors
-from projects.templatetags.portal import cny_compact, qualified
+from projects.templatetags.portal import cny_compact_parts, qualified
 
 register = template.Library()
 
@@ -37,4 +37,11 @@ def basis_label(basis: str) -> str:
 @register.filter
 def invested(figure) -> str:
     """Money invested as the source gives it: "3000余万元" is over, not about, 30 million."""
-    return qualified(cny_compact(figure.value), figure.qualifier)
+    number, unit = cny_compact_parts(figure.value)
+    return qualified(number, figure.qualifier, unit=unit)
+
+
+@register.filter
+def intake_sum(intakes) -> str:
+    """How an intake total is made: '30 + 79 + 81 + 120 + 120'."""
+    return " + ".join(shown(intake.count) for intake in intakes)

@@ -296,6 +296,10 @@ class LeaderboardSerializer(serializers.Serializer):
         help_text="Read from the snapshot taken when the list closed."
     )
     taken_at = serializers.DateTimeField(allow_null=True)
+    illustrative = serializers.BooleanField(
+        help_text="The ranking rests on illustrative lists (made-up claims, dates and scores): "
+        "it assesses no real organisation."
+    )
     scoring_rule = serializers.CharField()
     rows = LeaderboardRowSerializer(many=True)
 
@@ -331,10 +335,29 @@ class FirstSerializer(serializers.Serializer):
     illustrative = serializers.BooleanField()
 
 
+class PeopleServedSerializer(serializers.Serializer):
+    value = serializers.IntegerField()
+    qualifier = serializers.ChoiceField(
+        choices=["", "over", "nearly", "about"],
+        help_text="How the source qualifies the value: `over` (余), `nearly` (近), `about` (约); "
+        "empty when exact.",
+    )
+    basis = serializers.ChoiceField(
+        choices=["reported", "recorded"],
+        help_text="`reported`: as the source states it, because the clinic records are "
+        "illustrative; `recorded`: the sum of the clinic records.",
+    )
+    source = BilingualTextSerializer(allow_null=True, help_text="The reported figure's source.")
+    as_of = serializers.DateField(allow_null=True)
+
+
 class OutreachSerializer(serializers.Serializer):
     programme = serializers.CharField()
     clinic_count = serializers.IntegerField()
-    people_served = serializers.IntegerField()
+    people_served = PeopleServedSerializer(help_text="The headline figure of people served.")
+    people_served_recorded = serializers.IntegerField(
+        help_text="The sum of the clinic records' head counts; illustrative where the clinics are."
+    )
     charity_count = serializers.IntegerField()
     charity_patients = serializers.IntegerField()
     charity_funds = serializers.DecimalField(**MONEY)

@@ -326,11 +326,13 @@ class MedicalFiguresViewSet(RequestLanguageMixin, viewsets.ViewSet):
             taken_at = call_list.snapshot.taken_at if frozen else None
         else:
             rows = selectors.overall_leaderboard(programme)
+        lists = [call_list] if call_list else selectors.public_lists(programme)
         data = {
             "programme": programme.code,
             "list": call_list.pk if call_list else None,
             "frozen": frozen,
             "taken_at": taken_at,
+            "illustrative": any(each.illustrative for each in lists),
             "scoring_rule": SCORING_RULE,
             "rows": rows,
         }
@@ -340,7 +342,8 @@ class MedicalFiguresViewSet(RequestLanguageMixin, viewsets.ViewSet):
         parameters=[ProgrammeQuerySerializer],
         responses={200: OutreachSerializer, **BAD_QUERY},
         operation_id="medical_outreach",
-        description="Medical outreach: free clinics (义诊) and the people they served, the "
+        description="Medical outreach: free clinics (义诊) and the people they served (as the "
+        "source reports it while the clinic records are illustrative), the "
         "抬头挺胸 charity batches (patients, funds in CNY, conditions: spine, knee, hip) and the "
         "district hospitals' firsts. Values no source states are flagged `illustrative`.",
     )
@@ -352,14 +355,32 @@ class MedicalFiguresViewSet(RequestLanguageMixin, viewsets.ViewSet):
         if programme is None:
             raise exceptions.NotFound()
         figures = selectors.outreach(programme)
+        reported = figures["people_figure"]
+        if reported is not None:
+            people_served = {
+                "value": int(reported.value),
+                "qualifier": reported.qualifier,
+                "basis": "reported",
+                "source": {"zh-hans": reported.source_zh_hans, "en": reported.source_en or ""},
+                "as_of": reported.as_of,
+            }
+        else:
+            people_served = {
+                "value": figures["people_served"],
+                "qualifier": "",
+                "basis": "recorded",
+                "source": None,
+                "as_of": None,
+            }
         data = {
             "programme": programme.code,
             "currency": CURRENCY,
+            "people_served": people_served,
+            "people_served_recorded": figures["people_served"],
             **{
                 name: figures[name]
                 for name in (
                     "clinic_count",
-                    "people_served",
                     "charity_count",
                     "charity_patients",
                     "charity_funds",

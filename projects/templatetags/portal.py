@@ -31,19 +31,25 @@ def cny(value) -> str:
     return f"{value:,.2f}"
 
 
+def cny_compact_parts(value) -> tuple[str, str]:
+    """The number and the unit of `cny_compact`: ('4.1005', '亿元'), ('CNY 410.05 million', '').
+    A qualifier goes between them in Chinese (3000余万元)."""
+    value = Decimal(value)
+    if translation.get_language() == "en":
+        if value >= BILLION:
+            return _("CNY %(amount)s billion") % {"amount": _trim(value / BILLION)}, ""
+        return _("CNY %(amount)s million") % {"amount": _trim(value / MILLION)}, ""
+    if value >= YI:
+        return _trim(value / YI), "亿元"
+    return _trim(value / Decimal(10000)), "万元"
+
+
 @register.filter
 def cny_compact(value) -> str:
     """410050000 → '4.1005亿元' or 'CNY 410.05 million'; 1.1e9 → 'CNY 1.1 billion'. Exact."""
     if value is None:
         return "—"
-    value = Decimal(value)
-    if translation.get_language() == "en":
-        if value >= BILLION:
-            return _("CNY %(amount)s billion") % {"amount": _trim(value / BILLION)}
-        return _("CNY %(amount)s million") % {"amount": _trim(value / MILLION)}
-    if value >= YI:
-        return f"{_trim(value / YI)}亿元"
-    return f"{_trim(value / Decimal(10000))}万元"
+    return "".join(cny_compact_parts(value))
 
 
 @register.filter
@@ -119,24 +125,62 @@ def other_language_url(context, language: str) -> str:
 
 @register.filter
 def figure_value(figure) -> str:
-    """A reported figure as the source states it: 'nearly 1.1 billion', '56'."""
+    """A reported figure as the source states it: '近11亿元', '2000余人次', 'nearly CNY 1.1
+    billion', 'over 2,000 person-times', '56'."""
     value = Decimal(figure.value)
     if figure.unit_zh_hans in ("元", "CNY") or figure.unit_en == "CNY":
-        text = cny_compact(value)
+        number, unit = cny_compact_parts(value)
     else:
-        text = f"{cny(value)} {figure.unit}".strip()
-    return qualified(text, figure.qualifier)
+        # Chinese groups no digits: 2000余人次, as the source writes it.
+        number = cny(value) if translation.get_language() == "en" else _trim(value)
+        unit = figure.unit
+    return qualified(number, figure.qualifier, unit=unit)
 
 
-def qualified(text: str, qualifier: str) -> str:
-    """A value with the qualifier its source gives: 近11亿元 is nearly, 3000余万元 over."""
-    if qualifier == "nearly":
-        return _("nearly %(value)s") % {"value": text}
-    if qualifier == "over":
-        return _("over %(value)s") % {"value": text}
-    if qualifier == "about":
-        return _("about %(value)s") % {"value": text}
-    return text
+def qualified(number: str, qualifier: str, *, unit: str = "") -> str:
+    """A value with the qualifier its source gives, where the language puts it: 近11亿元 is
+    nearly, 3000余万元 and 2000余人次 over (余 sits between the number and the unit)."""
+    values = {"value": number, "unit": unit}
+    if not unit:
+        formats_ = {
+            "nearly": _("nearly %(value)s"),
+            "over": _("over %(value)s"),
+            "about": _("about %(value)s"),
+        }
+        return formats_[qualifier] % values if qualifier in formats_ else number
+    formats_ = {
+        "nearly": _("nearly %(value)s %(unit)s"),
+        "over": _("over %(value)s %(unit)s"),
+        "about": _("about %(value)s %(unit)s"),
+    }
+    return (formats_.get(qualifier) or _("%(value)s %(unit)s")) % values
+
+
+@register.filter
+def any_illustrative(records, field_name: str = "") -> bool:
+    """Whether any record is illustrative (its `illustrative` flag), or has the named field
+    marked illustrative: a section shows its notice only then."""
+    if field_name:
+        return any(record.is_illustrative(field_name) for record in records)
+    return any(record.illustrative for record in records)
+
+
+@register.filter
+def illustrative_labels(record) -> str:
+    """The names of a record's illustrative fields, for its notice: 'planned investment, place'."""
+    separator = ", " if translation.get_language() == "en" else "、"
+    return separator.join(
+        str(_field_label(record._meta.get_field(name)))
+        for name in record.ILLUSTRATIVE_CHOICES
+        if record.is_illustrative(name)
+    )
+
+
+def _field_label(field) -> str:
+    # A reverse relation (a project's participants) is named after the records it holds.
+    if field.auto_created and not field.concrete:
+        return field.related_model._meta.verbose_name_plural
+    return field.verbose_name
 
 
 @register.simple_block_tag

@@ -37,7 +37,7 @@ def year_rows(browser) -> dict[str, dict]:
     for row in browser.find_elements(By.CSS_SELECTOR, '[data-chart="years"] tbody tr'):
         rows[row.get_attribute("data-year")] = {
             "rate": row.find_element(By.CSS_SELECTOR, "[data-payment-rate]").text,
-            "arrived": row.find_element(By.CSS_SELECTOR, "rect.bar-arrived"),
+            "due": row.find_element(By.CSS_SELECTOR, "rect.bar-due"),
             "disbursed": row.find_element(By.CSS_SELECTOR, "rect.bar-disbursed"),
         }
     return rows
@@ -52,7 +52,7 @@ def test_home_shows_what_the_ledger_gives(
 ):
     browser = clean_log
     figures = selectors.totals(scope)
-    years = selectors.by_year(scope)
+    years = selectors.year_rows(scope)
 
     browser.get(f"{live_server.url}{prefix}/")
 
@@ -69,20 +69,26 @@ def test_home_shows_what_the_ledger_gives(
     rows = year_rows(browser)
     assert sorted(rows) == [str(year.year) for year in years]
     assert rows["2023"]["rate"] == "134.0%"
-    largest = max(max(y.arrived, y.disbursed) for y in years)
+    # The ledger runs to 2024: 2025 is not yet due.
+    assert rows["2025"]["rate"] == ("未到期" if prefix == "" else "not yet due")
+    largest = max(max(y.due, y.disbursed) for y in years)
     for year in years:
-        bar = rows[str(year.year)]["disbursed"]
-        assert drawn_share(browser, bar) == pytest.approx(
-            float(year.disbursed / largest) * 100, abs=0.6
+        row = rows[str(year.year)]
+        disbursed = 0 if year.not_yet_due else year.disbursed
+        assert drawn_share(browser, row["disbursed"]) == pytest.approx(
+            float(disbursed / largest) * 100, abs=0.6
         )
-        assert bar.size["height"] > 5
+        assert drawn_share(browser, row["due"]) == pytest.approx(
+            float(year.due / largest) * 100, abs=0.6
+        )
+        assert row["due"].size["height"] > 5
     assert csp_violations(browser) == []
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
 def test_funding_page_shows_the_year_table_and_donations(clean_log, live_server, scope, prefix):
     browser = clean_log
-    years = {str(y.year): y for y in selectors.by_year(scope)}
+    years = {str(y.year): y for y in selectors.year_rows(scope)}
 
     browser.get(f"{live_server.url}{prefix}/funding/")
 
@@ -91,10 +97,12 @@ def test_funding_page_shows_the_year_table_and_donations(clean_log, live_server,
     for row in table:
         year = years[row.get_attribute("data-year")]
         cell = row.find_element(By.CSS_SELECTOR, "[data-disbursed]").text
-        assert cell == f"¥{int(year.disbursed):,}"
-        assert row.find_element(By.CSS_SELECTOR, "[data-payment-rate]").text == rate(
-            year.payment_rate
-        )
+        shown_rate = row.find_element(By.CSS_SELECTOR, "[data-payment-rate]").text
+        if year.not_yet_due:
+            assert cell == "—" and shown_rate == ("未到期" if prefix == "" else "not yet due")
+        else:
+            assert cell == f"¥{int(year.disbursed):,}"
+            assert shown_rate == rate(year.payment_rate)
     assert "134.0%" in browser.find_element(By.CSS_SELECTOR, '[data-year="2023"]').text
     totals = selectors.donation_totals(selectors.donations(public=True))
     assert totals["goods_for_students"] == 6200000

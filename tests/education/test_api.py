@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from aidportal.api.models import AuditEntry
 from education.models import AccessLogEntry, Cohort, ExamResult
@@ -228,3 +229,14 @@ def test_cohort_list_makes_the_same_queries_at_any_page_size(
         django_assert_max_num_queries,
         most=8,
     )
+
+
+def test_the_programme_gives_the_reported_enrolment(client):
+    call_command("load_demo", verbosity=0)
+
+    (programme,) = client.get("/api/v1/education/programmes/").json()["results"]
+
+    assert programme["enrolled"] == 310
+    assert programme["enrolled_source"].startswith("改革网")
+    english = client.get("/api/v1/education/programmes/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["results"][0]["enrolled_source"].startswith("China Reform Net")

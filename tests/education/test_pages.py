@@ -38,9 +38,16 @@ def test_the_page_tells_the_story_in_reported_figures(client, demo):
         "2024 zhongkao 2021 79 790 865 40 of the top 40 reported"
     )
     assert 'data-year="2022"' in page and "illustrative" in row(page, 'data-year="2022"')
-    assert re.search(r'data-stat="edu-admitted".*?stat-value">430<', page, re.S)
+    # The headline is the reported 310; the sum of the intakes is labelled as computed.
+    assert re.search(r'data-stat="edu-enrolled".*?stat-value">310 students<', page, re.S)
+    assert re.search(
+        r'data-stat="edu-admitted".*?All intakes \(computed\).*?stat-value">430<.*?'
+        r"added up: 30 \+ 79 \+ 81 \+ 120 \+ 120<",
+        page,
+        re.S,
+    )
     assert re.search(r'data-stat="edu-invested".*?stat-value">over CNY 30 million<', page, re.S)
-    assert "Source" in page and "改革网" in page
+    assert "Source" in page and "China Reform Net" in page
     assert row(page, 'data-kind="job"').endswith("9")
     # The placement's province and job fair in the page's language.
     assert "Zhejiang" in row(page, 'data-kind="job"') and "浙江" not in page
@@ -95,3 +102,24 @@ def test_withheld_figures_read_withheld_with_the_reason_not_less_than_five(clien
     assert "Figures are published per release" in page
     # The reason is said under the table too, for those who cannot point at the cell.
     assert re.search(r"<p class=\"source\" data-withheld>“withheld”: Withheld because", page)
+
+
+@pytest.mark.parametrize(("prefix", "headline"), [("", "310人"), ("/en", "310 students")])
+def test_the_headline_is_the_reported_310_not_the_sum_of_intakes(client, demo, prefix, headline):
+    for url in (f"{prefix}/", f"{prefix}/education/"):
+        page = client.get(url).content.decode()
+        assert re.search(
+            rf'data-stat="edu(-home)?-enrolled".*?stat-value">{headline}<', page, re.S
+        ), url
+        assert 'data-source="hailiang-class-enrolled"' in page
+    # The sum of the five intakes stays off the home page.
+    assert ">430<" not in client.get(f"{prefix}/").content.decode()
+
+
+def test_the_seni_graduates_are_not_the_class_after_graduation(client, demo):
+    page = client.get("/en/education/").content.decode()
+
+    assert 'id="edu-placements"' not in page  # the class has no graduates in work yet
+    section = page[page.index('id="edu-district-graduates"') :]
+    section = section[: section.index("</section>")]
+    assert 'data-kind="job"' in section and "not pupils of the class" in section

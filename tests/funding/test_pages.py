@@ -80,7 +80,7 @@ def test_home_shows_the_reported_figures_in_chinese(client, demo):
     assert re.search(r'data-year="2023".*?data-payment-rate>134\.0%<', page)
     assert "兑付率" in page
     # Reported figures keep their source's qualifier: 近11亿元, 3000余万元.
-    assert "近11亿元" in page and "超过3000万元" in page
+    assert "近11亿元" in page and "3000余万元" in page
 
 
 def test_home_shows_the_same_figures_in_english(client, demo):
@@ -89,7 +89,7 @@ def test_home_shows_the_same_figures_in_english(client, demo):
     assert re.search(r'data-stat="funds-arrived".*?stat-value">CNY 303\.76 million<', page)
     assert re.search(r'data-stat="funds-disbursed".*?stat-value">CNY 248\.45 million<', page)
     assert re.search(r'data-year="2023".*?data-payment-rate>134\.0%<', page)
-    assert "Funds arrived and disbursed by year" in page
+    assert "Due and disbursed by year" in page
     assert "nearly CNY 1.1 billion" in page and "over CNY 30 million" in page
 
 
@@ -259,3 +259,29 @@ def test_funding_page_query_count_is_bounded(
         client.get("/funding/projects.csv")
     with django_assert_max_num_queries(6):
         client.get("/funding/years.csv")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "due", "not_yet_due"),
+    [("", "6500万元", "未到期"), ("/en", "CNY 65 million", "not yet due")],
+)
+def test_the_payment_rate_chart_shows_what_was_due(client, demo, prefix, due, not_yet_due):
+    page = text_of(client.get(f"{prefix}/"))
+
+    # 134% can be checked: 87.1 million disbursed against 65 million due.
+    assert re.search(
+        rf'data-chart="years".*?data-year="2023".*?data-due="65000000.00">{due}<.*?'
+        r"data-payment-rate>134\.0%<",
+        page,
+    )
+    # The ledger runs to 2024: 2025 is not yet due, not "0 … 0.0%".
+    row = re.search(r'<tr data-year="2025" data-not-yet-due>.*?</tr>', page).group(0)
+    assert f"data-payment-rate>{not_yet_due}<" in row and "0.0%" not in row
+
+
+def test_the_spent_column_is_explained_when_nothing_is_spent(client, demo):
+    page = text_of(client.get("/en/funding/"))
+
+    assert "data-spent" not in page and ">Spent<" not in page
+    assert 'data-note="spent"' in page and "No expenditure" in page
+    assert re.search(r'data-year="2025" data-not-yet-due>.*?data-payment-rate>not yet due<', page)

@@ -1,7 +1,9 @@
 """The demo reproduces the report's medical figures, every list taken through its cycle by the
 services, and loading it again writes nothing."""
 
+import datetime
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -97,3 +99,42 @@ def test_an_unknown_claimant_is_named(programme, tmp_path):
 
     with pytest.raises(DemoDataError, match="list 1 item 1: unknown claimant 'nobody'"):
         load_demo(broken_copy(tmp_path, change))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda document: document["bulletins"][1].update(kind="notice"),
+            "bulletin #2: an illustrative bulletin names real organisations, so it may only "
+            "commend them",
+        ),
+        (
+            lambda document: document["lists"][1]["items"][7].update(delivered_on="2024-06-05"),
+            "list 2 item 8: delivered after the list's deadline; illustrative dates must not "
+            "show a real organisation late",
+        ),
+    ],
+    ids=["notice bulletin", "late delivery"],
+)
+def test_made_up_records_never_call_a_real_organisation_late(tmp_path, change, message):
+    call_command("load_demo", stdout=io.StringIO())
+    before = snapshot()
+
+    def parse_dates(document):
+        change(document)
+        for item in document["lists"][1]["items"]:
+            if isinstance(item["delivered_on"], str):
+                item["delivered_on"] = datetime.date.fromisoformat(item["delivered_on"])
+
+    with pytest.raises(DemoDataError, match=re.escape(message)):
+        load_demo(broken_copy(tmp_path, parse_dates))
+    assert snapshot() == before
+
+
+def test_the_demo_has_no_late_delivery_and_no_notice(programme):
+    board = selectors.overall_leaderboard(programme)
+    assert {row.on_time_rate for row in board} == {Decimal("1")}
+    assert set(selectors.published_bulletins(programme).values_list("kind", flat=True)) == {
+        "commendation"
+    }

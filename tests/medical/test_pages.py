@@ -35,8 +35,8 @@ def test_the_page_shows_the_demo_figures(demo, prefix):
     }
     assert stat(html, "claimants") == "6"
     assert stat(html, "clinics") == "17"
-    # Chinese number formats group no digits.
-    assert stat(html, "people-served") == ("2,046" if prefix else "2046")
+    # The reported figure with its qualifier, never the sum of the illustrative clinic rows.
+    assert stat(html, "people-served") == ("over 2,000 person-times" if prefix else "2000余人次")
     assert stat(html, "charity-patients") == "123"
     assert stat(html, "charity-batches") == "12"
     assert html.count('data-organisation="shangcheng-health"') == 1 + 3  # overall + batches
@@ -91,3 +91,51 @@ def test_the_page_has_nothing_inline_and_nothing_external(demo):
         page = Client().get(url).content.decode()
         assert " style=" not in page and "<style" not in page and "<script" not in page, url
         assert not re.search(r'(src|href)="(https?:)?//', page), url
+
+
+@pytest.mark.parametrize(
+    ("prefix", "headline"), [("", "2000余人次"), ("/en", "over 2,000 person-times")]
+)
+def test_free_clinics_are_headlined_as_reported_never_as_the_illustrative_sum(
+    demo, prefix, headline
+):
+    home = Client().get(f"{prefix}/").content.decode()
+    page = Client().get(f"{prefix}/medical/").content.decode()
+
+    assert headline in home and stat(page, "people-served") == headline
+    for html in (home, page):
+        assert "2046" not in html and "2,046" not in html
+        source = html[html.index('data-source="free-clinic-people"') :]
+        source = source[: source.index("</p>")]
+        assert "2024" in source  # the report's date
+        assert ("China Reform Net" if prefix else "改革网") in source
+
+
+def test_the_api_gives_the_reported_people_served(demo):
+    body = Client().get("/api/v1/medical/outreach/").json()
+
+    assert body["people_served"] == {
+        "value": 2000,
+        "qualifier": "over",
+        "basis": "reported",
+        "source": body["people_served"]["source"],
+        "as_of": "2024-10-18",
+    }
+    assert body["people_served"]["source"]["en"].startswith("China Reform Net")
+    assert body["people_served_recorded"] == 2046
+
+
+def test_the_ranking_and_bulletins_carry_one_illustrative_notice(demo):
+    page = Client().get("/en/medical/").content.decode()
+
+    def section(name):
+        start = page.index(f'<h2 id="{name}">')
+        return page[start : page.index("</section>", start)]
+
+    for name in ("leaderboard", "bulletins"):
+        assert section(name).count("data-illustrative-notice") == 1
+    assert "assesses no real organisation" in section("leaderboard")
+    assert "not issued by the health commission" in section("bulletins")
+    assert " late" not in section("bulletins")
+    assert "延期" not in Client().get("/medical/").content.decode()
+    assert Client().get("/api/v1/medical/leaderboard/").json()["illustrative"] is True

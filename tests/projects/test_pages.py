@@ -4,7 +4,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import registered_models
 
+from funding import services as funding_services
+from funding.models import LedgerEntry
 from projects.models import Milestone, Project
 from tests.factories import (
     AidTeamBatchFactory,
@@ -212,3 +216,29 @@ def test_the_filter_form_starts_with_no_filter_chosen(client, programme):
     # Every select offers an empty first choice, so submitting the form as it is filters nothing.
     for select in re.findall(r"<select[^>]*>.*?</select>", html, re.S):
         assert re.search(r'<option value=""[^>]*>', select), select
+
+
+def test_the_footer_says_when_the_data_last_changed(client, programme):
+    def at(*day):
+        return datetime.datetime(*day, 12, tzinfo=datetime.UTC)
+
+    project = ProjectFactory(programme=programme)
+    member = TeamMemberFactory(batch=AidTeamBatchFactory(programme=programme))
+    for model in registered_models.values():
+        model.history.update(history_date=at(2020, 1, 1))
+    Project.history.filter(id=project.pk).update(history_date=at(2025, 1, 2))
+    # A change to a staff-only record is no change to the public data.
+    type(member).history.filter(id=member.pk).update(history_date=at(2031, 5, 6))
+
+    assert "数据截至2025年1月2日" in text_of(client.get("/"))
+    assert "Data as of Jan. 2, 2025" in text_of(client.get("/en/timeline/"))
+
+    # A ledger entry keeps no history; when it was recorded counts all the same.
+    funding_services.record_entry(
+        project=project,
+        type=LedgerEntry.Type.INCOMING_FUNDS,
+        date=datetime.date(2024, 1, 5),
+        amount=Decimal("100"),
+    )
+    today = timezone.localdate()
+    assert f"数据截至{today.year}年{today.month}月{today.day}日" in text_of(client.get("/"))

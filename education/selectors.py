@@ -240,6 +240,8 @@ class ExamStats:
     # The release these figures come from; None while they are computed live.
     release: ResultsRelease | None = None
     frozen_area_top_n: int | None = None
+    # The reported figure the source comes from, so a release keeps it in both languages.
+    source_figure: ReportedCohortFigure | None = None
 
     @property
     def area_top_n(self) -> int | None:
@@ -341,6 +343,7 @@ def _reported_stats(
         exam=exam,
         basis=REPORTED,
         source=figure.source,
+        source_figure=figure,
         sitting=hidden(SMALL_GROUP)
         if small(n)
         else hidden(DIFFERENCING)

@@ -320,7 +320,9 @@ def release_results(*, cohort: Cohort, exam: Exam, released_by) -> ResultsReleas
         number=plan.number,
         supersedes=plan.previous,
         basis=stats.basis,
-        source=stats.source,
+        # The source in both languages, as the reported figure gives it.
+        source_zh_hans=getattr(stats.source_figure, "source_zh_hans", "") or "",
+        source_en=getattr(stats.source_figure, "source_en", "") or "",
         figures=selectors.frozen_figures(stats),
         counts=plan.counts,
         result_ids=plan.result_ids,

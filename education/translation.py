@@ -11,6 +11,7 @@ from education.models import (
     ExamResult,
     Placement,
     ReportedCohortFigure,
+    ResultsRelease,
     SponsoredProgramme,
 )
 
@@ -38,6 +39,12 @@ class PlacementTranslation(TranslationOptions):
 
 @register(ReportedCohortFigure)
 class ReportedCohortFigureTranslation(TranslationOptions):
+    fields = ("source",)
+
+
+@register(ResultsRelease)
+class ResultsReleaseTranslation(TranslationOptions):
+    # Frozen with the release, in both languages, as the reported figure gives it.
     fields = ("source",)
 
 

@@ -3,6 +3,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import registered_models
@@ -10,6 +11,7 @@ from simple_history.models import registered_models
 from funding import services as funding_services
 from funding.models import LedgerEntry
 from projects.models import Milestone, Project
+from tests.conftest import owner_connection
 from tests.factories import (
     AidTeamBatchFactory,
     IndicatorFactory,
@@ -218,17 +220,32 @@ def test_the_filter_form_starts_with_no_filter_chosen(client, programme):
         assert re.search(r'<option value=""[^>]*>', select), select
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_footer_says_when_the_data_last_changed(client, programme):
-    def at(*day):
-        return datetime.datetime(*day, 12, tzinfo=datetime.UTC)
-
     project = ProjectFactory(programme=programme)
     member = TeamMemberFactory(batch=AidTeamBatchFactory(programme=programme))
-    for model in registered_models.values():
-        model.history.update(history_date=at(2020, 1, 1))
-    Project.history.filter(id=project.pk).update(history_date=at(2025, 1, 2))
-    # A change to a staff-only record is no change to the public data.
-    type(member).history.filter(id=member.pk).update(history_date=at(2031, 5, 6))
+    # Histories are append-only to the runtime role: the owner back-dates them.
+    owner = owner_connection(connection.settings_dict["NAME"])
+    try:
+        with owner, owner.cursor() as cursor:
+            for model in registered_models.values():
+                cursor.execute(
+                    f"UPDATE {model.history.model._meta.db_table} SET history_date = "
+                    "'2020-01-01 12:00+00'"
+                )
+            cursor.execute(
+                f"UPDATE {Project.history.model._meta.db_table} SET history_date = "
+                "'2025-01-02 12:00+00' WHERE id = %s",
+                [project.pk],
+            )
+            # A change to a staff-only record is no change to the public data.
+            cursor.execute(
+                f"UPDATE {type(member).history.model._meta.db_table} SET history_date = "
+                "'2031-05-06 12:00+00' WHERE id = %s",
+                [member.pk],
+            )
+    finally:
+        owner.close()
 
     assert "数据截至2025年1月2日" in text_of(client.get("/"))
     assert "Data as of Jan. 2, 2025" in text_of(client.get("/en/timeline/"))

@@ -76,7 +76,7 @@ def test_only_the_hash_of_a_key_is_stored(world):
         (["no-such-org"], "No organisation has the code 'no-such-org'"),
         (["hosp-a", "--expires", "31/12/2099"], "YYYY-MM-DD"),
         (["hosp-a", "--expires", "2099-02-30"], "YYYY-MM-DD"),
-        (["hosp-a", "--expires", "2000-01-01"], "The expiry date is in the past"),
+        (["hosp-a", "--expires", "2000-01-01"], "到期日期已过"),  # in LANGUAGE_CODE
     ],
 )
 def test_create_api_key_refuses_unknown_organisations_and_bad_dates(world, args, message):

@@ -134,8 +134,9 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description=(
             "Claim (揭榜) a place on the item for your organisation, with a write-scope partner "
-            "key. Any organisation may claim except the list's issuer and the programme's "
-            "partner side. The list must be published (not closed) and its claim deadline not "
+            "key. Claiming is for the donor side: the programme's donor organisation and every "
+            "organisation under it in the parent tree; the list's issuer does not claim its own "
+            "items. The list must be published (not closed) and its claim deadline not "
             "past; an item takes at most `max_claimants` claims, one per organisation. A refusal "
             "is a 409 of type `/api/v1/problems/claim-refused` and writes nothing; of many "
             "parallel claims on the last place exactly one succeeds. Send an Idempotency-Key so "

@@ -1,8 +1,8 @@
 """The 揭榜援藏 partner API. Thin: reads come from `medical.selectors`, writes go through
 `medical.services`.
 
-Who may claim: a write-scope key of any organisation except the list's issuer and the
-programme's partner side. A key reports on, delivers and reads the private parts of its own
+Who may claim: a write-scope key of the programme's donor organisation or any organisation
+under it (`services.check_claimant`), the list's issuer aside. A key reports on, delivers and reads the private parts of its own
 organisation's claims only; another organisation's claim is not found (404) there.
 """
 

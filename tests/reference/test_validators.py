@@ -8,6 +8,7 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from aidportal.api.keys import issue_api_key
 from projects.models import ProgressUpdate
@@ -27,9 +28,10 @@ NAMES = {"title", "name", "short_name", "donor_name"}
 
 @pytest.mark.parametrize("character", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
 def test_each_invisible_character_is_refused_and_named(character):
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         no_invisible_controls(f"色尼区{character}人民医院")
-    message = refused.value.messages[0]
+    with translation.override("en"):
+        message = refused.value.messages[0]
     assert f"U+{ord(character):04X}" in message
     assert "position 4" in message
 

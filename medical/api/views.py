@@ -2,8 +2,9 @@
 `medical.services`.
 
 Who may claim: a write-scope key of the programme's donor organisation or any organisation
-under it (`services.check_claimant`), the list's issuer aside. A key reports on, delivers and reads the private parts of its own
-organisation's claims only; another organisation's claim is not found (404) there.
+under it (`services.check_claimant`), the list's issuer aside. A key reports on, delivers and
+reads the private parts of its own organisation's claims only; another organisation's claim is
+not found (404) there.
 """
 
 from django.db.models import Prefetch

@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "aidportal.second_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside every middleware that adds a header, so that the refusal carries them all.
+    "aidportal.middleware.RefuseTraceMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
@@ -221,7 +223,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aidportal.api.permissions.PortalPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["aidportal.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "aidportal.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "aidportal.api.schema.AutoSchema",
@@ -324,6 +326,13 @@ AXES_CLIENT_IP_CALLABLE = "aidportal.addresses.client_address"
 # The second factor (aidportal.second_factor): authenticator apps show this name by the account.
 OTP_TOTP_ISSUER = "AidPortal"
 
+# A staff session lasts a working day, not Django's two weeks: a forgotten sign-in on a shared
+# computer closes by the next morning.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+# The language switch's cookie: no script reads it and no other site sends it.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -332,3 +341,4 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True

@@ -1,10 +1,12 @@
-"""The spreadsheet plumbing every import shares: reading an uploaded .xlsx or CSV into rows,
-reading its cells, naming its columns, the problem a check reports, and the templates' first
-lines. What a row means and which rules it must meet stays with each app's `imports.py`.
+"""The spreadsheet plumbing every import and download shares: reading an uploaded .xlsx or CSV
+into rows, reading its cells, naming its columns, the problem a check reports, the templates'
+first lines, and writing CSV and .xlsx rows that a spreadsheet cannot mistake for formulas. What
+a row means and which rules it must meet stays with each app's `imports.py`.
 """
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,9 +88,39 @@ def column_key(cell, columns: Columns) -> str | None:
     return None
 
 
+# OWASP's rule against CSV injection: a text cell beginning with one of these is taken for a
+# formula by Excel, LibreOffice and Google Sheets (the tab and carriage return too, once trimmed).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number written as text (a negative amount, "-1234.56") is data, not a formula.
+PLAIN_NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?$")
+
+
+def neutralise(value):
+    """A cell value safe to open in a spreadsheet: text that would start a formula gets a
+    leading apostrophe, shown as text and never evaluated; numbers and other values unchanged."""
+    if not isinstance(value, str) or PLAIN_NUMBER.match(value):
+        return value
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def write_csv(stream, rows) -> None:
+    """Write rows as CSV to a file-like object (an HttpResponse too), every cell neutralised."""
+    writer = csv.writer(stream)
+    writer.writerows([neutralise(value) for value in row] for row in rows)
+
+
+def append_row(sheet, values) -> None:
+    """Append a row to an openpyxl sheet, every cell neutralised: openpyxl would store a text
+    beginning with "=" as a formula."""
+    sheet.append([neutralise(value) for value in values])
+
+
 def template_csv(columns: Columns) -> bytes:
     """A CSV template: the header line, UTF-8 with a BOM so that Excel shows the Chinese."""
-    return ("\ufeff" + ",".join(header for _key, header in columns) + "\r\n").encode("utf-8")
+    out = io.StringIO(newline="")
+    out.write("\ufeff")
+    write_csv(out, [[header for _key, header in columns]])
+    return out.getvalue().encode("utf-8")
 
 
 def template_workbook(columns: Columns, *, title: str) -> tuple[Workbook, object]:
@@ -97,7 +129,7 @@ def template_workbook(columns: Columns, *, title: str) -> tuple[Workbook, object
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
-    sheet.append([header for _key, header in columns])
+    append_row(sheet, [header for _key, header in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

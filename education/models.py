@@ -28,6 +28,7 @@ from reference.models import (
     Programme,
     ReportedFigure,
 )
+from reference.validators import no_invisible_controls
 
 SCORE = {"max_digits": 6, "decimal_places": 1}
 
@@ -47,7 +48,7 @@ class SponsoredProgramme(models.Model):
         related_name="sponsored_programmes",
     )
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_invisible_controls])
     description = models.TextField(_("description"), blank=True)
     host_school = models.ForeignKey(
         Organisation,
@@ -156,7 +157,9 @@ class Student(models.Model):
     public_id = models.CharField(
         _("public id"), max_length=16, unique=True, default=new_public_id, editable=False
     )
-    name = models.CharField(_("name"), max_length=80, blank=True)
+    name = models.CharField(
+        _("name"), max_length=80, blank=True, validators=[no_invisible_controls]
+    )
     gender = models.CharField(
         _("gender"), max_length=6, choices=Gender.choices, blank=True, default=""
     )
@@ -259,7 +262,7 @@ class Exam(models.Model):
     """An exam students sit, such as the 2023 中考, ranked over an area such as the district."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[no_invisible_controls])
     date = models.DateField(_("date"))
     date_precision = models.CharField(
         _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY

@@ -123,7 +123,7 @@ def template_xlsx() -> bytes:
         ["备注", "可空，最多 500 字"],
         ["", "第一张表的第 1 行是表头，从第 2 行起每行一笔；有任何一行出错则整份文件都不导入。"],
     ):
-        notes.append(line)
+        tables.append_row(notes, line)
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["B"].width = 80
     return tables.workbook_bytes(workbook)

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from projects.models import Project
 from reference.models import Organisation, Programme
+from reference.validators import no_invisible_controls
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -385,7 +386,11 @@ class Donation(models.Model):
         blank=True,
     )
     donor_name = models.CharField(
-        _("donor name"), max_length=200, blank=True, help_text=_("When the donor is not recorded.")
+        _("donor name"),
+        max_length=200,
+        blank=True,
+        help_text=_("When the donor is not recorded."),
+        validators=[no_invisible_controls],
     )
     recipient = models.ForeignKey(
         Organisation,

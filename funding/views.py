@@ -1,13 +1,13 @@
 """Public funding pages and downloads. Thin: every figure comes from `funding.selectors`, over
 the published projects of the programme the showcase opens on."""
 
-import csv
 from decimal import Decimal
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from aidportal import tables
 from funding import selectors
 from projects import selectors as project_selectors
 from projects.models import Project
@@ -69,9 +69,7 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # the byte-order mark tells Excel the file is UTF-8
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    tables.write_csv(response, [header, *rows])
     return response
 
 

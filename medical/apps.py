@@ -16,7 +16,9 @@ class MedicalConfig(AppConfig):
             "steps it allows. Nothing was written."
         )
         PROBLEM_TYPES["claim-refused"] = _(
-            "The item cannot be claimed: its list is not published or is closed, the claim "
-            "deadline has passed, every place on the item is taken, or your organisation "
-            "already holds a claim on it. Nothing was written."
+            "The item cannot be claimed: your organisation is not on the programme's donor side "
+            "(the donor organisation or one under it) or issued the list, the list is not "
+            "published or is closed, the claim deadline has passed, every place on the item is "
+            "taken, or your organisation already holds a claim on it. `detail` says which. "
+            "Nothing was written."
         )

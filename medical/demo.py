@@ -414,11 +414,17 @@ def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
     for index, record in enumerate(_list(document, "claimants"), start=1):
         label = f"claimant #{index}"
         fields(
-            record, label=label, required={"code", "name", "short_name"}, optional={"illustrative"}
+            record,
+            label=label,
+            required={"code", "name", "short_name", "parent"},
+            optional={"illustrative"},
         )
+        if record["parent"] not in known:
+            raise DemoDataError(f"{label}: unknown parent organisation {record['parent']!r}.")
         claimants.append(
             {
                 "code": str(record["code"]),
+                "parent": known[record["parent"]],
                 **_text(record, "name", label=label),
                 **_text(record, "short_name", label=label),
             }

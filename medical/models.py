@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aidportal.api.models import ApiKey
 from reference.models import DatePrecision, Organisation, Place, Programme
+from reference.validators import no_invisible_controls
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -93,7 +94,7 @@ class CallList(models.Model):
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="call_lists"
     )
     batch = models.PositiveSmallIntegerField(_("batch"), validators=[MinValueValidator(1)])
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_invisible_controls])
     issuer = models.ForeignKey(
         Organisation,
         verbose_name=_("issued by"),
@@ -159,7 +160,7 @@ class CallItem(models.Model):
         CallList, verbose_name=_("list"), on_delete=models.PROTECT, related_name="items"
     )
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_invisible_controls])
     description = models.TextField(_("description"), blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     deliverables = models.TextField(_("expected deliverables"), blank=True)
@@ -454,7 +455,7 @@ class Bulletin(models.Model):
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="bulletins"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_invisible_controls])
     body = models.TextField(_("text"))
     call_list = models.ForeignKey(
         CallList,

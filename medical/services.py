@@ -34,6 +34,7 @@ from medical.models import (
 )
 from reference.exceptions import Conflict
 from reference.models import Organisation
+from reference.selectors import within_organisation
 
 
 class InvalidTransition(Conflict):
@@ -272,11 +273,22 @@ def close_item(*, item: CallItem, user=None) -> CallItem:
 # Claims
 
 
-def may_claim(*, call_list: CallList, organisation_id: int) -> bool:
-    """Who may claim: any organisation but the list's issuer and the programme's partner side
-    (those who asked for the help do not answer their own call)."""
+def check_claimant(*, call_list: CallList, organisation: Organisation) -> None:
+    """Claiming is for the donor side: the programme's donor organisation or any organisation
+    under it in the parent tree, at any depth. The list's issuer (the donor's health commission)
+    does not answer its own call. The partner side, and anyone outside the donor's tree, asked
+    for the help or has no part in giving it, whatever the organisation's type."""
     programme = call_list.programme
-    return organisation_id not in {call_list.issuer_id, programme.partner_id}
+    if not within_organisation(organisation_id=organisation.pk, root_id=programme.donor_id):
+        raise ClaimRefused(
+            _(
+                "Only the donor side claims items: %(organisation)s is neither %(donor)s nor "
+                "one of its organisations."
+            )
+            % {"organisation": organisation.name, "donor": programme.donor.name}
+        )
+    if organisation.pk == call_list.issuer_id:
+        raise ClaimRefused(_("The issuer of a list does not claim its items."))
 
 
 @transaction.atomic
@@ -293,16 +305,14 @@ def claim_item(
 ) -> Claim:
     """Claim a place on an item of a published list, on or before its claim deadline.
 
-    Refused (ClaimRefused) when the list is not published or is closed, the deadline has
-    passed, no place is left, or the organisation already holds a claim on the item.
+    Refused (ClaimRefused) when the organisation is not on the donor side or issued the list
+    (`check_claimant`), the list is not published or is closed, the deadline has passed, no
+    place is left, or the organisation already holds a claim on the item.
     """
     on = on or timezone.localdate()
     item = _locked(CallItem, item.pk)
-    call_list = CallList.objects.select_related("programme").get(pk=item.call_list_id)
-    if not may_claim(call_list=call_list, organisation_id=organisation.pk):
-        raise ClaimRefused(
-            _("The issuer and the partner district do not claim items of their own list.")
-        )
+    call_list = CallList.objects.select_related("programme__donor").get(pk=item.call_list_id)
+    check_claimant(call_list=call_list, organisation=organisation)
     if call_list.status != ListStatus.PUBLISHED:
         raise ClaimRefused(
             _("The list is %(status)s: only a published list takes claims.")

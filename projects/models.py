@@ -21,6 +21,7 @@ from reference.models import (
     Programme,
     code_validator,
 )
+from reference.validators import no_invisible_controls
 
 
 class Project(IllustrativeFieldsMixin, models.Model):
@@ -80,7 +81,7 @@ class Project(IllustrativeFieldsMixin, models.Model):
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="projects"
     )
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_invisible_controls])
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
     field = models.CharField(_("field"), max_length=12, choices=Field.choices)
@@ -227,6 +228,7 @@ class Milestone(models.Model):
         max_length=200,
         blank=True,
         help_text=_("Required for a milestone of kind Other."),
+        validators=[no_invisible_controls],
     )
     planned_date = models.DateField(_("planned date"), null=True, blank=True)
     actual_date = models.DateField(_("actual date"), null=True, blank=True)
@@ -276,7 +278,7 @@ class Indicator(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="indicators"
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_invisible_controls])
     unit = models.CharField(_("unit"), max_length=40)
     baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=0)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
@@ -314,7 +316,7 @@ class ProgressUpdate(models.Model):
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="updates"
     )
     date = models.DateField(_("date"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_invisible_controls])
     text = models.TextField(_("text"), blank=True, max_length=10000)
     published = models.BooleanField(_("published"), default=False)
     illustrative = models.BooleanField(_("illustrative"), default=False)
@@ -408,7 +410,7 @@ class TimelineEvent(models.Model):
     date_precision = models.CharField(
         _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_invisible_controls])
     text = models.TextField(_("text"), blank=True)
     project = models.ForeignKey(
         Project,

@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from reference.validators import no_invisible_controls
+
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
     _("Use letters, digits, dots, hyphens and underscores, starting with a letter or digit."),
@@ -77,8 +79,10 @@ class Organisation(models.Model):
     }
 
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
-    name = models.CharField(_("name"), max_length=200)
-    short_name = models.CharField(_("short name"), max_length=80, blank=True)
+    name = models.CharField(_("name"), max_length=200, validators=[no_invisible_controls])
+    short_name = models.CharField(
+        _("short name"), max_length=80, blank=True, validators=[no_invisible_controls]
+    )
     type = models.CharField(_("type"), max_length=20, choices=Type.choices, default=Type.OTHER)
     parent = models.ForeignKey(
         "self",
@@ -117,7 +121,7 @@ class Place(models.Model):
     # A place's parent must sit exactly one level up.
     PARENT_LEVEL = {"township": "district", "village": "township"}
 
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[no_invisible_controls])
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
         "self",
@@ -200,7 +204,7 @@ class Programme(models.Model):
     """A donor–partner pairing such as Hangzhou → Seni. Every record belongs to one."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_invisible_controls])
     description = models.TextField(_("description"), blank=True)
     donor = models.ForeignKey(
         Organisation,
@@ -244,7 +248,7 @@ class PlanPeriod(models.Model):
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="periods"
     )
     code = models.SlugField(_("code"), max_length=20)
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("name"), max_length=80, validators=[no_invisible_controls])
     start_year = models.PositiveSmallIntegerField(
         _("first year"), validators=[MinValueValidator(1949), MaxValueValidator(2200)]
     )
@@ -325,7 +329,7 @@ class TeamMember(models.Model):
     batch = models.ForeignKey(
         AidTeamBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="members"
     )
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("name"), max_length=80, validators=[no_invisible_controls])
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     sending_organisation = models.ForeignKey(
         Organisation,
@@ -357,7 +361,7 @@ class ExchangeVisit(models.Model):
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="exchanges"
     )
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_invisible_controls])
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("to"))
     groups = models.PositiveIntegerField(_("groups (batches)"), validators=[MinValueValidator(1)])

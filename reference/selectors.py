@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import QuerySet, Sum
 
 from reference.models import (
@@ -69,3 +70,25 @@ def exchange_totals(programme: Programme) -> list[ExchangeTotal]:
         for value, label in ExchangeVisit.Direction.choices
         if value in rows
     ]
+
+
+def within_organisation(*, organisation_id: int, root_id: int) -> bool:
+    """Whether an organisation is `root` or sits anywhere under it in the parent tree.
+
+    One recursive query walks up from the organisation; UNION (not UNION ALL) stops at a
+    record already seen, so a loop in the parents cannot run forever.
+    """
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE up(id, parent_id) AS (
+                SELECT id, parent_id FROM {table} WHERE id = %s
+                UNION
+                SELECT o.id, o.parent_id FROM {table} o JOIN up ON o.id = up.parent_id
+            )
+            SELECT EXISTS (SELECT 1 FROM up WHERE id = %s)
+            """,
+            [organisation_id, root_id],
+        )
+        return bool(cursor.fetchone()[0])

@@ -238,3 +238,52 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
     assert status == 503
     assert body == {"status": "unavailable", "database": "OperationalError"}
     assert "no-store" in cache_control
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/en/projects/", "/admin/", "/admin/login/", "/api/v1/projects/", "/healthz"]
+)
+def test_trace_is_a_405_everywhere(client, staff, url):
+    client.force_login(staff)
+
+    response = client.generic("TRACE", url)
+
+    assert response.status_code == 405
+    assert "TRACE" not in response["Allow"] and "GET" in response["Allow"]
+    assert response["X-Frame-Options"] == "DENY"  # refused, still with every header
+    if url.startswith("/api/"):
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["type"] == "/api/v1/problems/method-not-allowed"
+
+
+@pytest.mark.django_db
+def test_a_staff_session_lasts_eight_hours(client, staff):
+    sign_in(client, PASSWORD)
+
+    assert signed_in(client)
+    assert client.cookies["sessionid"]["max-age"] == 8 * 60 * 60
+    assert client.session.get_expiry_age() == 8 * 60 * 60
+
+
+@pytest.mark.django_db
+def test_the_language_cookie_is_http_only_and_same_site(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    assert response.status_code == 302
+    cookie = response.cookies["django_language"]
+    assert cookie.value == "en"
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+
+
+def test_production_sends_the_language_cookie_over_https_only():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_HTTPONLY, s.LANGUAGE_COOKIE_SAMESITE)"
+    )
+    result = manage(
+        "shell", "-c", code, PRODUCTION="1", SECRET_KEY="k" * 60, ALLOWED_HOSTS="a.example.org"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "True True Lax" in result.stdout

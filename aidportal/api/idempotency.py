@@ -33,7 +33,9 @@ def fingerprint(request) -> str:
         body = json.dumps(
             json.loads(request.body or b"null"), sort_keys=True, separators=(",", ":")
         )
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Not JSON, or nested too deeply to parse: the raw bytes identify it; the parser
+        # refuses it next.
         body = request.body.decode("latin-1")
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 

@@ -1,6 +1,7 @@
 """What the partner API keeps: organisation keys, replayable answers and the audit trail."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -48,6 +49,13 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.organisation.code} · {self.name} ({self.prefix}…)"
+
+    def clean(self):
+        super().clean()
+        # A new key that could never work is a mistake; an existing key may since have expired.
+        if self._state.adding and self.expires_on and self.expires_on < timezone.localdate():
+            message = _("The expiry date is in the past: a new key must work at least today.")
+            raise ValidationError({"expires_on": message})
 
     @property
     def is_expired(self) -> bool:

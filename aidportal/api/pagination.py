@@ -1,19 +1,95 @@
-from rest_framework import pagination
+"""How every list of the API pages. A page size, page number or cursor the caller got wrong is a
+400 naming the parameter, never a silent first page or a 404: a sync client that sends a broken
+cursor must learn it, not start over without noticing."""
+
+import re
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    """Page numbers for small lists, with a caller-chosen page size capped at 100."""
+def _refuse(parameter: str, message: str):
+    raise exceptions.ValidationError({parameter: [message]})
+
+
+class StrictPageSize:
+    """`?page_size=` must be a whole number from 1 to the maximum; above it is refused rather
+    than quietly cut, so that a caller never mistakes a short page for the end of the list."""
+
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        text = request.query_params.get(self.page_size_query_param)
+        if text is None:
+            return self.page_size
+        if not WHOLE_NUMBER.fullmatch(text) or not 1 <= int(text) <= self.max_page_size:
+            _refuse(
+                self.page_size_query_param,
+                _("Give a whole number from 1 to %(maximum)d.") % {"maximum": self.max_page_size},
+            )
+        return int(text)
+
+
+class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
+    """Page numbers for small lists, with a caller-chosen page size up to 100."""
 
     page_size = 20
-    page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_number(self, request, paginator):
+        text = request.query_params.get(self.page_query_param)
+        if text is None:
+            return 1
+        if text in self.last_page_strings:
+            return paginator.num_pages
+        if not WHOLE_NUMBER.fullmatch(text) or int(text) < 1:
+            _refuse(self.page_query_param, _("Give a page number from 1 up."))
+        if int(text) > paginator.num_pages:
+            _refuse(
+                self.page_query_param,
+                _("There is no page %(page)s: the last page is %(last)d.")
+                % {"page": text, "last": paginator.num_pages},
+            )
+        return int(text)
 
-class UpdatedCursorPagination(pagination.CursorPagination):
+
+class CursorPagination(StrictPageSize, pagination.CursorPagination):
+    """Cursor pages whose cursor must be one the API gave out."""
+
+    def invalid_cursor(self):
+        _refuse(
+            self.cursor_query_param,
+            _("This cursor is not one the API gave out: follow the `next` link as it is."),
+        )
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            self.invalid_cursor()
+        if cursor is not None and cursor.position is not None:
+            self.check_position(cursor.position)
+        return cursor
+
+    def check_position(self, position: str) -> None:
+        """Refuse a position that cannot be a value of the first ordering field."""
+
+
+class UpdatedCursorPagination(CursorPagination):
     """Cursor pages over (updated_at, id), oldest change first: a sync client keeps the last
     `next` link, or the newest `updated_at` it saw for `?updated_since=`. No COUNT(*) is run."""
 
     ordering = ("updated_at", "id")
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
+
+    def check_position(self, position: str) -> None:
+        try:
+            valid = parse_datetime(position) is not None
+        except ValueError:
+            valid = False
+        if not valid:
+            self.invalid_cursor()

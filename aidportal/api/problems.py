@@ -6,7 +6,9 @@ DRF's own exceptions and anything unexpected become a problem document.
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -45,6 +47,12 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition-required"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "request-too-large"
+
+
 class UnprocessableContent(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = gettext_lazy("The request cannot be processed.")
@@ -58,6 +66,14 @@ PROBLEM_TYPES = {
         "Nothing was written."
     ),
     "malformed-request": gettext_lazy("The body is not well-formed JSON. Nothing was written."),
+    "too-deeply-nested": gettext_lazy(
+        "The JSON body nests arrays or objects deeper than the API allows (`detail` gives the "
+        "limit); no request of this API needs more than a few levels. Nothing was written."
+    ),
+    "request-too-large": gettext_lazy(
+        "The request body is larger than the API accepts (DATA_UPLOAD_MAX_MEMORY_SIZE bytes, "
+        "2.5 MB unless configured otherwise). Nothing was written."
+    ),
     "not-authenticated": gettext_lazy("Send a valid key as `Authorization: Bearer <key>`."),
     "authentication-failed": gettext_lazy("The key is unknown, revoked or expired."),
     "permission-denied": gettext_lazy(
@@ -101,6 +117,7 @@ TITLES = {
     406: gettext_lazy("Not acceptable"),
     409: gettext_lazy("Conflict"),
     412: gettext_lazy("Precondition failed"),
+    413: gettext_lazy("Content too large"),
     415: gettext_lazy("Unsupported media type"),
     422: gettext_lazy("Unprocessable content"),
     428: gettext_lazy("Precondition required"),
@@ -165,6 +182,11 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, domain.Conflict):
         exc = Conflict(str(exc), code=exc.code)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(
+            _("The request body is larger than %(limit)d bytes.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
 
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")
@@ -196,7 +218,10 @@ def exception_handler(exc, context):
             errors=errors,
         )
     elif isinstance(exc, exceptions.ParseError):
-        body = problem(400, exc.detail, code="malformed-request")
+        code = getattr(exc.detail, "code", None)
+        body = problem(
+            400, exc.detail, code=code if code == "too-deeply-nested" else "malformed-request"
+        )
     else:
         detail = exc.detail if not isinstance(exc.detail, (list, dict)) else exc.default_detail
         code = getattr(exc.detail, "code", None) or exc.default_code

@@ -23,9 +23,18 @@ class StrictInputMixin:
 class BilingualInput(StrictInputMixin, serializers.Serializer):
     """{"zh-hans": "...", "en": "..."} in, {"zh_hans": "...", "en": "..."} out."""
 
-    def __init__(self, *args, max_length: int, chinese_required: bool = True, **kwargs):
+    def __init__(
+        self,
+        *args,
+        max_length: int,
+        chinese_required: bool = True,
+        validators_each=(),
+        **kwargs,
+    ):
         self.max_length = max_length
         self.chinese_required = chinese_required
+        # Checks each language's text must pass, such as the model field's own validators.
+        self.validators_each = list(validators_each)
         super().__init__(*args, **kwargs)
 
     def get_fields(self):
@@ -34,9 +43,13 @@ class BilingualInput(StrictInputMixin, serializers.Serializer):
                 max_length=self.max_length,
                 required=self.chinese_required,
                 allow_blank=not self.chinese_required,
+                validators=self.validators_each,
             ),
             "en": serializers.CharField(
-                max_length=self.max_length, required=False, allow_blank=True
+                max_length=self.max_length,
+                required=False,
+                allow_blank=True,
+                validators=self.validators_each,
             ),
         }
 

@@ -3,13 +3,14 @@ import datetime
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Q, Subquery
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, pagination, status, viewsets
+from rest_framework import mixins, pagination, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aidportal.api.audit import record_write, snapshot
 from aidportal.api.callers import Caller, caller_of
 from aidportal.api.idempotency import idempotent
+from aidportal.api.pagination import CursorPagination
 from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from aidportal.api.views import RequestLanguageMixin
 from funding import selectors, services
@@ -29,14 +30,13 @@ from projects import selectors as project_selectors
 CURRENCY = "CNY"
 
 
-class LedgerCursorPagination(pagination.CursorPagination):
+class LedgerCursorPagination(CursorPagination):
     """Keyset pages over (date, id), newest first. The cursor holds the (date, id) of the row a
     page ends on, so the deepest page starts with an index seek as the first does: no OFFSET and
     no COUNT(*). Entries never change, so a page once read stays true."""
 
     ordering = ("-date", "-id")
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -70,7 +70,7 @@ class LedgerCursorPagination(pagination.CursorPagination):
             date, pk = text.split("_")
             return datetime.date.fromisoformat(date), int(pk)
         except ValueError:
-            raise exceptions.NotFound(self.invalid_cursor_message) from None
+            self.invalid_cursor()
 
     def _link(self, entry: LedgerEntry | None, *, reverse: bool) -> str:
         position = f"{entry.date.isoformat()}_{entry.pk}" if entry else self.cursor.position

@@ -1,9 +1,10 @@
 """The 揭榜援藏 partner API. Thin: reads come from `medical.selectors`, writes go through
 `medical.services`.
 
-Who may claim: a write-scope key of any organisation except the list's issuer and the
-programme's partner side. A key reports on, delivers and reads the private parts of its own
-organisation's claims only; another organisation's claim is not found (404) there.
+Who may claim: a write-scope key of the programme's donor organisation or any organisation
+under it (`services.check_claimant`), the list's issuer aside. A key reports on, delivers and
+reads the private parts of its own organisation's claims only; another organisation's claim is
+not found (404) there.
 """
 
 from django.db.models import Prefetch
@@ -134,8 +135,9 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description=(
             "Claim (揭榜) a place on the item for your organisation, with a write-scope partner "
-            "key. Any organisation may claim except the list's issuer and the programme's "
-            "partner side. The list must be published (not closed) and its claim deadline not "
+            "key. Claiming is for the donor side: the programme's donor organisation and every "
+            "organisation under it in the parent tree; the list's issuer does not claim its own "
+            "items. The list must be published (not closed) and its claim deadline not "
             "past; an item takes at most `max_claimants` claims, one per organisation. A refusal "
             "is a 409 of type `/api/v1/problems/claim-refused` and writes nothing; of many "
             "parallel claims on the last place exactly one succeeds. Send an Idempotency-Key so "

@@ -20,6 +20,7 @@ from reference.api.serializers import (
     PlaceBriefSerializer,
     PlanPeriodSerializer,
 )
+from reference.validators import no_invisible_controls
 
 
 class ProjectListSerializer(serializers.ModelSerializer):
@@ -235,7 +236,7 @@ class ProgressUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
 
     project = serializers.SlugRelatedField(slug_field="code", queryset=Project.objects.none())
     date = serializers.DateField()
-    title = BilingualInput(max_length=200)
+    title = BilingualInput(max_length=200, validators_each=[no_invisible_controls])
     text = BilingualInput(max_length=10000, chinese_required=False, required=False)
     published = serializers.BooleanField(required=False, default=False)
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from aidportal.api.models import AuditEntry, IdempotencyRecord
+from aidportal.api.parsers import MAX_DEPTH
 from projects import services
 from projects.models import ProgressUpdate
 
@@ -271,3 +272,35 @@ def test_every_problem_type_resolves_to_its_description(world, partner, valid, m
         assert described.json()["type"] == body["type"]
         assert described.json()["description"]
     assert statuses == {400, 401, 403, 404, 405, 406, 412, 415, 428, 500}
+
+
+@pytest.mark.usefixtures("nothing_written")
+@pytest.mark.parametrize("idempotency", [{}, {"HTTP_IDEMPOTENCY_KEY": "big-1"}])
+def test_a_body_over_the_limit_is_a_413(partner, valid, settings, idempotency):
+    padding = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = post(partner, {**valid, "text": {"zh-hans": padding}}, **idempotency)
+    body = assert_problem(response, 413)
+
+    assert body["type"] == "/api/v1/problems/request-too-large"
+    assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) in body["detail"]
+
+
+@pytest.mark.usefixtures("nothing_written")
+@pytest.mark.parametrize("idempotency", [{}, {"HTTP_IDEMPOTENCY_KEY": "deep-1"}])
+def test_json_nested_100000_levels_deep_is_a_400(partner, idempotency):
+    depth = 100_000
+    body = assert_problem(post(partner, b"[" * depth + b"]" * depth, **idempotency), 400)
+
+    assert body["type"] == "/api/v1/problems/too-deeply-nested"
+    assert "errors" not in body
+
+
+@pytest.mark.usefixtures("nothing_written")
+def test_json_deeper_than_the_limit_is_refused_before_validation(partner, valid):
+    deep = {"x": None}
+    for _ in range(MAX_DEPTH):
+        deep = {"x": deep}
+    body = assert_problem(post(partner, {**valid, "extra": deep}), 400)
+
+    assert body["type"] == "/api/v1/problems/too-deeply-nested"
+    assert str(MAX_DEPTH) in body["detail"]

@@ -76,6 +76,7 @@ def test_only_the_hash_of_a_key_is_stored(world):
         (["no-such-org"], "No organisation has the code 'no-such-org'"),
         (["hosp-a", "--expires", "31/12/2099"], "YYYY-MM-DD"),
         (["hosp-a", "--expires", "2099-02-30"], "YYYY-MM-DD"),
+        (["hosp-a", "--expires", "2000-01-01"], "到期日期已过"),  # in LANGUAGE_CODE
     ],
 )
 def test_create_api_key_refuses_unknown_organisations_and_bad_dates(world, args, message):
@@ -107,11 +108,9 @@ def test_revoke_api_key_of_an_unknown_prefix_is_an_error(world):
 def test_a_key_works_through_its_last_day_and_not_after(world):
     today = timezone.localdate()
     _, last_day = issue_api_key(organisation=world.org_a, name="today", expires_on=today)
-    _, expired = issue_api_key(
-        organisation=world.org_a,
-        name="yesterday",
-        expires_on=today - datetime.timedelta(days=1),
-    )
+    key, expired = issue_api_key(organisation=world.org_a, name="yesterday", expires_on=today)
+    # It was issued yesterday with yesterday as its last day.
+    ApiKey.objects.filter(pk=key.pk).update(expires_on=today - datetime.timedelta(days=1))
 
     assert bearer(last_day).get(URL).status_code == 200
     assert_refused(bearer(expired).get(URL), "expired")
@@ -199,6 +198,39 @@ def test_admin_shows_a_new_key_once_and_never_keeps_it(world, superuser_client):
         content_type="application/json",
     )
     assert created.status_code == 201, created.content
+
+
+def test_admin_refuses_a_new_key_that_has_already_expired(world, superuser_client):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = superuser_client.post(
+        "/en/admin/api/apikey/add/",
+        {
+            "organisation": world.org_a.pk,
+            "name": "Stillborn",
+            "scope": "read",
+            "expires_on": yesterday.isoformat(),
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["expires_on"] == [
+        "The expiry date is in the past: a new key must work at least today."
+    ]
+    assert not ApiKey.objects.filter(name="Stillborn").exists()
+
+
+def test_an_expired_key_can_still_be_renamed_in_the_admin(world, superuser_client):
+    key, _raw = issue_api_key(organisation=world.org_a, name="old", expires_on=timezone.localdate())
+    ApiKey.objects.filter(pk=key.pk).update(expires_on=datetime.date(2020, 1, 1))
+
+    response = superuser_client.post(
+        f"/en/admin/api/apikey/{key.pk}/change/",
+        {"name": "old, expired", "expires_on": "2020-01-01"},
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    key.refresh_from_db()
+    assert key.name == "old, expired"
 
 
 def test_admin_revoke_action_revokes(world, superuser_client):

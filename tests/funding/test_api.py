@@ -207,11 +207,12 @@ def test_cursor_pages_walk_every_entry_once_without_counting(world):
     assert oldest_first == list(reversed(expected))
 
 
-def test_a_cursor_that_was_never_issued_is_a_404(world):
+def test_a_cursor_that_was_never_issued_is_a_400_naming_it(world):
     response = world.callers["anonymous"].get(ENTRIES, {"cursor": "not-a-cursor"})
 
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+    assert list(response.json()["errors"]) == ["cursor"]
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "key_a", "finance"])

@@ -285,3 +285,23 @@ def test_the_spent_column_is_explained_when_nothing_is_spent(client, demo):
     assert "data-spent" not in page and ">Spent<" not in page
     assert 'data-note="spent"' in page and "No expenditure" in page
     assert re.search(r'data-year="2025" data-not-yet-due>.*?data-payment-rate>not yet due<', page)
+
+
+FORMULAS = ['=HYPERLINK("http://x.test","x")', "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_csv_downloads_neutralise_formulas_and_keep_numbers(client, ledger, programme):
+    shown, _hidden = ledger
+    shown.title_en = FORMULAS[0]
+    shown.save()
+    for number, text in enumerate(FORMULAS[1:]):
+        ProjectFactory(programme=programme, code=f"F{number}", title_en=text)
+
+    rows = read_csv(client.get("/en/funding/projects.csv"))
+
+    titles = {row["Code"]: row["Project"] for row in rows}
+    assert titles["SHOWN"] == "'" + FORMULAS[0]
+    assert [titles[f"F{n}"] for n in range(5)] == ["'" + text for text in FORMULAS[1:]]
+    shown_row = next(row for row in rows if row["Code"] == "SHOWN")
+    assert shown_row["Arrived (CNY)"] == "1500.50"  # numbers stay numbers
+    assert shown_row["Disbursed (CNY)"] == "670.00"

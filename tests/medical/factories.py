@@ -6,6 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from medical.models import CallItem, CallList, Category, Need
+from reference.models import Organisation
 from tests.factories import OrganisationFactory, ProgrammeFactory
 
 FAR = datetime.date(2099, 12, 31)
@@ -32,7 +33,10 @@ class CallListFactory(DjangoModelFactory):
     batch = factory.Sequence(lambda n: n + 1)
     title_zh_hans = factory.Sequence(lambda n: f"榜单{n}")
     title_en = factory.Sequence(lambda n: f"List {n}")
-    issuer = factory.SubFactory(OrganisationFactory)
+    # The donor's health commission issues the lists (hz-health under hz-gov in the demo).
+    issuer = factory.SubFactory(
+        OrganisationFactory, parent=factory.SelfAttribute("..programme.donor")
+    )
     claim_deadline = FAR
     delivery_deadline = FAR
 
@@ -54,3 +58,8 @@ def published_item(*, max_claimants: int = 1, **list_fields) -> CallItem:
         status=CallList.Status.PUBLISHED, published_on=datetime.date(2024, 1, 1), **list_fields
     )
     return CallItemFactory(call_list=call_list, max_claimants=max_claimants)
+
+
+def donor_side(item: CallItem, **fields) -> Organisation:
+    """An organisation under the item's programme's donor: one that may claim it."""
+    return OrganisationFactory(parent=item.call_list.programme.donor, **fields)

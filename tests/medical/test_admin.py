@@ -7,11 +7,11 @@ from django.test.utils import CaptureQueriesContext
 
 from medical import services
 from medical.models import Bulletin, CallList, Claim, Verification
-from tests.factories import OrganisationFactory
 from tests.medical.factories import (
     CallItemFactory,
     CallListFactory,
     NeedFactory,
+    donor_side,
     published_item,
 )
 
@@ -110,7 +110,7 @@ def test_a_refused_step_is_an_error_message_and_changes_nothing(commission):
 
 def test_staff_verify_or_return_a_delivery(commission):
     item = published_item()
-    claim = services.claim_item(item=item, organisation=OrganisationFactory())
+    claim = services.claim_item(item=item, organisation=donor_side(item))
     services.deliver_claim(claim=claim)
     url = "/en/admin/medical/verification/add/"
     refused = commission.post(url, {"claim": claim.pk, "outcome": "returned", "score": 80})
@@ -132,7 +132,7 @@ def test_staff_verify_or_return_a_delivery(commission):
 def test_an_item_cannot_shrink_below_its_claims(commission):
     item = published_item(max_claimants=2)
     for _ in range(2):
-        services.claim_item(item=item, organisation=OrganisationFactory())
+        services.claim_item(item=item, organisation=donor_side(item))
     response = commission.post(
         f"/en/admin/medical/callitem/{item.pk}/change/",
         {

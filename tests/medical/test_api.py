@@ -12,7 +12,7 @@ from medical import services
 from medical.models import CallItem, Claim, ProgressReport
 from tests.api_utils import assert_constant_queries
 from tests.factories import OrganisationFactory
-from tests.medical.factories import CallItemFactory, CallListFactory, published_item
+from tests.medical.factories import CallItemFactory, CallListFactory, donor_side, published_item
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,8 @@ def staff_client(username: str, group: str | None) -> Client:
 @pytest.fixture
 def world():
     item = published_item()
-    org_a = OrganisationFactory(code="shangcheng-health")
-    org_b = OrganisationFactory(code="fuyang-health")
+    org_a = donor_side(item, code="shangcheng-health")
+    org_b = donor_side(item, code="fuyang-health")
     keys = {
         "key_a": issue_api_key(organisation=org_a, name="A", scope="write")[1],
         "key_b": issue_api_key(organisation=org_b, name="B", scope="write")[1],
@@ -138,6 +138,21 @@ def test_a_full_item_refuses_with_a_problem(world):
     assert refused.json()["type"] == "/api/v1/problems/claim-refused"
 
 
+def test_a_partner_side_institution_is_refused_with_the_reason(world):
+    """The partner district's hospital asked for the help: its key may not claim the item."""
+    item, _a, _b, _callers = world
+    hospital = OrganisationFactory(parent=item.call_list.programme.partner, name_en="Hospital")
+    key = issue_api_key(organisation=hospital, name="HIS", scope="write")[1]
+    refused = key_client(key).post(
+        claim_url(item), {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 409
+    assert refused["Content-Type"] == PROBLEM
+    assert refused.json()["type"] == "/api/v1/problems/claim-refused"
+    assert "Only the donor side claims items" in refused.json()["detail"]
+    assert not Claim.objects.exists()
+
+
 def test_claim_input_is_strict(world):
     item, _a, _b, callers = world
     response = callers["key_a"].post(
@@ -226,7 +241,7 @@ def test_list_endpoints_make_the_same_queries_for_10_and_100_rows(
     def grow_items(n):
         while CallItem.objects.filter(call_list=call_list).count() < n:
             extra = CallItemFactory(call_list=call_list)
-            services.claim_item(item=extra, organisation=OrganisationFactory())
+            services.claim_item(item=extra, organisation=donor_side(extra))
 
     assert_constant_queries(
         callers["anonymous"],
@@ -239,7 +254,7 @@ def test_list_endpoints_make_the_same_queries_for_10_and_100_rows(
     def grow_claims(n):
         while Claim.objects.count() < n:
             extra = CallItemFactory(call_list=call_list)
-            claim = services.claim_item(item=extra, organisation=OrganisationFactory())
+            claim = services.claim_item(item=extra, organisation=donor_side(extra))
             services.add_report(claim=claim, date=timezone.localdate(), text="进展")
 
     assert_constant_queries(
@@ -260,7 +275,7 @@ def test_twenty_four_parallel_claims_on_one_place_exactly_one_wins():
     item = published_item(max_claimants=1)
     attempts = 24
     keys = [
-        issue_api_key(organisation=OrganisationFactory(), name="racer", scope="write")[1]
+        issue_api_key(organisation=donor_side(item), name="racer", scope="write")[1]
         for _ in range(attempts)
     ]
     barrier = threading.Barrier(attempts)
@@ -294,7 +309,7 @@ def test_twenty_four_parallel_claims_on_one_place_exactly_one_wins():
 @pytest.mark.django_db(transaction=True)
 def test_parallel_claims_fill_three_places_and_no_more():
     item = published_item(max_claimants=3)
-    organisations = OrganisationFactory.create_batch(20)
+    organisations = [donor_side(item) for _ in range(20)]
     barrier = threading.Barrier(len(organisations))
     outcomes = []
 

@@ -20,7 +20,13 @@ from medical.models import (
 )
 from medical.services import ClaimRefused, InvalidTransition
 from tests.factories import OrganisationFactory
-from tests.medical.factories import CallItemFactory, CallListFactory, NeedFactory, published_item
+from tests.medical.factories import (
+    CallItemFactory,
+    CallListFactory,
+    NeedFactory,
+    donor_side,
+    published_item,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +79,7 @@ CLAIM_SETUP = {
 def _claim_in(status: str) -> Claim:
     item = published_item()
     claim = services.claim_item(
-        item=item, organisation=OrganisationFactory(), on=datetime.date(2024, 1, 5)
+        item=item, organisation=donor_side(item), on=datetime.date(2024, 1, 5)
     )
     item_status, delivered_on = CLAIM_SETUP[status]
     Claim.objects.filter(pk=claim.pk).update(status=status, delivered_on=delivered_on)
@@ -206,15 +212,15 @@ def english():
 def test_claims_are_refused_in_the_callers_language():
     item = CallItemFactory()
     with translation.override("zh-hans"), pytest.raises(ClaimRefused, match="只有已发布的榜单"):
-        services.claim_item(item=item, organisation=OrganisationFactory())
+        services.claim_item(item=item, organisation=donor_side(item))
 
 
 def test_claims_respect_list_status_deadline_and_issuer(english):
-    organisation = OrganisationFactory()
-    draft_item = CallItemFactory()
+    item = published_item(claim_deadline=datetime.date(2024, 3, 31))
+    organisation = donor_side(item)
+    draft_item = CallItemFactory(call_list__programme=item.call_list.programme)
     with pytest.raises(ClaimRefused, match="published"):
         services.claim_item(item=draft_item, organisation=organisation)
-    item = published_item(claim_deadline=datetime.date(2024, 3, 31))
     with pytest.raises(ClaimRefused, match="2024-03-31"):
         services.claim_item(item=item, organisation=organisation, on=datetime.date(2024, 4, 1))
     with pytest.raises(ClaimRefused, match="issuer"):
@@ -229,9 +235,47 @@ def test_claims_respect_list_status_deadline_and_issuer(english):
     assert Claim.objects.count() == 1
 
 
+def test_only_the_donor_side_claims_whatever_the_depth(english):
+    """The donor organisation and its whole tree claim; the partner side and outsiders are
+    refused with a reason, however they are typed or named."""
+    item = published_item(max_claimants=5)
+    programme = item.call_list.programme
+    on = datetime.date(2024, 2, 1)
+    # The partner district's hospital (a public body) and its health bureau (a child of the
+    # partner government) asked for the help: neither claims it.
+    partner_hospital = OrganisationFactory(type="public_body")
+    partner_bureau = OrganisationFactory(parent=programme.partner)
+    outsider = OrganisationFactory()
+    for organisation in (programme.partner, partner_bureau, partner_hospital, outsider):
+        with pytest.raises(ClaimRefused, match="Only the donor side"):
+            services.claim_item(item=item, organisation=organisation, on=on)
+    assert Claim.objects.count() == 0
+    district = OrganisationFactory(parent=programme.donor)
+    hospital = OrganisationFactory(parent=district)
+    clinic = OrganisationFactory(parent=hospital)
+    for organisation in (programme.donor, district, hospital, clinic):
+        services.claim_item(item=item, organisation=organisation, on=on)
+    assert set(Claim.objects.values_list("organisation", flat=True)) == {
+        programme.donor.pk,
+        district.pk,
+        hospital.pk,
+        clinic.pk,
+    }
+
+
+def test_a_loop_in_the_parents_does_not_hang_the_check(english):
+    item = published_item()
+    a = OrganisationFactory()
+    b = OrganisationFactory(parent=a)
+    a.parent = b
+    a.save()
+    with pytest.raises(ClaimRefused, match="Only the donor side"):
+        services.claim_item(item=item, organisation=a, on=datetime.date(2024, 2, 1))
+
+
 def test_places_and_one_claim_per_organisation(english):
     item = published_item(max_claimants=2)
-    first, second, third = OrganisationFactory.create_batch(3)
+    first, second, third = (donor_side(item) for _ in range(3))
     on = datetime.date(2024, 2, 1)
     claim = services.claim_item(item=item, organisation=first, on=on)
     with pytest.raises(ClaimRefused, match="already holds"):
@@ -260,7 +304,7 @@ def test_the_database_refuses_overfilling_and_double_claims_on_its_own():
 
 def test_the_full_cycle_moves_the_item_and_logs_who():
     item = published_item()
-    organisation = OrganisationFactory()
+    organisation = donor_side(item)
     staff = User.objects.create_user("hc", is_staff=True)
     claim = services.claim_item(item=item, organisation=organisation, on=datetime.date(2024, 1, 5))
     services.add_report(claim=claim, date=datetime.date(2024, 1, 20), text="开展中")
@@ -298,8 +342,8 @@ def test_the_full_cycle_moves_the_item_and_logs_who():
 def test_an_item_is_delivered_only_when_every_claimant_has():
     item = published_item(max_claimants=2)
     on = datetime.date(2024, 2, 1)
-    a = services.claim_item(item=item, organisation=OrganisationFactory(), on=on)
-    b = services.claim_item(item=item, organisation=OrganisationFactory(), on=on)
+    a = services.claim_item(item=item, organisation=donor_side(item), on=on)
+    b = services.claim_item(item=item, organisation=donor_side(item), on=on)
     services.deliver_claim(claim=a, on=on)
     item.refresh_from_db()
     assert item.status == "in_progress"
@@ -335,7 +379,11 @@ def batch():
     )
     call_list.status, call_list.published_on = "published", datetime.date(2024, 5, 1)
     call_list.save()
-    orgs = {code: OrganisationFactory(code=code) for code in ("a-org", "b-org", "c-org", "e-org")}
+    donor = call_list.programme.donor
+    orgs = {
+        code: OrganisationFactory(code=code, parent=donor)
+        for code in ("a-org", "b-org", "c-org", "e-org")
+    }
 
     def cycle(number, category, org, delivered, score, verified_day, due=None):
         item = CallItemFactory(call_list=call_list, number=number, category=category, due_on=due)

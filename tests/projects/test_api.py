@@ -156,16 +156,19 @@ def test_ordering(client):
     ]
 
 
-def test_page_size_is_capped_at_100(client):
+def test_page_size_goes_up_to_100_and_beyond_is_refused(client):
     ProjectFactory.create_batch(101)
 
-    body = client.get(LIST, {"page_size": 1000}).json()
+    body = client.get(LIST, {"page_size": 100}).json()
 
     assert body["count"] == 101
     assert len(body["results"]) == 100
     assert body["next"] is not None
-    second = client.get(LIST, {"page_size": 1000, "page": 2}).json()
+    second = client.get(LIST, {"page_size": 100, "page": 2}).json()
     assert len(second["results"]) == 1
+    refused = client.get(LIST, {"page_size": 1000})
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["page_size"]
 
 
 def test_money_is_a_decimal_string_in_cny(client):
@@ -203,15 +206,15 @@ def test_choice_labels_follow_accept_language(client, language):
 
 
 def test_language_is_negotiated_although_i18n_patterns_pin_unprefixed_urls(client):
-    # DRF ships a Chinese catalog: its "Invalid page." shows whose language the API answered in.
+    # The refusal of a page beyond the end shows whose language the API answered in.
     ProjectFactory()
 
     english = client.get(LIST, {"page": 9}, HTTP_ACCEPT_LANGUAGE="en")
     chinese = client.get(LIST, {"page": 9}, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
-    assert english.status_code == chinese.status_code == 404
-    assert english.json()["detail"] == "Invalid page."
-    assert chinese.json()["detail"] != "Invalid page."
+    assert english.status_code == chinese.status_code == 400
+    assert english.json()["errors"]["page"] == ["There is no page 9: the last page is 1."]
+    assert chinese.json()["errors"]["page"] == ["没有第 9 页：最后一页是第 1 页。"]
 
 
 def test_detail_has_everything_a_partner_needs(client, places):

@@ -1,7 +1,7 @@
 """The 揭榜援藏 partner API. Thin: reads come from `medical.selectors`, writes go through
 `medical.services`.
 
-Who may claim: a write-scope key of any organisation except the list's issuer and the
+Who may claim: a key with `medical:claim` of any organisation except the list's issuer and the
 programme's partner side. A key reports on, delivers and reads the private parts of its own
 organisation's claims only; another organisation's claim is not found (404) there.
 """
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from aidportal.api.audit import record_write, snapshot
 from aidportal.api.callers import Caller, caller_of
+from aidportal.api.capabilities import MEDICAL_CLAIM
 from aidportal.api.idempotency import idempotent
 from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from aidportal.api.views import RequestLanguageMixin
@@ -114,8 +115,8 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
     lookup_value_regex = "[0-9]+"
 
     @property
-    def partner_writes(self) -> bool:
-        return self.action == "claim"
+    def required_capability(self) -> str | None:
+        return MEDICAL_CLAIM if self.action == "claim" else None
 
     @property
     def caller(self) -> Caller:
@@ -133,8 +134,8 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
         responses={201: ClaimSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description=(
-            "Claim (揭榜) a place on the item for your organisation, with a write-scope partner "
-            "key. Any organisation may claim except the list's issuer and the programme's "
+            "Claim (揭榜) a place on the item for your organisation, with a `medical:claim` "
+            "partner key. Any organisation may claim except the list's issuer and the programme's "
             "partner side. The list must be published (not closed) and its claim deadline not "
             "past; an item takes at most `max_claimants` claims, one per organisation. A refusal "
             "is a 409 of type `/api/v1/problems/claim-refused` and writes nothing; of many "
@@ -196,8 +197,8 @@ class ClaimViewSet(
     lookup_value_regex = "[0-9]+"
 
     @property
-    def partner_writes(self) -> bool:
-        return self.action in ("reports", "deliver")
+    def required_capability(self) -> str | None:
+        return MEDICAL_CLAIM if self.action in ("reports", "deliver") else None
 
     @property
     def caller(self) -> Caller:
@@ -238,7 +239,7 @@ class ClaimViewSet(
         request=ReportInputSerializer,
         responses={201: ReportSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="Report progress on your organisation's claim (write-scope key). The claim "
+        description="Report progress on your organisation's claim (`medical:claim` key). The claim "
         "must be active or returned (409 `/api/v1/problems/invalid-transition` otherwise); the "
         "item's work starts with the first report. Attachments are links (URLs). Another "
         "organisation's claim is a 404.",
@@ -272,7 +273,7 @@ class ClaimViewSet(
         request=DeliverInputSerializer,
         responses={200: ClaimSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="Deliver your organisation's claim (write-scope key): the work is done and "
+        description="Deliver your organisation's claim (`medical:claim` key): the work is done and "
         "waits for staff to verify it. The claim must be active or returned (409 "
         "`/api/v1/problems/invalid-transition` otherwise). Another organisation's claim is a "
         "404. Delivered on or before the due date counts as on time in the scoring rule.",

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from aidportal.api.capabilities import FUNDING_ENTRIES
 from aidportal.api.keys import issue_api_key
 from aidportal.api.models import AuditEntry
 from funding import selectors, services
@@ -78,11 +79,21 @@ def world(db):
         "record_beyond_arrivals",
         "view_donation",
     )
+    approver = staff("approver", "approve_disbursement")
+
+    def ledger_key(organisation, name):
+        return issue_api_key(
+            organisation=organisation,
+            name=name,
+            capabilities=[FUNDING_ENTRIES],
+            granted_by=approver,
+        )[1]
+
     callers = {
         "anonymous": Client(),
-        "key_a": bearer(issue_api_key(organisation=org_a, name="A", scope="write")[1]),
-        "key_a_read": bearer(issue_api_key(organisation=org_a, name="A read", scope="read")[1]),
-        "key_b": bearer(issue_api_key(organisation=org_b, name="B", scope="write")[1]),
+        "key_a": bearer(ledger_key(org_a, "A")),
+        "key_a_read": bearer(issue_api_key(organisation=org_a, name="A read")[1]),
+        "key_b": bearer(ledger_key(org_b, "B")),
         "finance": signed_in(finance),
         "staff_no_role": signed_in(staff("newcomer")),
     }

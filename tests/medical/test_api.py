@@ -38,9 +38,9 @@ def world():
     org_a = OrganisationFactory(code="shangcheng-health")
     org_b = OrganisationFactory(code="fuyang-health")
     keys = {
-        "key_a": issue_api_key(organisation=org_a, name="A", scope="write")[1],
-        "key_b": issue_api_key(organisation=org_b, name="B", scope="write")[1],
-        "key_a_read": issue_api_key(organisation=org_a, name="A read", scope="read")[1],
+        "key_a": issue_api_key(organisation=org_a, name="A", capabilities=["medical:claim"])[1],
+        "key_b": issue_api_key(organisation=org_b, name="B", capabilities=["medical:claim"])[1],
+        "key_a_read": issue_api_key(organisation=org_a, name="A read")[1],
     }
     callers = {
         "anonymous": Client(),
@@ -260,7 +260,9 @@ def test_twenty_four_parallel_claims_on_one_place_exactly_one_wins():
     item = published_item(max_claimants=1)
     attempts = 24
     keys = [
-        issue_api_key(organisation=OrganisationFactory(), name="racer", scope="write")[1]
+        issue_api_key(
+            organisation=OrganisationFactory(), name="racer", capabilities=["medical:claim"]
+        )[1]
         for _ in range(attempts)
     ]
     barrier = threading.Barrier(attempts)

@@ -193,8 +193,15 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "PAGE_SIZE": 20,
 }
-# Disbursements above this many CNY count only once a second staff member approves them.
+# Arrivals and disbursements above this many CNY count only once a second staff member
+# approves them.
 FUNDING_APPROVAL_THRESHOLD = os.environ.get("FUNDING_APPROVAL_THRESHOLD", "5000000")
+# An incoming commitment may be dated up to this many days ahead; every other reported date
+# (money, progress, deliveries) is at most today.
+FUNDING_COMMITMENT_HORIZON_DAYS = int(os.environ.get("FUNDING_COMMITMENT_HORIZON_DAYS", "1826"))
+# The earliest reported date for a programme whose start is not recorded: paired aid to Tibet
+# (对口援藏) began in 1994.
+AID_RECORDS_EARLIEST_DATE = os.environ.get("AID_RECORDS_EARLIEST_DATE", "1994-01-01")
 # Education figures over fewer students than this are suppressed on pages and in the API.
 EDUCATION_MIN_GROUP_SIZE = int(os.environ.get("EDUCATION_MIN_GROUP_SIZE", "5"))
 # How long a replayable Idempotency-Key answer is kept (at least a day).

@@ -171,12 +171,14 @@ class LedgerEntryViewSet(
 
     def visible_queryset(self, caller: Caller):
         if caller.has_perm("funding.view_ledgerentry"):
-            queryset = selectors.entries(public=False)
+            queryset = selectors.entries(public=False, see_all_notes=True)
         elif caller.key is not None:
             known = project_selectors.projects_known_to(
                 organisation_id=caller.organisation_id, see_all=False
             )
-            queryset = selectors.entries(public=False).filter(project__in=known.values("pk"))
+            queryset = selectors.entries(
+                public=False, organisation_id=caller.organisation_id
+            ).filter(project__in=known.values("pk"))
         else:
             queryset = selectors.entries(public=True)
         return with_reversal(queryset)
@@ -195,7 +197,14 @@ class LedgerEntryViewSet(
         return LedgerEntryOutputSerializer
 
     def _created(self, entry: LedgerEntry) -> Response:
-        entry = with_reversal(selectors.entries(public=False)).get(pk=entry.pk)
+        caller = self.caller
+        entry = with_reversal(
+            selectors.entries(
+                public=False,
+                see_all_notes=caller.has_perm("funding.view_ledgerentry"),
+                organisation_id=caller.organisation_id,
+            )
+        ).get(pk=entry.pk)
         data = LedgerEntryOutputSerializer(entry, context=self.get_serializer_context()).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["Location"] = self.reverse_action("detail", kwargs={"pk": entry.pk})

@@ -314,11 +314,11 @@ def approve_disbursement(*, entry: LedgerEntry, approved_by) -> Approval:
     if not entry.needs_approval:
         raise Conflict(_("This entry needs no approval."))
     if Approval.objects.filter(entry=entry).exists():
-        raise Conflict(_("This disbursement is already approved."))
+        raise Conflict(_("This entry is already approved."))
     if LedgerEntry.objects.filter(reverses=entry).exists():
-        raise Conflict(_("This disbursement has been reversed."))
+        raise Conflict(_("This entry has been reversed."))
     if entry.recorded_by_id is not None and entry.recorded_by_id == approved_by.pk:
-        raise Conflict(_("A disbursement is approved by someone other than who recorded it."))
+        raise Conflict(_("An entry is approved by someone other than who recorded it."))
     if not approved_by.has_perm("funding.approve_disbursement"):
         raise ValidationError(_("Only staff allowed to approve disbursements may do this."))
     with keeping_rollups(entry.project_id):

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aidportal.api.keys import issue_api_key
 from aidportal.api.models import ApiKey, KeyCapability
@@ -276,25 +276,27 @@ def finance_approver(username="approver"):
 
 
 def test_create_api_key_grants_funding_entries_only_with_a_finance_approver(world):
-    User.objects.create_user("clerk", is_staff=True)
-    finance_approver()
+    # The refusals are read here in English.
+    with translation.override("en"):
+        User.objects.create_user("clerk", is_staff=True)
+        finance_approver()
 
-    with pytest.raises(CommandError, match="Only a finance approver may grant funding:entries"):
-        create_key("hosp-a", "--capability", "funding:entries")
-    with pytest.raises(CommandError, match="Only a finance approver may grant funding:entries"):
-        create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "clerk")
-    with pytest.raises(CommandError, match="No active user has the username 'nobody'"):
-        create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "nobody")
-    before = ApiKey.objects.count()
-    with pytest.raises(CommandError):
-        create_key("hosp-a", "--capability", "funding:everything")
-    assert ApiKey.objects.count() == before
+        with pytest.raises(CommandError, match="Only a finance approver may grant funding:entries"):
+            create_key("hosp-a", "--capability", "funding:entries")
+        with pytest.raises(CommandError, match="Only a finance approver may grant funding:entries"):
+            create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "clerk")
+        with pytest.raises(CommandError, match="No active user has the username 'nobody'"):
+            create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "nobody")
+        before = ApiKey.objects.count()
+        with pytest.raises(CommandError):
+            create_key("hosp-a", "--capability", "funding:everything")
+        assert ApiKey.objects.count() == before
 
-    key = create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "approver")
+        key = create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "approver")
 
-    row = ApiKey.objects.get(prefix=key[3:].split(".")[0])
-    granted = KeyCapability.objects.get(key=row)
-    assert (granted.code, granted.granted_by.username) == ("funding:entries", "approver")
+        row = ApiKey.objects.get(prefix=key[3:].split(".")[0])
+        granted = KeyCapability.objects.get(key=row)
+        assert (granted.code, granted.granted_by.username) == ("funding:entries", "approver")
 
 
 def test_the_database_refuses_funding_entries_without_a_grantor(world):

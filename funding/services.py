@@ -330,15 +330,6 @@ def approve_disbursement(*, entry: LedgerEntry, approved_by) -> Approval:
     return approval
 
 
-def note_is_private(entry: LedgerEntry) -> bool:
-    """A partner's note (posted with an API key) stays private until staff publish it."""
-    return (
-        bool(entry.note)
-        and entry.recorded_by_key_id is not None
-        and not NotePublication.objects.filter(entry=entry).exists()
-    )
-
-
 @transaction.atomic
 def publish_note(*, entry: LedgerEntry, published_by) -> NotePublication:
     """Make a partner's note on an entry public. Staff's own notes are public from the start."""

@@ -240,8 +240,15 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "PAGE_SIZE": 20,
 }
-# Disbursements above this many CNY count only once a second staff member approves them.
+# Arrivals and disbursements above this many CNY count only once a second staff member
+# approves them.
 FUNDING_APPROVAL_THRESHOLD = os.environ.get("FUNDING_APPROVAL_THRESHOLD", "5000000")
+# An incoming commitment may be dated up to this many days ahead; every other reported date
+# (money, progress, deliveries) is at most today.
+FUNDING_COMMITMENT_HORIZON_DAYS = int(os.environ.get("FUNDING_COMMITMENT_HORIZON_DAYS", "1826"))
+# The earliest reported date for a programme whose start is not recorded: paired aid to Tibet
+# (对口援藏) began in 1994.
+AID_RECORDS_EARLIEST_DATE = os.environ.get("AID_RECORDS_EARLIEST_DATE", "1994-01-01")
 # Education figures over fewer students than this are suppressed on pages and in the API.
 EDUCATION_MIN_GROUP_SIZE = int(os.environ.get("EDUCATION_MIN_GROUP_SIZE", "5"))
 # How long a replayable Idempotency-Key answer is kept (at least a day).
@@ -256,9 +263,11 @@ SPECTACULAR_SETTINGS = {
         "timeline and progress updates. Money is a decimal string in CNY; texts come in both "
         "languages; choice labels follow Accept-Language (zh-hans or en).\n\n"
         "**Who may call.** Anyone reads published records. A partner organisation's key "
-        "(`Authorization: Bearer ap_…`) also reads its own organisation's records and, with the "
-        "write scope, reports progress on the projects its organisation takes part in; another "
-        "organisation's unpublished record is a 404. Staff use their admin session.\n\n"
+        "(`Authorization: Bearer ap_…`) also reads its own organisation's records, and writes only "
+        "what it was granted: capabilities such as `updates:write`, `medical:claim`, "
+        "`education:results` or `funding:entries`, each operation's description naming the one "
+        "it needs (a 403 `missing-capability` otherwise); another organisation's unpublished "
+        "record is a 404. Staff use their admin session.\n\n"
         "**Errors** are `application/problem+json` (RFC 9457); `GET /api/v1/problems/{type}` "
         "explains each `type`. Nothing is written when a request fails.\n\n"
         "**Retries.** Send `Idempotency-Key` on POST; a retry returns the first answer. Changes "

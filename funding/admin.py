@@ -28,6 +28,7 @@ from funding.models import (
     FundingRollup,
     FundingRollupYear,
     LedgerEntry,
+    NotePublication,
     ProjectFunding,
     ProjectFundingYear,
 )
@@ -155,6 +156,10 @@ class EntryDisplay:
                         "<strong>{}</strong>", pgettext("funding admin", "awaiting approval")
                     )
                 )
+        if obj.note and obj.recorded_by_key_id and getattr(obj, "note_publication", None) is None:
+            flags.append(
+                format_html("<strong>{}</strong>", pgettext("funding admin", "note not public"))
+            )
         return format_html_join("; ", "{}", ((flag,) for flag in flags)) if flags else ""
 
 
@@ -260,9 +265,10 @@ class LedgerEntryAdmin(TotalsMixin, EntryDisplay, admin.ModelAdmin):
         "receiver",
         "reversed_by",
         "approval__approved_by",
+        "note_publication",
     ]
     autocomplete_fields = ["project", "provider", "receiver"]
-    actions = ["reverse_selected", "approve_selected"]
+    actions = ["reverse_selected", "approve_selected", "publish_notes"]
     posted_fields = [
         "project",
         "type",
@@ -302,6 +308,9 @@ class LedgerEntryAdmin(TotalsMixin, EntryDisplay, admin.ModelAdmin):
 
     def has_approve_permission(self, request):
         return request.user.has_perm("funding.approve_disbursement")
+
+    def has_publish_note_permission(self, request):
+        return request.user.has_perm("funding.publish_entry_note")
 
     def get_fields(self, request, obj=None):
         if obj is not None:
@@ -353,6 +362,11 @@ class LedgerEntryAdmin(TotalsMixin, EntryDisplay, admin.ModelAdmin):
                 gettext(
                     "This disbursement counts once a second member of staff approves it; "
                     "until then its amount is reserved."
+                )
+                if entry.type == LedgerEntry.Type.DISBURSEMENT
+                else gettext(
+                    "This arrival counts once a second member of staff approves it; until "
+                    "then it is not in the totals."
                 ),
                 messages.WARNING,
             )
@@ -393,7 +407,9 @@ class LedgerEntryAdmin(TotalsMixin, EntryDisplay, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/funding/ledgerentry/reverse.html", context)
 
-    @admin.action(description=_("Approve the selected disbursements"), permissions=["approve"])
+    @admin.action(
+        description=_("Approve the selected arrivals and disbursements"), permissions=["approve"]
+    )
     def approve_selected(self, request, queryset):
         for entry in queryset.select_related("project"):
             try:
@@ -403,6 +419,23 @@ class LedgerEntryAdmin(TotalsMixin, EntryDisplay, admin.ModelAdmin):
             else:
                 self.message_user(
                     request, gettext("%(entry)s: approved.") % {"entry": entry}, messages.SUCCESS
+                )
+
+    @admin.action(
+        description=_("Publish the partners' notes of the selected entries"),
+        permissions=["publish_note"],
+    )
+    def publish_notes(self, request, queryset):
+        for entry in queryset.select_related("project"):
+            try:
+                services.publish_note(entry=entry, published_by=request.user)
+            except (Conflict, ValidationError) as error:
+                self._refused(request, entry, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(entry)s: its note is public.") % {"entry": entry},
+                    messages.SUCCESS,
                 )
 
     def _refused(self, request, entry, error):
@@ -652,6 +685,16 @@ class ApprovalAdmin(ReadOnlyAdmin):
     list_select_related = ["entry__project", "approved_by"]
     search_fields = ["entry__voucher", "entry__project__code"]
     date_hierarchy = "approved_at"
+
+
+@admin.register(NotePublication)
+class NotePublicationAdmin(ReadOnlyAdmin):
+    """Who made which partner's note public; publishing is the entries' list action."""
+
+    list_display = ["entry", "published_by", "published_at"]
+    list_select_related = ["entry__project", "published_by"]
+    search_fields = ["entry__voucher", "entry__project__code", "entry__note"]
+    date_hierarchy = "published_at"
 
 
 @admin.register(ProjectFunding)

@@ -75,12 +75,10 @@ def _parse_entries(items: list[Record], *, projects: dict[str, Project]) -> list
         if not isinstance(item["date"], datetime.date):
             raise DemoDataError(f"{label}: {item['date']!r} is not a date (YYYY-MM-DD).")
         amount = _money(item["amount"], label=label)
-        if item["type"] == LedgerEntry.Type.DISBURSEMENT and amount > (
-            services.approval_threshold()
-        ):
+        if item["type"] in services.APPROVED_TYPES and amount > services.approval_threshold():
             raise DemoDataError(
                 f"{label}: {amount} is above the approval threshold and would wait for a "
-                "second approval; split it into smaller disbursements."
+                "second approval; split it into smaller entries."
             )
         parsed.append(
             {

@@ -315,7 +315,9 @@ def check(table: list[tuple], *, track: Track = _untracked) -> Report:
             project, amount = values["project"], values["amount"]
             available = room.get(project.pk, Decimal("0"))
             if values["type"] == LedgerEntry.Type.INCOMING_FUNDS:
-                room[project.pk] = available + amount
+                # An arrival above the approval threshold covers nothing until approved.
+                if amount <= services.approval_threshold():
+                    room[project.pk] = available + amount
             else:
                 if amount > available:
                     problems.append(_beyond_arrivals(number, project, amount, available))

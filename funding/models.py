@@ -116,7 +116,9 @@ class LedgerEntry(models.Model):
     needs_approval = models.BooleanField(
         _("needs a second approval"),
         default=False,
-        help_text=_("A disbursement above the approval threshold counts once approved."),
+        help_text=_(
+            "An arrival or disbursement above the approval threshold counts once approved."
+        ),
     )
     illustrative = models.BooleanField(_("illustrative"), default=False)
     recorded_by = models.ForeignKey(
@@ -144,6 +146,7 @@ class LedgerEntry(models.Model):
         permissions = [
             ("record_beyond_arrivals", _("Can record a disbursement beyond the funds arrived")),
             ("approve_disbursement", _("Can approve a large disbursement")),
+            ("publish_entry_note", _("Can publish a partner's note on a ledger entry")),
         ]
         indexes = [
             models.Index(fields=["project", "type", "date"]),
@@ -162,8 +165,8 @@ class LedgerEntry(models.Model):
                 name="ledger_beyond_arrivals_is_a_disbursement_with_reason",
             ),
             models.CheckConstraint(
-                condition=Q(needs_approval=False) | Q(type="disbursement"),
-                name="ledger_only_disbursements_need_approval",
+                condition=Q(needs_approval=False) | Q(type__in=["disbursement", "incoming_funds"]),
+                name="ledger_only_arrivals_and_disbursements_need_approval",
             ),
             models.CheckConstraint(
                 condition=~Q(reverses=F("id")), name="ledger_entry_not_its_own_reversal"
@@ -202,6 +205,33 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"{self.entry} ✓ {self.approved_by}"
+
+
+class NotePublication(models.Model):
+    """Staff's decision that a partner's note on an entry may be shown publicly. Entries never
+    change, so the decision is a row of its own; a note posted with an API key is private until
+    it has one."""
+
+    entry = models.OneToOneField(
+        LedgerEntry,
+        verbose_name=_("entry"),
+        on_delete=models.PROTECT,
+        related_name="note_publication",
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("published note")
+        verbose_name_plural = _("published notes")
+
+    def __str__(self):
+        return f"{self.entry} · {self.entry.note}"
 
 
 class ProjectFunding(models.Model):

@@ -17,10 +17,11 @@ import datetime
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Max, Q, QuerySet, Sum, Value
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from aidportal.api.models import ApiKey
 from funding import rollups
 from funding.models import (
     BudgetLine,
@@ -28,6 +29,7 @@ from funding.models import (
     FundingRollup,
     FundingRollupYear,
     LedgerEntry,
+    NotePublication,
     ProjectFunding,
     ProjectFundingYear,
 )
@@ -319,13 +321,27 @@ def project_totals(project: Project) -> FundingFigures:
     )
 
 
-def entries(*, public: bool) -> QuerySet[LedgerEntry]:
-    """Ledger entries with what a list row shows; the public sees published projects' only."""
+def entries(
+    *, public: bool, see_all_notes: bool = False, organisation_id: int | None = None
+) -> QuerySet[LedgerEntry]:
+    """Ledger entries with what a list row shows; the public sees published projects' only.
+
+    `shown_note` is the note this reader may see: a note posted with a partner's key is shown
+    to finance staff (`see_all_notes`) and to that partner's organisation, and to everyone else
+    only once staff have published it (`NotePublication`); otherwise it is blank."""
     # `reverses` is not joined: a row shows only the id of the entry it reverses.
     queryset = LedgerEntry.objects.select_related("project", "provider", "receiver", "approval")
     if public:
         queryset = queryset.filter(project__published=True)
-    return queryset
+    if see_all_notes:
+        return queryset.annotate(shown_note=F("note"))
+    visible = Q(recorded_by_key__isnull=True) | Q(
+        Exists(NotePublication.objects.filter(entry=OuterRef("pk")))
+    )
+    if organisation_id is not None:
+        own_keys = ApiKey.objects.filter(organisation_id=organisation_id).values("pk")
+        visible |= Q(recorded_by_key__in=own_keys)
+    return queryset.annotate(shown_note=Case(When(visible, then=F("note")), default=Value("")))
 
 
 def donations(*, public: bool) -> QuerySet[Donation]:

@@ -7,7 +7,12 @@ disbursed + awaiting approval ≤ arrived + recorded-beyond-arrivals even if thi
 bypassed. Staff with `funding.record_beyond_arrivals` may go beyond arrivals with a reason
 (funds in transit); such entries are flagged, and later arrivals cover them first. A disbursement
 above FUNDING_APPROVAL_THRESHOLD reserves its amount at once and counts once a second staff
-member approves it.
+member approves it; an arrival above it counts (and covers disbursements) only once approved.
+
+A partner key (granted `funding:entries`) posts only for its organisation's role in the
+project (`API_POSTERS`): a funder what it committed and sent, the accountable party what it
+received and disbursed, an implementer what it received and spent. Every entry's date lies
+between the programme's start and today (commitments: today + FUNDING_COMMITMENT_HORIZON_DAYS).
 """
 
 from decimal import Decimal
@@ -17,10 +22,16 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from funding.models import Approval, LedgerEntry, ProjectFunding, ProjectFundingYear
+from funding.models import (
+    Approval,
+    LedgerEntry,
+    NotePublication,
+    ProjectFunding,
+    ProjectFundingYear,
+)
 from funding.rollups import keeping_rollups
-from projects.models import Project
-from projects.selectors import takes_part
+from projects.models import Participant, Project
+from reference.dates import check_reported_date
 from reference.exceptions import Conflict
 
 TYPE_TOTAL = {
@@ -30,6 +41,21 @@ TYPE_TOTAL = {
     LedgerEntry.Type.EXPENDITURE: "spent",
 }
 YEAR_TOTALS = {"arrived", "disbursed", "spent"}
+# Types that count only once a second person approves them, above the threshold.
+APPROVED_TYPES = {LedgerEntry.Type.INCOMING_FUNDS, LedgerEntry.Type.DISBURSEMENT}
+
+Role = Participant.Role
+# What a partner key may post, per entry type: (its organisation's role in the project, the side
+# of the entry it must stand on). The other side is whoever it paid or was paid by.
+API_POSTERS: dict[str, tuple[tuple[str, str], ...]] = {
+    LedgerEntry.Type.INCOMING_COMMITMENT: ((Role.FUNDING, "provider"),),
+    LedgerEntry.Type.INCOMING_FUNDS: ((Role.FUNDING, "provider"), (Role.ACCOUNTABLE, "receiver")),
+    LedgerEntry.Type.DISBURSEMENT: (
+        (Role.ACCOUNTABLE, "provider"),
+        (Role.IMPLEMENTING, "receiver"),
+    ),
+    LedgerEntry.Type.EXPENDITURE: ((Role.IMPLEMENTING, "provider"),),
+}
 
 
 class BeyondArrivals(Conflict):
@@ -91,6 +117,48 @@ def _money(amount) -> str:
     return f"{Decimal(amount):,.2f}"
 
 
+def _partner_sides(*, project: Project, type: str, organisation, provider, receiver):
+    """The provider and receiver of a partner's entry, its own organisation on the side its role
+    in the project stands on; a ValidationError naming the field when it has no such role or
+    names another organisation there."""
+    roles = set(
+        project.participants.filter(organisation=organisation).values_list("role", flat=True)
+    )
+    if not roles:
+        raise ValidationError(
+            {"project": [_("Your organisation does not take part in this project.")]}
+        )
+    sides = [side for role, side in API_POSTERS[type] if role in roles]
+    if not sides:
+        raise ValidationError(
+            {
+                "type": [
+                    _(
+                        "Your organisation's role in this project (%(roles)s) does not record "
+                        "this type of entry."
+                    )
+                    % {"roles": ", ".join(str(Role(role).label) for role in sorted(roles))}
+                ]
+            }
+        )
+    parties = {"provider": provider, "receiver": receiver}
+    for side in sides:
+        if parties[side] is None or parties[side].pk == organisation.pk:
+            parties[side] = organisation
+            return parties["provider"], parties["receiver"]
+    raise ValidationError(
+        {
+            sides[0]: [
+                _("Your organisation records only its own side: the %(side)s is %(code)s.")
+                % {
+                    "side": LedgerEntry._meta.get_field(sides[0]).verbose_name,
+                    "code": organisation.code,
+                }
+            ]
+        }
+    )
+
+
 @transaction.atomic
 def record_entry(
     *,
@@ -111,13 +179,24 @@ def record_entry(
 
     A disbursement is refused (BeyondArrivals) when it would take disbursed plus what awaits
     approval past arrived, unless a reason is given by a user allowed to go beyond arrivals.
+    An arrival or disbursement above the threshold waits for a second person's approval. A
+    partner key posts only its own side for its role in the project (`API_POSTERS`); its note
+    stays private until staff publish it.
     """
-    if recorded_by_key is not None and not takes_part(
-        project=project, organisation_id=recorded_by_key.organisation_id
-    ):
-        raise ValidationError(
-            {"project": [_("Your organisation does not take part in this project.")]}
+    if recorded_by_key is not None:
+        provider, receiver = _partner_sides(
+            project=project,
+            type=type,
+            organisation=recorded_by_key.organisation,
+            provider=provider,
+            receiver=receiver,
         )
+    horizon = (
+        settings.FUNDING_COMMITMENT_HORIZON_DAYS
+        if type == LedgerEntry.Type.INCOMING_COMMITMENT
+        else 0
+    )
+    check_reported_date(date, programme=project.programme, horizon_days=horizon)
     if beyond_arrivals_reason and (
         recorded_by is None or not recorded_by.has_perm("funding.record_beyond_arrivals")
     ):
@@ -158,14 +237,16 @@ def record_entry(
             entry.beyond_arrivals = True
             entry.reason = beyond_arrivals_reason
             totals.beyond_arrivals += amount
-        entry.needs_approval = amount > approval_threshold()
     elif beyond_arrivals_reason:
         raise ValidationError({"reason": [_("Only a disbursement can go beyond arrivals.")]})
+    entry.needs_approval = type in APPROVED_TYPES and amount > approval_threshold()
     entry.full_clean()
     with keeping_rollups(project.pk):
         entry.save()
         if entry.needs_approval:
-            totals.pending += amount
+            # A large disbursement reserves its amount; a large arrival counts nowhere yet.
+            if type == LedgerEntry.Type.DISBURSEMENT:
+                totals.pending += amount
         else:
             _count(entry, totals, sign=1)
         _save_totals(totals)
@@ -194,7 +275,7 @@ def reverse_entry(*, entry: LedgerEntry, reason: str, recorded_by=None) -> Ledge
     if LedgerEntry.objects.filter(reverses=original).exists():
         raise Conflict(_("This entry has already been reversed."))
     counted = not original.needs_approval or Approval.objects.filter(entry=original).exists()
-    if original.type == LedgerEntry.Type.INCOMING_FUNDS:
+    if original.type == LedgerEntry.Type.INCOMING_FUNDS and counted:
         room = totals.arrived + totals.beyond_arrivals - totals.disbursed - totals.pending
         if original.amount > room:
             raise BeyondArrivals(
@@ -218,7 +299,7 @@ def reverse_entry(*, entry: LedgerEntry, reason: str, recorded_by=None) -> Ledge
         reversal.save()
         if counted:
             _count(original, totals, sign=-1)
-        else:
+        elif original.type == LedgerEntry.Type.DISBURSEMENT:
             totals.pending -= original.amount
         if original.beyond_arrivals:
             totals.beyond_arrivals -= original.amount
@@ -228,23 +309,38 @@ def reverse_entry(*, entry: LedgerEntry, reason: str, recorded_by=None) -> Ledge
 
 @transaction.atomic
 def approve_disbursement(*, entry: LedgerEntry, approved_by) -> Approval:
-    """The second pair of eyes: a different staff member makes a large disbursement count."""
+    """The second pair of eyes: a different staff member makes a large arrival or disbursement
+    count."""
     totals = _locked_totals(entry.project)
     # Serialised by the totals row locked above (see reverse_entry).
     entry = LedgerEntry.objects.get(pk=entry.pk)
     if not entry.needs_approval:
         raise Conflict(_("This entry needs no approval."))
     if Approval.objects.filter(entry=entry).exists():
-        raise Conflict(_("This disbursement is already approved."))
+        raise Conflict(_("This entry is already approved."))
     if LedgerEntry.objects.filter(reverses=entry).exists():
-        raise Conflict(_("This disbursement has been reversed."))
+        raise Conflict(_("This entry has been reversed."))
     if entry.recorded_by_id is not None and entry.recorded_by_id == approved_by.pk:
-        raise Conflict(_("A disbursement is approved by someone other than who recorded it."))
+        raise Conflict(_("An entry is approved by someone other than who recorded it."))
     if not approved_by.has_perm("funding.approve_disbursement"):
         raise ValidationError(_("Only staff allowed to approve disbursements may do this."))
     with keeping_rollups(entry.project_id):
         approval = Approval.objects.create(entry=entry, approved_by=approved_by)
-        totals.pending -= entry.amount
+        if entry.type == LedgerEntry.Type.DISBURSEMENT:
+            totals.pending -= entry.amount
         _count(entry, totals, sign=1)
         _save_totals(totals)
     return approval
+
+
+@transaction.atomic
+def publish_note(*, entry: LedgerEntry, published_by) -> NotePublication:
+    """Make a partner's note on an entry public. Staff's own notes are public from the start."""
+    if not published_by.has_perm("funding.publish_entry_note"):
+        raise ValidationError(_("Only finance staff may publish a partner's note."))
+    if not entry.note or entry.recorded_by_key_id is None:
+        raise Conflict(_("This entry has no partner's note to publish."))
+    publication, _created = NotePublication.objects.get_or_create(
+        entry=entry, defaults={"published_by": published_by}
+    )
+    return publication

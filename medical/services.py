@@ -32,6 +32,7 @@ from medical.models import (
     Transition,
     Verification,
 )
+from reference.dates import check_reported_date
 from reference.exceptions import Conflict
 from reference.models import Organisation
 from reference.selectors import within_organisation
@@ -427,6 +428,7 @@ def deliver_claim(
     item, claim = _locked_claim(claim)
     if on < claim.claimed_on:
         raise ValidationError({"delivered_on": [_("Delivery cannot be before the claim.")]})
+    check_reported_date(on, programme=item.call_list.programme, field="delivered_on")
     _move(
         claim,
         "deliver",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from projects import selectors
 from projects.models import ProgressUpdate, Project
+from reference.dates import check_reported_date
 from reference.exceptions import Conflict
 from reference.models import Organisation
 
@@ -23,6 +24,10 @@ def _check_update_rules(*, update: ProgressUpdate, organisation: Organisation | 
             errors["project"] = [_("Your organisation does not take part in this project.")]
         if update.published:
             errors["published"] = [_("Programme staff publish partner updates after review.")]
+    try:
+        check_reported_date(update.date, programme=update.project.programme)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
 

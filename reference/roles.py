@@ -51,6 +51,7 @@ FUNDING_MODELS = [
     "budgetline",
     "ledgerentry",
     "approval",
+    "notepublication",
     "projectfunding",
     "projectfundingyear",
     "fundingrollup",
@@ -58,14 +59,16 @@ FUNDING_MODELS = [
     "donation",
 ]
 ROLES["Auditor"]["funding"] = {model: ("view",) for model in FUNDING_MODELS}
-# Records budgets, donations and ledger entries. A posted entry is corrected by a reversal, so
-# there is no change or delete on entries. Organisations and programmes feed the forms' pickers.
+# Records budgets, donations and ledger entries, and publishes partners' notes on entries. A
+# posted entry is corrected by a reversal, so there is no change or delete on entries.
+# Organisations and programmes feed the forms' pickers.
 ROLES["Finance officer"] = {
     "funding": {
-        "ledgerentry": ("view", "add"),
+        "ledgerentry": ("view", "add", "publish_entry_note"),
         "budgetline": ("view", "add", "change"),
         "donation": ("view", "add", "change"),
         "approval": ("view",),
+        "notepublication": ("view",),
         "projectfunding": ("view",),
         "projectfundingyear": ("view",),
     },
@@ -77,6 +80,7 @@ ROLES["Finance approver"] = {app: dict(models) for app, models in ROLES["Finance
 ROLES["Finance approver"]["funding"]["ledgerentry"] = (
     "view",
     "add",
+    "publish_entry_note",
     "record_beyond_arrivals",
     "approve_disbursement",
 )

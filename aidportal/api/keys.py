@@ -8,11 +8,15 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from aidportal.api.models import ApiKey
+from aidportal.api.capabilities import CAPABILITIES
+from aidportal.api.models import ApiKey, KeyCapability
 from reference.models import Organisation
 
 KEY_PREFIX = "ap_"
@@ -32,11 +36,34 @@ def issue_api_key(
     *,
     organisation: Organisation,
     name: str,
-    scope: str = ApiKey.Scope.READ,
+    capabilities: Iterable[str] = (),
     expires_on: datetime.date | None = None,
     created_by=None,
+    granted_by=None,
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with its one and only plain-text copy."""
+    """Create a key and return it with its one and only plain-text copy.
+
+    The key reads and may write only what `capabilities` name (none by default). A capability
+    with a grant permission (`funding:entries`) is granted only by a user who holds it; the
+    grantor, `granted_by` or else `created_by`, is recorded with each capability.
+    """
+    codes = sorted(set(capabilities))
+    granted_by = granted_by or created_by
+    unknown = [code for code in codes if code not in CAPABILITIES]
+    if unknown:
+        raise ValidationError(
+            {"capabilities": [_("Unknown capability: %(codes)s.") % {"codes": ", ".join(unknown)}]}
+        )
+    for code in codes:
+        permission = CAPABILITIES[code].grant_permission
+        if permission and (granted_by is None or not granted_by.has_perm(permission)):
+            raise ValidationError(
+                {
+                    "capabilities": [
+                        _("Only a finance approver may grant %(code)s.") % {"code": code}
+                    ]
+                }
+            )
     prefix = secrets.token_hex(6)
     raw = f"{KEY_PREFIX}{prefix}.{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -44,12 +71,14 @@ def issue_api_key(
         name=name,
         prefix=prefix,
         hashed_key=_hash(raw),
-        scope=scope,
         expires_on=expires_on,
         created_by=created_by,
     )
     key.full_clean()
     key.save()
+    KeyCapability.objects.bulk_create(
+        KeyCapability(key=key, code=code, granted_by=granted_by) for code in codes
+    )
     return key, raw
 
 

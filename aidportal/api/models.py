@@ -5,17 +5,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from aidportal.api import capabilities
 from reference.models import Organisation
 
 
 class ApiKey(models.Model):
-    """A partner organisation's key. Only its hash is stored; the key is shown once."""
-
-    class Scope(models.TextChoices):
-        READ = "read", _("read")
-        WRITE = "write", _("read and write")
+    """A partner organisation's key. Only its hash is stored; the key is shown once. It reads;
+    it writes only what its capabilities (`KeyCapability`) allow."""
 
     organisation = models.ForeignKey(
         Organisation,
@@ -26,7 +25,6 @@ class ApiKey(models.Model):
     name = models.CharField(_("name"), max_length=100, help_text=_("What the key is for."))
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
     hashed_key = models.CharField(_("hash"), max_length=64, editable=False)
-    scope = models.CharField(_("scope"), max_length=5, choices=Scope.choices, default=Scope.READ)
     expires_on = models.DateField(
         _("expires on"), null=True, blank=True, help_text=_("Last day the key works.")
     )
@@ -65,9 +63,54 @@ class ApiKey(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
 
-    @property
-    def can_write(self) -> bool:
-        return self.scope == self.Scope.WRITE
+    @cached_property
+    def capability_codes(self) -> frozenset[str]:
+        """The codes of the capabilities granted; read once per request."""
+        return frozenset(capability.code for capability in self.capabilities.all())
+
+    def has_capability(self, code: str) -> bool:
+        return code in self.capability_codes
+
+
+class KeyCapability(models.Model):
+    """One thing a key may write, granted when the key is issued and never changed after."""
+
+    key = models.ForeignKey(
+        ApiKey, verbose_name=_("API key"), on_delete=models.CASCADE, related_name="capabilities"
+    )
+    code = models.CharField(_("capability"), max_length=40, choices=capabilities.choices())
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("key capability")
+        verbose_name_plural = _("key capabilities")
+        ordering = ["key", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "code"], name="key_capability_once"),
+            models.CheckConstraint(
+                condition=Q(code__in=list(capabilities.CAPABILITIES)),
+                name="key_capability_known",
+            ),
+            # Who let a key post money is always on record.
+            models.CheckConstraint(
+                condition=~Q(
+                    code__in=[c for c in capabilities.CAPABILITIES if capabilities.needs_grantor(c)]
+                )
+                | Q(granted_by__isnull=False),
+                name="key_capability_grantor_recorded",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
 
 
 class IdempotencyRecord(models.Model):

@@ -1,8 +1,9 @@
 """The one permission layer every endpoint uses.
 
 - Anonymous callers read published public data; they write nothing (401).
-- A partner key reads public data and its own organisation's records, and, with the write
-  scope, writes its own organisation's records on endpoints that accept partner writes.
+- A partner key reads public data and its own organisation's records, and writes its own
+  organisation's records on an endpoint only when it was granted the capability the view names
+  in `required_capability` (aidportal/api/capabilities.py); otherwise a 403 names the missing one.
   Another organisation's record is not found (404): views scope their querysets with
   `visible_to(caller)` and `writable_by(caller)`, so such a record never reaches the view.
 - Staff act per their groups' model permissions.
@@ -12,6 +13,23 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions
 
 from aidportal.api.callers import caller_of
+
+MISSING_CAPABILITY = "missing-capability"
+
+
+class MissingCapability(exceptions.PermissionDenied):
+    """A key writing without the capability the endpoint needs; the problem names it."""
+
+    default_code = MISSING_CAPABILITY
+
+    def __init__(self, capability: str):
+        super().__init__(
+            _("This API key lacks the capability %(capability)s, which this operation needs.")
+            % {"capability": capability},
+            code=MISSING_CAPABILITY,
+        )
+        self.problem_extra = {"capability": capability}
+
 
 ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 
@@ -26,10 +44,11 @@ class PortalPermission(permissions.BasePermission):
                 _("Writing needs a partner API key (Authorization: Bearer <key>) or staff sign-in.")
             )
         if caller.key is not None:
-            if not getattr(view, "partner_writes", False):
+            required = getattr(view, "required_capability", None)
+            if not required:
                 raise exceptions.PermissionDenied(_("Partner keys cannot write here."))
-            if not caller.key.can_write:
-                raise exceptions.PermissionDenied(_("This API key may only read."))
+            if not caller.key.has_capability(required):
+                raise MissingCapability(required)
             return True
         model = view.get_queryset().model
         action = ACTIONS.get(request.method, "change")

@@ -77,7 +77,15 @@ PROBLEM_TYPES = {
     "not-authenticated": gettext_lazy("Send a valid key as `Authorization: Bearer <key>`."),
     "authentication-failed": gettext_lazy("The key is unknown, revoked or expired."),
     "permission-denied": gettext_lazy(
-        "The caller may not do this: a read-only key writing, or staff without the permission."
+        "The caller may not do this: a key writing where partner keys may not, or staff "
+        "without the permission."
+    ),
+    "missing-capability": gettext_lazy(
+        "The API key was not granted the capability this operation needs; `capability` names "
+        "it. Keys only read unless granted capabilities: updates:write (progress updates), "
+        "medical:claim (揭榜 claims, their reports and deliveries), education:results (exam "
+        "results), funding:entries (ledger entries; granted only by a finance approver). Ask "
+        "the programme's staff for a key with it. Nothing was written."
     ),
     "not-found": gettext_lazy(
         "No such record, or none this caller may see: another organisation's records are "
@@ -225,7 +233,12 @@ def exception_handler(exc, context):
     else:
         detail = exc.detail if not isinstance(exc.detail, (list, dict)) else exc.default_detail
         code = getattr(exc.detail, "code", None) or exc.default_code
-        body = problem(exc.status_code, detail, code=code.replace("_", "-"))
+        body = problem(
+            exc.status_code,
+            detail,
+            code=code.replace("_", "-"),
+            **getattr(exc, "problem_extra", {}),
+        )
 
     return Response(body, status=exc.status_code, headers=headers, content_type=CONTENT_TYPE)
 

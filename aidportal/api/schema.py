@@ -54,6 +54,16 @@ class AutoSchema(BaseAutoSchema):
                 )
         return responses
 
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        capability = getattr(self.view, "required_capability", None)
+        if operation is not None and capability and self.method not in permissions.SAFE_METHODS:
+            # The docs say which capability each write needs; the 403 names it too.
+            needs = f"A partner key needs the capability `{capability}`."
+            described = operation.get("description")
+            operation["description"] = f"{described}\n\n{needs}" if described else needs
+        return operation
+
     def get_auth(self):
         auths = super().get_auth()
         # Anonymous callers read public data: on a read, credentials are optional.

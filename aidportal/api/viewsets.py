@@ -14,7 +14,8 @@ from aidportal.api.views import RequestLanguageMixin
 
 
 class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
-    partner_writes = True
+    # The capability a partner key needs to write here; subclasses name it.
+    required_capability: str | None = None
     input_serializer_class = None
     output_serializer_class = None
 

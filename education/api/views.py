@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from aidportal.api.audit import record_write, snapshot
 from aidportal.api.callers import Caller, caller_of
+from aidportal.api.capabilities import EDUCATION_RESULTS
 from aidportal.api.idempotency import idempotent
 from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from aidportal.api.views import RequestLanguageMixin
@@ -183,8 +184,8 @@ class StudentViewSet(RestrictedMixin, viewsets.ReadOnlyModelViewSet):
         responses={201: ResultOutputSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description=(
-            "Record a student's result. The host school's key with the write scope, for its own "
-            "programmes' cohorts; or education staff. The score lies within 0 and the exam's "
+            "Record a student's result. The host school's key with `education:results`, for its "
+            "own programmes' cohorts; or education staff. The score lies within 0 and the exam's "
             "maximum; an absent student has no score or rank; the student is enrolled in the "
             "cohort; one result per student and exam. Bad input is a 400 with the problems per "
             "field, and nothing is written. Send an Idempotency-Key so a retry never posts twice."
@@ -204,8 +205,8 @@ class ResultViewSet(
     lookup_value_regex = "[0-9]+"
 
     @property
-    def partner_writes(self) -> bool:
-        return self.action == "create"
+    def required_capability(self) -> str | None:
+        return EDUCATION_RESULTS if self.action == "create" else None
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -87,11 +87,16 @@ class LedgerEntryOutputSerializer(serializers.ModelSerializer):
     )
     needs_approval = serializers.BooleanField(
         read_only=True,
-        help_text="A disbursement above the approval threshold: it counts in the totals only "
-        "once a second staff member has approved it.",
+        help_text="An arrival or disbursement above the approval threshold: it counts in the "
+        "totals only once a second staff member has approved it.",
     )
     approved = serializers.SerializerMethodField(
-        help_text="Whether a second staff member has approved this disbursement."
+        help_text="Whether a second staff member has approved this arrival or disbursement."
+    )
+    note = serializers.CharField(
+        source="shown_note",
+        read_only=True,
+        help_text="A note posted with a partner's key is blank to others until staff publish it.",
     )
     approved_at = serializers.DateTimeField(
         source="approval.approved_at", read_only=True, allow_null=True

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from aidportal.api.audit import record_write, snapshot
 from aidportal.api.callers import Caller, caller_of
+from aidportal.api.capabilities import FUNDING_ENTRIES
 from aidportal.api.idempotency import idempotent
 from aidportal.api.pagination import CursorPagination
 from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
@@ -138,7 +139,8 @@ BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description=(
             "Post an entry. Finance staff (`funding.add_ledgerentry`) post to any project; a "
-            "partner key with the write scope, to the projects its organisation takes part in. "
+            "partner key granted `funding:entries`, to the projects its organisation takes part "
+            "in. "
             "A disbursement that would take a project's disbursements beyond its funds arrived "
             "is refused with a 409 of type `/api/v1/problems/beyond-arrivals`, and nothing is "
             "written. Send an Idempotency-Key so a retry never posts twice."
@@ -159,9 +161,9 @@ class LedgerEntryViewSet(
     lookup_value_regex = "[0-9]+"
 
     @property
-    def partner_writes(self) -> bool:
+    def required_capability(self) -> str | None:
         # Partners post entries; reversing one is for finance staff.
-        return self.action == "create"
+        return FUNDING_ENTRIES if self.action == "create" else None
 
     @property
     def caller(self) -> Caller:
@@ -169,12 +171,14 @@ class LedgerEntryViewSet(
 
     def visible_queryset(self, caller: Caller):
         if caller.has_perm("funding.view_ledgerentry"):
-            queryset = selectors.entries(public=False)
+            queryset = selectors.entries(public=False, see_all_notes=True)
         elif caller.key is not None:
             known = project_selectors.projects_known_to(
                 organisation_id=caller.organisation_id, see_all=False
             )
-            queryset = selectors.entries(public=False).filter(project__in=known.values("pk"))
+            queryset = selectors.entries(
+                public=False, organisation_id=caller.organisation_id
+            ).filter(project__in=known.values("pk"))
         else:
             queryset = selectors.entries(public=True)
         return with_reversal(queryset)
@@ -193,7 +197,14 @@ class LedgerEntryViewSet(
         return LedgerEntryOutputSerializer
 
     def _created(self, entry: LedgerEntry) -> Response:
-        entry = with_reversal(selectors.entries(public=False)).get(pk=entry.pk)
+        caller = self.caller
+        entry = with_reversal(
+            selectors.entries(
+                public=False,
+                see_all_notes=caller.has_perm("funding.view_ledgerentry"),
+                organisation_id=caller.organisation_id,
+            )
+        ).get(pk=entry.pk)
         data = LedgerEntryOutputSerializer(entry, context=self.get_serializer_context()).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["Location"] = self.reverse_action("detail", kwargs={"pk": entry.pk})

@@ -1,10 +1,10 @@
 """The 揭榜援藏 partner API. Thin: reads come from `medical.selectors`, writes go through
 `medical.services`.
 
-Who may claim: a write-scope key of the programme's donor organisation or any organisation
-under it (`services.check_claimant`), the list's issuer aside. A key reports on, delivers and
-reads the private parts of its own organisation's claims only; another organisation's claim is
-not found (404) there.
+Who may claim: a key with `medical:claim` of the programme's donor organisation or any
+organisation under it (`services.check_claimant`), the list's issuer aside. A key reports on,
+delivers and reads the private parts of its own organisation's claims only; another
+organisation's claim is not found (404) there.
 """
 
 from django.db.models import Prefetch
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from aidportal.api.audit import record_write, snapshot
 from aidportal.api.callers import Caller, caller_of
+from aidportal.api.capabilities import MEDICAL_CLAIM
 from aidportal.api.idempotency import idempotent
 from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from aidportal.api.views import RequestLanguageMixin
@@ -115,8 +116,8 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
     lookup_value_regex = "[0-9]+"
 
     @property
-    def partner_writes(self) -> bool:
-        return self.action == "claim"
+    def required_capability(self) -> str | None:
+        return MEDICAL_CLAIM if self.action == "claim" else None
 
     @property
     def caller(self) -> Caller:
@@ -134,7 +135,8 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
         responses={201: ClaimSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description=(
-            "Claim (揭榜) a place on the item for your organisation, with a write-scope partner "
+            "Claim (揭榜) a place on the item for your organisation, with a `medical:claim` "
+            "partner "
             "key. Claiming is for the donor side: the programme's donor organisation and every "
             "organisation under it in the parent tree; the list's issuer does not claim its own "
             "items. The list must be published (not closed) and its claim deadline not "
@@ -198,8 +200,8 @@ class ClaimViewSet(
     lookup_value_regex = "[0-9]+"
 
     @property
-    def partner_writes(self) -> bool:
-        return self.action in ("reports", "deliver")
+    def required_capability(self) -> str | None:
+        return MEDICAL_CLAIM if self.action in ("reports", "deliver") else None
 
     @property
     def caller(self) -> Caller:
@@ -240,7 +242,7 @@ class ClaimViewSet(
         request=ReportInputSerializer,
         responses={201: ReportSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="Report progress on your organisation's claim (write-scope key). The claim "
+        description="Report progress on your organisation's claim (`medical:claim` key). The claim "
         "must be active or returned (409 `/api/v1/problems/invalid-transition` otherwise); the "
         "item's work starts with the first report. Attachments are links (URLs). Another "
         "organisation's claim is a 404.",
@@ -274,7 +276,7 @@ class ClaimViewSet(
         request=DeliverInputSerializer,
         responses={200: ClaimSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="Deliver your organisation's claim (write-scope key): the work is done and "
+        description="Deliver your organisation's claim (`medical:claim` key): the work is done and "
         "waits for staff to verify it. The claim must be active or returned (409 "
         "`/api/v1/problems/invalid-transition` otherwise). Another organisation's claim is a "
         "404. Delivered on or before the due date counts as on time in the scoring rule.",

@@ -4,6 +4,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from aidportal.api.capabilities import UPDATES_WRITE
 from aidportal.api.pagination import UpdatedCursorPagination
 from aidportal.api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -89,6 +90,7 @@ class ProgressUpdateViewSet(PartnerWritableViewSet):
     updates are published by programme staff. Another organisation's unpublished update does not
     exist for a partner (404); a published one can be read but not changed (404 on write)."""
 
+    required_capability = UPDATES_WRITE
     input_serializer_class = ProgressUpdateInputSerializer
     output_serializer_class = ProgressUpdateOutputSerializer
     filterset_class = ProgressUpdateFilter

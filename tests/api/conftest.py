@@ -37,9 +37,13 @@ def world(db):
         ParticipantFactory(project=project, organisation=org, role="implementing")
     day = datetime.date(2024, 5, 1)
     keys = {
-        "key_a": issue_api_key(organisation=org_a, name="A write", scope="write")[1],
-        "key_b": issue_api_key(organisation=org_b, name="B write", scope="write")[1],
-        "key_a_read": issue_api_key(organisation=org_a, name="A read", scope="read")[1],
+        "key_a": issue_api_key(organisation=org_a, name="A write", capabilities=["updates:write"])[
+            1
+        ],
+        "key_b": issue_api_key(organisation=org_b, name="B write", capabilities=["updates:write"])[
+            1
+        ],
+        "key_a_read": issue_api_key(organisation=org_a, name="A read")[1],
     }
     return World(
         org_a=org_a,

@@ -28,7 +28,7 @@ def test_create_change_and_withdraw_are_recorded_with_who_and_what(world, caller
     entries = list(AuditEntry.objects.order_by("at", "id"))
 
     assert [entry.action for entry in entries] == ["create", "update", "delete"]
-    key_a = ApiKey.objects.get(organisation=world.org_a, scope="write")
+    key_a = ApiKey.objects.get(organisation=world.org_a, name="A write")
     assert entries[0].api_key == key_a and entries[0].organisation == world.org_a
     assert entries[0].idempotency_key == "audit-1"
     assert entries[0].changes["title_zh_hans"] == [None, "开工"]

@@ -1,6 +1,7 @@
 """Every error is problem+json (RFC 9457) in the caller's language, names what was wrong, and
 writes nothing; an unexpected error is a 500 without a traceback, and is logged."""
 
+import datetime
 import json
 import logging
 
@@ -304,3 +305,23 @@ def test_json_deeper_than_the_limit_is_refused_before_validation(partner, valid)
 
     assert body["type"] == "/api/v1/problems/too-deeply-nested"
     assert str(MAX_DEPTH) in body["detail"]
+
+
+@pytest.mark.parametrize("date", ["1295-11-30", "9999-12-31"])
+def test_a_progress_update_dated_outside_the_programme_is_a_field_error(
+    partner, valid, nothing_written, date
+):
+    body = assert_problem(post(partner, {**valid, "date": date}), 400)
+
+    assert list(body["errors"]) == ["date"]
+
+
+def test_a_progress_update_before_the_programme_began_names_the_start(
+    world, partner, valid, nothing_written
+):
+    world.project.programme.started_on = datetime.date(2020, 9, 15)
+    world.project.programme.save()
+
+    body = assert_problem(post(partner, {**valid, "date": "2020-09-14"}), 400)
+
+    assert body["errors"]["date"] == ["The date cannot be before the programme began (2020-09-15)."]

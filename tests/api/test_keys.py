@@ -7,14 +7,14 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aidportal.api.keys import issue_api_key
-from aidportal.api.models import ApiKey
+from aidportal.api.models import ApiKey, KeyCapability
 from projects.models import ProgressUpdate
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +44,23 @@ def assert_refused(response, says: str):
 
 
 def test_create_api_key_prints_the_key_alone_on_its_last_line_and_it_works(world):
-    key = create_key("hosp-a", "--name", "HIS sync", "--scope", "write", "--expires", "2099-12-31")
+    key = create_key(
+        "hosp-a",
+        "--name",
+        "HIS sync",
+        "--capability",
+        "updates:write",
+        "--capability",
+        "medical:claim",
+        "--expires",
+        "2099-12-31",
+    )
 
     assert key.startswith("ap_") and " " not in key
     row = ApiKey.objects.get(name="HIS sync")
-    assert (row.organisation, row.scope, row.expires_on) == (
+    assert (row.organisation, row.capability_codes, row.expires_on) == (
         world.org_a,
-        "write",
+        {"updates:write", "medical:claim"},
         datetime.date(2099, 12, 31),
     )
     response = bearer(key).get(URL)
@@ -62,7 +72,7 @@ def test_only_the_hash_of_a_key_is_stored(world):
     key = create_key("hosp-a")
 
     row = ApiKey.objects.get(prefix=key[3:].split(".")[0])
-    assert row.scope == "read"
+    assert row.capability_codes == frozenset()  # least privilege: it only reads
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM api_apikey")
         stored = [str(value) for record in cursor.fetchall() for value in record]
@@ -169,11 +179,16 @@ def superuser_client(db):
 def test_admin_shows_a_new_key_once_and_never_keeps_it(world, superuser_client):
     response = superuser_client.post(
         "/en/admin/api/apikey/add/",
-        {"organisation": world.org_a.pk, "name": "From the admin", "scope": "write"},
+        {
+            "organisation": world.org_a.pk,
+            "name": "From the admin",
+            "capabilities": ["updates:write"],
+        },
     )
 
     assert response.status_code == 200
     row = ApiKey.objects.get(name="From the admin")
+    assert row.capability_codes == {"updates:write"}
     raw = re.search(r'<code id="new-api-key">([^<]+)</code>', response.content.decode())[1]
     assert raw.startswith(f"ap_{row.prefix}.")
     assert row.created_by.username == "root"
@@ -281,3 +296,95 @@ def test_a_session_write_without_a_csrf_token_is_refused(world):
     assert response["Content-Type"] == "application/problem+json"
     assert "CSRF" in response.json()["detail"]
     assert ProgressUpdate.objects.count() == before
+
+
+# -- capabilities ------------------------------------------------------------------------------
+
+
+def finance_approver(username="approver"):
+    user = User.objects.create_user(username, is_staff=True)
+    user.groups.add(Group.objects.get(name="Finance approver"))
+    return user
+
+
+def test_create_api_key_grants_funding_entries_only_with_a_finance_approver(world):
+    # The refusals are read here in English.
+    with translation.override("en"):
+        User.objects.create_user("clerk", is_staff=True)
+        finance_approver()
+
+        with pytest.raises(CommandError, match="Only a finance approver may grant funding:entries"):
+            create_key("hosp-a", "--capability", "funding:entries")
+        with pytest.raises(CommandError, match="Only a finance approver may grant funding:entries"):
+            create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "clerk")
+        with pytest.raises(CommandError, match="No active user has the username 'nobody'"):
+            create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "nobody")
+        before = ApiKey.objects.count()
+        with pytest.raises(CommandError):
+            create_key("hosp-a", "--capability", "funding:everything")
+        assert ApiKey.objects.count() == before
+
+        key = create_key("hosp-a", "--capability", "funding:entries", "--granted-by", "approver")
+
+        row = ApiKey.objects.get(prefix=key[3:].split(".")[0])
+        granted = KeyCapability.objects.get(key=row)
+        assert (granted.code, granted.granted_by.username) == ("funding:entries", "approver")
+
+
+def test_the_database_refuses_funding_entries_without_a_grantor(world):
+    key, _raw = issue_api_key(organisation=world.org_a, name="x")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        KeyCapability.objects.create(key=key, code="funding:entries")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        KeyCapability.objects.create(
+            key=key, code="funding:anything", granted_by=finance_approver()
+        )
+
+
+@pytest.fixture
+def key_admin(db):
+    """Programme staff who may issue keys, but are no finance approver."""
+    user = User.objects.create_user("keeper", is_staff=True)
+    for codename in ("add_apikey", "view_apikey", "change_apikey"):
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_admin_refuses_funding_entries_unless_a_finance_approver_grants_it(world, key_admin):
+    form = {"organisation": world.org_a.pk, "name": "Ledger sync", "capabilities": []}
+
+    refused = key_admin.post(
+        "/en/admin/api/apikey/add/", {**form, "capabilities": ["funding:entries"]}
+    )
+
+    assert refused.status_code == 200
+    assert "Only a finance approver may grant funding:entries." in refused.content.decode()
+    assert not ApiKey.objects.filter(name="Ledger sync").exists()
+
+    approver = finance_approver()
+    for codename in ("add_apikey", "view_apikey"):
+        approver.user_permissions.add(Permission.objects.get(codename=codename))
+    client = Client()
+    client.force_login(approver)
+    granted = client.post(
+        "/en/admin/api/apikey/add/", {**form, "capabilities": ["funding:entries"]}
+    )
+    assert granted.status_code == 200 and 'id="new-api-key"' in granted.content.decode()
+    row = ApiKey.objects.get(name="Ledger sync")
+    assert row.capabilities.get().granted_by == approver
+
+
+def test_the_admin_shows_each_keys_capabilities_in_the_list_and_the_detail(world, key_admin):
+    reader, _raw = issue_api_key(organisation=world.org_a, name="reader")
+    writer, _raw = issue_api_key(
+        organisation=world.org_a, name="writer", capabilities=["medical:claim", "updates:write"]
+    )
+
+    listing = key_admin.get("/en/admin/api/apikey/").content.decode()
+    detail = key_admin.get(f"/en/admin/api/apikey/{writer.pk}/change/").content.decode()
+
+    assert "medical:claim, updates:write" in listing and "read only" in listing
+    assert "medical:claim" in detail and "updates:write" in detail

@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from aidportal.api.capabilities import EDUCATION_RESULTS, MEDICAL_CLAIM, UPDATES_WRITE
 from aidportal.api.keys import issue_api_key
 from projects.models import ProgressUpdate, Project, TimelineEvent
 from reference.models import Organisation, Place, Programme
@@ -110,7 +111,12 @@ def api_schema(live_server, settings):
 @pytest.fixture
 def partner_headers(api_schema):
     organisation = Organisation.objects.get(code=PARTNER)
-    key = issue_api_key(organisation=organisation, name="schemathesis", scope="write")[1]
+    # Every capability a programme's staff grant without a finance approver.
+    key = issue_api_key(
+        organisation=organisation,
+        name="schemathesis",
+        capabilities=[UPDATES_WRITE, MEDICAL_CLAIM, EDUCATION_RESULTS],
+    )[1]
     return {"Authorization": f"Bearer {key}"}
 
 

@@ -48,9 +48,11 @@ def school(db):
         cohort=CohortFactory(programme=other_programme, intake_year=2021)
     ).student
     keys = {
-        "school": issue_api_key(organisation=host, name="A", scope="write")[1],
-        "school_read": issue_api_key(organisation=host, name="A read", scope="read")[1],
-        "other_school": issue_api_key(organisation=other_host, name="B", scope="write")[1],
+        "school": issue_api_key(organisation=host, name="A", capabilities=["education:results"])[1],
+        "school_read": issue_api_key(organisation=host, name="A read")[1],
+        "other_school": issue_api_key(
+            organisation=other_host, name="B", capabilities=["education:results"]
+        )[1],
     }
     return School(programme, cohort, exam, students, other_programme, other_student, keys)
 

@@ -10,9 +10,15 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from aidportal.api.keys import issue_api_key
 from funding import services
-from funding.models import Approval, LedgerEntry, ProjectFunding
-from tests.factories import OrganisationFactory, ProgrammeFactory, ProjectFactory
+from funding.models import Approval, LedgerEntry, NotePublication, ProjectFunding
+from tests.factories import (
+    OrganisationFactory,
+    ParticipantFactory,
+    ProgrammeFactory,
+    ProjectFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -164,9 +170,9 @@ def test_the_reverse_action_asks_for_a_reason_and_creates_the_reversal(client):
 
 
 def test_a_second_user_approves_a_large_disbursement_with_the_action(client, settings):
-    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     project = ProjectFactory()
     record(project, ARRIVAL, "1000")
+    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     approver, other = staff_in("Finance approver"), staff_in("Finance approver", "other-approver")
     client.force_login(approver)
     client.post(ADD, entry_form(project, DISBURSEMENT, "800"))
@@ -267,13 +273,14 @@ def test_every_funding_model_is_in_the_admin_and_its_list_opens(client):
 
 
 def test_the_ledger_list_makes_the_same_number_of_queries_for_more_rows(client, settings):
-    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     approver = staff_in("Finance approver")
     client.force_login(User.objects.create_superuser("root"))
 
     def build(count):
         project = ProjectFactory()
+        settings.FUNDING_APPROVAL_THRESHOLD = "100000"
         record(project, ARRIVAL, "100000", provider=OrganisationFactory())
+        settings.FUNDING_APPROVAL_THRESHOLD = "500"
         for n in range(count - 3):
             record(project, DISBURSEMENT, "10", receiver=OrganisationFactory(), voucher=f"V{n}")
         large = record(project, DISBURSEMENT, "600")
@@ -289,3 +296,54 @@ def test_the_ledger_list_makes_the_same_number_of_queries_for_more_rows(client, 
         assert response.context["cl"].result_count == rows
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "1295-11-30"])
+def test_the_admin_refuses_a_date_outside_the_programme_on_the_date_field(client, date):
+    project = ProjectFactory()
+    client.force_login(staff_in("Finance officer"))
+
+    response = client.post(ADD, entry_form(project, ARRIVAL, "1000", date=date))
+
+    assert response.status_code == 200
+    assert "date" in response.context["adminform"].form.errors
+    assert not LedgerEntry.objects.exists()
+
+
+def test_a_large_arrival_in_the_admin_waits_for_a_second_person(client):
+    project = ProjectFactory()
+    client.force_login(staff_in("Finance officer"))
+
+    client.post(ADD, entry_form(project, ARRIVAL, "6000000"))
+
+    entry = LedgerEntry.objects.get()
+    assert entry.needs_approval
+    assert ProjectFunding.objects.get(project=project).arrived == 0
+    approver = staff_in("Finance approver")
+    client.force_login(approver)
+    client.post(LIST, {"action": "approve_selected", "_selected_action": [entry.pk]})
+    assert ProjectFunding.objects.get(project=project).arrived == Decimal("6000000")
+
+
+def test_finance_staff_publish_a_partners_note_with_the_action(client):
+    project = ProjectFactory()
+    partner = OrganisationFactory()
+    ParticipantFactory(project=project, organisation=partner, role="funding")
+    approver = staff_in("Finance approver")
+    key, _raw = issue_api_key(
+        organisation=partner, name="k", capabilities=["funding:entries"], granted_by=approver
+    )
+    entry = record(project, ARRIVAL, "10", note="联系人：张三", recorded_by_key=key)
+
+    client.force_login(staff_in("Programme staff"))
+    client.post(LIST, {"action": "publish_notes", "_selected_action": [entry.pk]})
+    assert not NotePublication.objects.exists()  # no such action for them
+
+    client.force_login(staff_in("Finance officer"))
+    listing = client.get(LIST).content.decode()
+    assert "note not public" in listing
+    client.post(LIST, {"action": "publish_notes", "_selected_action": [entry.pk]})
+
+    publication = NotePublication.objects.get()
+    assert (publication.entry, publication.published_by.username) == (entry, "Finance-officer")
+    assert "note not public" not in client.get(LIST).content.decode()

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from aidportal.api.capabilities import FUNDING_ENTRIES
 from aidportal.api.keys import issue_api_key
 from aidportal.api.models import AuditEntry
 from funding import selectors, services
@@ -70,7 +71,8 @@ def world(db):
     hidden = ProjectFactory(code="HZ-HID", published=False)
     secret = ProjectFactory(code="HZ-SEC", published=False)
     for project in (public, hidden):
-        ParticipantFactory(project=project, organisation=org_a)
+        # The accountable party: it may record arrivals it received and its disbursements.
+        ParticipantFactory(project=project, organisation=org_a, role="accountable")
     finance = staff(
         "finance",
         "view_ledgerentry",
@@ -78,11 +80,21 @@ def world(db):
         "record_beyond_arrivals",
         "view_donation",
     )
+    approver = staff("approver", "approve_disbursement")
+
+    def ledger_key(organisation, name):
+        return issue_api_key(
+            organisation=organisation,
+            name=name,
+            capabilities=[FUNDING_ENTRIES],
+            granted_by=approver,
+        )[1]
+
     callers = {
         "anonymous": Client(),
-        "key_a": bearer(issue_api_key(organisation=org_a, name="A", scope="write")[1]),
-        "key_a_read": bearer(issue_api_key(organisation=org_a, name="A read", scope="read")[1]),
-        "key_b": bearer(issue_api_key(organisation=org_b, name="B", scope="write")[1]),
+        "key_a": bearer(ledger_key(org_a, "A")),
+        "key_a_read": bearer(issue_api_key(organisation=org_a, name="A read")[1]),
+        "key_b": bearer(ledger_key(org_b, "B")),
         "finance": signed_in(finance),
         "staff_no_role": signed_in(staff("newcomer")),
     }
@@ -109,9 +121,9 @@ def walk(client, url: str, params: dict, link: str = "next") -> list[dict]:
 
 
 def test_an_entry_carries_everything_a_partner_system_needs(world, settings):
-    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     provider, receiver = OrganisationFactory(code="hz-finance"), world.org_a
     record(world.public, ARRIVAL, "1000.10", provider=provider, receiver=receiver, voucher="V-1")
+    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     big = record(world.public, DISBURSEMENT, "800", note="第一笔")
     reversal = services.reverse_entry(entry=big, reason="凭证号录错")
 
@@ -133,8 +145,8 @@ def test_an_entry_carries_everything_a_partner_system_needs(world, settings):
 
 
 def test_an_approved_disbursement_says_when(world, settings):
-    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     record(world.public, ARRIVAL, "1000")
+    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     entry = record(world.public, DISBURSEMENT, "800")
     approval = services.approve_disbursement(
         entry=entry, approved_by=staff("chief", "approve_disbursement")
@@ -219,10 +231,10 @@ def test_a_cursor_that_was_never_issued_is_a_400_naming_it(world):
 def test_a_page_costs_the_same_queries_at_10_and_100_entries(
     world, caller, settings, django_assert_max_num_queries
 ):
-    settings.FUNDING_APPROVAL_THRESHOLD = "1"  # every disbursement joins its approval
     approver = staff("chief", "approve_disbursement")
     provider = OrganisationFactory(code="hz-finance")
     record(world.public, ARRIVAL, "100000", provider=provider, receiver=world.org_a)
+    settings.FUNDING_APPROVAL_THRESHOLD = "1"  # every disbursement joins its approval
 
     def grow(n: int) -> None:
         while LedgerEntry.objects.count() < n:
@@ -429,7 +441,8 @@ def test_a_wrong_field_is_named_and_nothing_is_written(world, change, field):
     assert not LedgerEntry.objects.exists()
 
 
-def test_totals_too_large_for_the_ledger_are_a_400_not_a_crash(world):
+def test_totals_too_large_for_the_ledger_are_a_400_not_a_crash(world, settings):
+    settings.FUNDING_APPROVAL_THRESHOLD = "1000000000000"  # so that both count at once
     huge = "999999999999.99"
     assert post(world.callers["finance"], entry_body(amount=huge)).status_code == 201
 

@@ -85,9 +85,9 @@ def test_staff_with_the_permission_may_go_beyond_arrivals_with_a_reason():
 
 @pytest.mark.django_db
 def test_large_disbursements_count_once_a_second_person_approves(settings):
-    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     project = ProjectFactory()
     record(project, ARRIVAL, "1000")
+    settings.FUNDING_APPROVAL_THRESHOLD = "500"
     clerk = staff("clerk", "approve_disbursement")
     chief = staff("chief", "approve_disbursement")
     entry = record(project, DISBURSEMENT, "800", recorded_by=clerk)

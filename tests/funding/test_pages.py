@@ -61,7 +61,8 @@ def ledger(programme):
         programme=programme, code="HIDDEN", published=False, planned_investment=Decimal("9000000")
     )
     BudgetLine.objects.create(project=hidden, year=2023, amount=Decimal("7000000"))
-    record(hidden, ARRIVAL, "8000000")
+    record(hidden, ARRIVAL, "5000000")  # two tranches: larger arrivals wait for approval
+    record(hidden, ARRIVAL, "3000000")
     record(hidden, DISBURSEMENT, "3000000", date=datetime.date(2023, 6, 1))
     return shown, hidden
 

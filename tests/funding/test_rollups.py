@@ -77,7 +77,6 @@ def world():
 @pytest.mark.django_db
 def test_entries_reversals_and_approvals_keep_the_rollups_exact(world, settings):
     programme, period, _other, projects = world
-    settings.FUNDING_APPROVAL_THRESHOLD = 500_000
     approver = User.objects.create_user("approver", is_staff=True)
     approver.user_permissions.add(Permission.objects.get(codename="approve_disbursement"))
     approver = User.objects.get(pk=approver.pk)
@@ -87,6 +86,7 @@ def test_entries_reversals_and_approvals_keep_the_rollups_exact(world, settings)
         record(project, DISBURSEMENT, f"{100000 + index}.10", illustrative=index == 2)
         record(project, EXPENDITURE, "50000")
     assert_rollups_agree(programme, period)
+    settings.FUNDING_APPROVAL_THRESHOLD = 500_000
 
     large = record(projects[0], DISBURSEMENT, "600000")  # waits for a second pair of eyes
     assert_rollups_agree(programme, period)

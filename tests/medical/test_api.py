@@ -38,9 +38,9 @@ def world():
     org_a = donor_side(item, code="shangcheng-health")
     org_b = donor_side(item, code="fuyang-health")
     keys = {
-        "key_a": issue_api_key(organisation=org_a, name="A", scope="write")[1],
-        "key_b": issue_api_key(organisation=org_b, name="B", scope="write")[1],
-        "key_a_read": issue_api_key(organisation=org_a, name="A read", scope="read")[1],
+        "key_a": issue_api_key(organisation=org_a, name="A", capabilities=["medical:claim"])[1],
+        "key_b": issue_api_key(organisation=org_b, name="B", capabilities=["medical:claim"])[1],
+        "key_a_read": issue_api_key(organisation=org_a, name="A read")[1],
     }
     callers = {
         "anonymous": Client(),
@@ -142,7 +142,7 @@ def test_a_partner_side_institution_is_refused_with_the_reason(world):
     """The partner district's hospital asked for the help: its key may not claim the item."""
     item, _a, _b, _callers = world
     hospital = OrganisationFactory(parent=item.call_list.programme.partner, name_en="Hospital")
-    key = issue_api_key(organisation=hospital, name="HIS", scope="write")[1]
+    key = issue_api_key(organisation=hospital, name="HIS", capabilities=["medical:claim"])[1]
     refused = key_client(key).post(
         claim_url(item), {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
     )
@@ -275,7 +275,9 @@ def test_twenty_four_parallel_claims_on_one_place_exactly_one_wins():
     item = published_item(max_claimants=1)
     attempts = 24
     keys = [
-        issue_api_key(organisation=donor_side(item), name="racer", scope="write")[1]
+        issue_api_key(organisation=donor_side(item), name="racer", capabilities=["medical:claim"])[
+            1
+        ]
         for _ in range(attempts)
     ]
     barrier = threading.Barrier(attempts)

@@ -89,7 +89,7 @@ def test_the_api_refuses_an_update_title_with_a_zero_width_space():
     organisation = OrganisationFactory()
     project = ProjectFactory()
     ParticipantFactory(project=project, organisation=organisation, role="implementing")
-    key = issue_api_key(organisation=organisation, name="w", scope="write")[1]
+    key = issue_api_key(organisation=organisation, name="w", capabilities=["updates:write"])[1]
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en")
     body = {"project": project.code, "date": "2024-05-02", "title": {"zh-hans": "屋顶\u200b完工"}}
 

@@ -23,7 +23,7 @@ def expected_totals():
     """Every project's totals recomputed from its entries with a few GROUP BY queries.
 
     An entry that has been reversed counts for nothing (the reversal cancels it); a
-    disbursement awaiting approval counts as pending only."""
+    disbursement awaiting approval counts as pending only, an arrival awaiting it nowhere."""
     live = (
         LedgerEntry.objects.filter(reverses__isnull=True, reversed_by__isnull=True)
         .annotate(approved=Exists(Approval.objects.filter(entry=OuterRef("pk"))))
@@ -33,7 +33,7 @@ def expected_totals():
     totals = defaultdict(lambda: dict.fromkeys(TOTALS, ZERO))
     for row in counted.values("project_id", "type").annotate(total=Sum("amount")):
         totals[row["project_id"]][TYPE_TOTAL[row["type"]]] += row["total"]
-    pending = live.filter(needs_approval=True, approved=False)
+    pending = live.filter(needs_approval=True, approved=False, type="disbursement")
     for row in pending.values("project_id").annotate(total=Sum("amount")):
         totals[row["project_id"]]["pending"] += row["total"]
     beyond = live.filter(beyond_arrivals=True)

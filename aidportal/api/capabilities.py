@@ -1,0 +1,51 @@
+"""What a partner key may do beyond reading: capabilities granted one by one, none by default.
+
+Each write endpoint names the one capability it needs (`required_capability` on the view), and
+`PortalPermission` checks it, so the rule lives in one place. A capability whose grant needs a
+staff permission (`grant_permission`) is given only by a user who holds that permission, and the
+key records who did.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+UPDATES_WRITE = "updates:write"
+MEDICAL_CLAIM = "medical:claim"
+EDUCATION_RESULTS = "education:results"
+FUNDING_ENTRIES = "funding:entries"
+
+
+@dataclass(frozen=True)
+class Capability:
+    code: str
+    label: str
+    grant_permission: str | None = None
+
+
+CAPABILITIES = {
+    capability.code: capability
+    for capability in (
+        Capability(UPDATES_WRITE, _("Post and edit its own progress updates")),
+        Capability(MEDICAL_CLAIM, _("Claim 揭榜 items, report progress and deliver")),
+        Capability(EDUCATION_RESULTS, _("Post exam results of its own classes")),
+        # Money reaches the public totals: only a finance approver grants it.
+        Capability(
+            FUNDING_ENTRIES,
+            _("Post funding ledger entries for its own role in a project"),
+            grant_permission="funding.approve_disbursement",
+        ),
+    )
+}
+
+
+def choices() -> list[tuple[str, str]]:
+    return [
+        (code, format_lazy("{} · {}", code, capability.label))
+        for code, capability in CAPABILITIES.items()
+    ]
+
+
+def needs_grantor(code: str) -> bool:
+    return CAPABILITIES[code].grant_permission is not None

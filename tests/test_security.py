@@ -13,7 +13,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from aidportal import urls as portal_urls
 from projects.models import Project
-from tests.test_settings import manage
+from tests.test_settings import PRODUCTION_REDIS, manage
 
 # The docs route as it is meant to be served: the Swagger UI init script as a file of its own.
 urlpatterns = [
@@ -283,7 +283,13 @@ def test_production_sends_the_language_cookie_over_https_only():
         "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_HTTPONLY, s.LANGUAGE_COOKIE_SAMESITE)"
     )
     result = manage(
-        "shell", "-c", code, PRODUCTION="1", SECRET_KEY="k" * 60, ALLOWED_HOSTS="a.example.org"
+        "shell",
+        "-c",
+        code,
+        PRODUCTION="1",
+        SECRET_KEY="k" * 60,
+        ALLOWED_HOSTS="a.example.org",
+        REDIS_URL=PRODUCTION_REDIS,
     )
     assert result.returncode == 0, result.stderr
     assert "True True Lax" in result.stdout

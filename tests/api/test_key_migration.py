@@ -19,7 +19,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 def test_write_keys_keep_what_they_did_and_read_keys_stay_read_only():
     try:
         old = migrate(BEFORE)

@@ -240,7 +240,13 @@ def test_an_expired_key_can_still_be_renamed_in_the_admin(world, superuser_clien
 
     response = superuser_client.post(
         f"/en/admin/api/apikey/{key.pk}/change/",
-        {"name": "old, expired", "expires_on": "2020-01-01"},
+        {
+            "name": "old, expired",
+            "expires_on": "2020-01-01",
+            # The key's capabilities are listed read-only below the form.
+            "capabilities-TOTAL_FORMS": "0",
+            "capabilities-INITIAL_FORMS": "0",
+        },
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -51,7 +51,9 @@ def server(db, test_redis, tmp_path):
     port = listener.getsockname()[1]
     access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
     output = (tmp_path / "output.log").open("w")
+    # The server only serves: it needs the runtime role's URL, not the owner's.
     unset = {"PRODUCTION", "DEBUG", "NUM_PROXIES", "API_RATE_ANONYMOUS", "REDIS_URL"}
+    unset |= {"MIGRATION_DATABASE_URL"}
     env = {key: value for key, value in os.environ.items() if key not in unset}
     env.update(
         DATABASE_URL=database_url(),

@@ -36,6 +36,7 @@ def test_first_sign_in_enrols_then_the_next_asks_for_a_code(browser, live_server
     assert browser.find_element(By.CSS_SELECTOR, "#content h1").text == "Records"
 
     browser.find_element(By.CSS_SELECTOR, "#logout-form [type='submit']").click()
+    browser.find_element(By.LINK_TEXT, "Log in again")  # waits until the sign-out is done
     type_password(browser, live_server.url, "dolma", PASSWORD)
 
     browser.find_element(By.ID, "second-factor-form")

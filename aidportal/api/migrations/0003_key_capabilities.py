@@ -10,11 +10,12 @@ CONVERTED = ["updates:write", "medical:claim", "education:results"]
 def scope_to_capabilities(apps, schema_editor):
     """A read key gets no capability; a write key gets every one but funding:entries, which
     only a finance approver grants."""
+    db = schema_editor.connection.alias
     ApiKey = apps.get_model("api", "ApiKey")
     KeyCapability = apps.get_model("api", "KeyCapability")
-    KeyCapability.objects.bulk_create(
+    KeyCapability.objects.using(db).bulk_create(
         KeyCapability(key_id=key_id, code=code, granted_by_id=created_by_id)
-        for key_id, created_by_id in ApiKey.objects.filter(scope="write").values_list(
+        for key_id, created_by_id in ApiKey.objects.using(db).filter(scope="write").values_list(
             "pk", "created_by_id"
         )
         for code in CONVERTED
@@ -23,7 +24,9 @@ def scope_to_capabilities(apps, schema_editor):
 
 def capabilities_to_scope(apps, schema_editor):
     ApiKey = apps.get_model("api", "ApiKey")
-    ApiKey.objects.filter(capabilities__isnull=False).update(scope="write")
+    ApiKey.objects.using(schema_editor.connection.alias).filter(capabilities__isnull=False).update(
+        scope="write"
+    )
 
 
 class Migration(migrations.Migration):

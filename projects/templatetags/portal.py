@@ -194,3 +194,25 @@ def scrolltable(content, label):
         _("Table: %(name)s") % {"name": label},
         content,
     )
+
+
+# The Open Graph locale of each interface language.
+OG_LOCALES = {"zh-hans": "zh_CN", "en": "en_GB"}
+
+
+@register.simple_tag(takes_context=True)
+def page_addresses(context) -> dict:
+    """The page's absolute addresses for search engines and link previews: `canonical` (this
+    language, without the query string), `alternates` as (hreflang, URL) for each language and
+    x-default (the Chinese page), and the Open Graph locales."""
+    request = context["request"]
+    path = request.path
+    current = translation.get_language()
+    urls = {code: request.build_absolute_uri(translate_url(path, code)) for code in OG_LOCALES}
+    alternates = [("zh-Hans", urls["zh-hans"]), ("en", urls["en"]), ("x-default", urls["zh-hans"])]
+    return {
+        "canonical": urls.get(current, request.build_absolute_uri(path)),
+        "alternates": alternates,
+        "og_locale": OG_LOCALES.get(current, "zh_CN"),
+        "og_locale_alternates": [locale for code, locale in OG_LOCALES.items() if code != current],
+    }

@@ -2,7 +2,8 @@
 languages with their alternates) and robots.txt."""
 
 from django.contrib.sitemaps import Sitemap
-from django.http import HttpResponse
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -63,3 +64,9 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def favicon(request):
+    # Browsers ask for /favicon.ico whatever the page links; the icon lives with the static files.
+    return HttpResponseRedirect(staticfiles_storage.url("icons/favicon.ico"))

@@ -288,40 +288,65 @@ class PlaceMap:
     unplaced: list[Place]  # places with projects but no recorded coordinates, listed instead
 
 
-MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 640, 400, 48
+MAP_WIDTH, MAP_MARGIN = 640, 48
+MAP_HEIGHTS = (160, 400)  # a single place gets the low strip; a tall spread is cut to the top
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Latitude and longitude to x and y in a drawing `width` × `height` (north up)."""
+
+    west: float
+    north: float
+    shrink: float  # cos(middle latitude): a degree of longitude is that much shorter
+    scale: float  # drawing units per degree of latitude
+    offset_x: float
+    offset_y: float
+    width: int
+    height: int
+
+    def __call__(self, latitude, longitude) -> tuple[float, float]:
+        x = self.offset_x + (float(longitude) - self.west) * self.shrink * self.scale
+        y = self.offset_y + (self.north - float(latitude)) * self.scale
+        return round(x, 1), round(y, 1)
 
 
 def project_box(
     coordinates: list[tuple[Decimal, Decimal]],
     *,
     width: int = MAP_WIDTH,
-    height: int = MAP_HEIGHT,
+    heights: tuple[int, int] = MAP_HEIGHTS,
     margin: int = MAP_MARGIN,
-):
-    """A projection of the coordinates' bounding box into a width × height drawing: a function
-    (latitude, longitude) → (x, y). Equirectangular, a degree of longitude shortened by the cosine
-    of the box's middle latitude so that shapes keep their proportions; north up; one scale for
-    both axes, the box centred in the drawing with `margin` free on every side for labels. A single
-    place lands in the middle."""
+) -> Projection:
+    """The projection of the coordinates' bounding box into a drawing `width` wide and as tall
+    as the box needs, between `heights`. Equirectangular, a degree of longitude shortened by the
+    cosine of the box's middle latitude so that shapes keep their proportions; one scale for both
+    axes, the box centred with `margin` free on every side for labels. A single place lands in the
+    middle of the low strip."""
     latitudes = [float(lat) for lat, _lon in coordinates]
     longitudes = [float(lon) for _lat, lon in coordinates]
     south, north = min(latitudes), max(latitudes)
     west, east = min(longitudes), max(longitudes)
     shrink = math.cos(math.radians((south + north) / 2))
     span_x, span_y = (east - west) * shrink, north - south
-    room_x, room_y = width - 2 * margin, height - 2 * margin
-    scale = min(
-        (room / span for room, span in ((room_x, span_x), (room_y, span_y)) if span > 0), default=0
+    room_x = width - 2 * margin
+    if span_x > 0:
+        height = round(min(max(span_y * room_x / span_x + 2 * margin, heights[0]), heights[1]))
+    else:
+        height = heights[1] if span_y > 0 else heights[0]
+    room_y = height - 2 * margin
+    fits = [room / span for room, span in ((room_x, span_x), (room_y, span_y)) if span > 0]
+    scale = min(fits, default=0.0)
+    return Projection(
+        west=west,
+        north=north,
+        shrink=shrink,
+        scale=scale,
+        offset_x=(width - span_x * scale) / 2,
+        offset_y=(height - span_y * scale) / 2,
+        width=width,
+        height=height,
     )
-    offset_x = (width - span_x * scale) / 2
-    offset_y = (height - span_y * scale) / 2
-
-    def project(latitude, longitude) -> tuple[float, float]:
-        x = offset_x + (float(longitude) - west) * shrink * scale
-        y = offset_y + (north - float(latitude)) * scale
-        return round(x, 1), round(y, 1)
-
-    return project
 
 
 def place_map(programme: Programme, *, highlight: Place | None = None) -> PlaceMap:
@@ -342,8 +367,10 @@ def place_map(programme: Programme, *, highlight: Place | None = None) -> PlaceM
     located = [p for p in places if p.latitude is not None and p.longitude is not None]
     unplaced = [p for p in places if p not in located and p.project_count]
     points = []
+    height = MAP_HEIGHTS[0]
     if located:
         project = project_box([(p.latitude, p.longitude) for p in located])
+        height = project.height
         for place in located:
             x, y = project(place.latitude, place.longitude)
             points.append(
@@ -356,4 +383,4 @@ def place_map(programme: Programme, *, highlight: Place | None = None) -> PlaceM
                     label_anchor="end" if x > MAP_WIDTH * 0.7 else "start",
                 )
             )
-    return PlaceMap(width=MAP_WIDTH, height=MAP_HEIGHT, points=points, unplaced=unplaced)
+    return PlaceMap(width=MAP_WIDTH, height=height, points=points, unplaced=unplaced)

@@ -14,9 +14,17 @@ def data_as_of(request) -> dict:
 
 def site_frame(request) -> dict:
     # Lazy: the programme is read once, and only by a page that shows the header or footer.
+    programme = SimpleLazyObject(selectors.default_programme)
+
+    def publisher() -> str:
+        # SITE_PUBLISHER, else the donor organisation of the programme the showcase opens on.
+        if settings.SITE_PUBLISHER:
+            return settings.SITE_PUBLISHER
+        return programme.donor.name if programme else ""
+
     return {
-        "site_programme": SimpleLazyObject(selectors.default_programme),
-        "site_publisher": settings.SITE_PUBLISHER,
+        "site_programme": programme,
+        "site_publisher": publisher,
         "site_contact_email": settings.SITE_CONTACT_EMAIL,
         "icp_filing_number": settings.ICP_FILING_NUMBER,
     }

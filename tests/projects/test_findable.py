@@ -276,6 +276,7 @@ def test_a_missing_page_is_a_404_in_the_sites_design_in_chinese(client, programm
     assert "页面不存在" in page
     assert 'class="site-header"' in page and "对口支援信息平台" in page
     assert "Not Found" not in page
+    assert re.search(r'<a href="/en/no-such/" lang="en"', page)
     assert head_of(response).meta("robots") == ["noindex"]
 
 
@@ -288,6 +289,8 @@ def test_a_missing_page_is_a_404_in_english_under_en(client, programme):
     assert "Page not found" in page
     assert 'class="site-header"' in page and "AidPortal" in page
     assert "页面不存在" not in page
+    # The language switch leads to the same address in Chinese.
+    assert re.search(r'<a href="/no-such/" lang="zh-hans"', page)
 
 
 def test_a_missing_api_address_is_still_problem_json(client):

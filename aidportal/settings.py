@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.data_as_of",
+                "projects.context_processors.site_frame",
             ],
         },
     },
@@ -195,6 +197,12 @@ LOGIN_URL = "admin:login"
 
 # The programme the home page shows when an installation hosts several pairings.
 DEFAULT_PROGRAMME = os.environ.get("DEFAULT_PROGRAMME", "")
+# The public pages' footer: who publishes the site (else the programme's donor organisation), an
+# address readers may write to, and the ICP filing number (备案号) a site hosted in mainland China
+# must show; each is left out while unset.
+SITE_PUBLISHER = os.environ.get("SITE_PUBLISHER", "")
+SITE_CONTACT_EMAIL = os.environ.get("SITE_CONTACT_EMAIL", "")
+ICP_FILING_NUMBER = os.environ.get("ICP_FILING_NUMBER", "")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if PRODUCTION and not REDIS_URL:

@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
+from aidportal.crawlers import SITEMAPS, favicon, robots_txt
 from aidportal.health import healthz
 
 admin.site.site_header = _("AidPortal administration")
@@ -17,6 +19,9 @@ handler500 = "aidportal.api.problems.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("favicon.ico", favicon, name="favicon"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("api/v1/", include("aidportal.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

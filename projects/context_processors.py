@@ -1,4 +1,8 @@
-"""What every public page's frame needs: when the data last changed, for the footer."""
+"""What every public page's frame needs: when the data last changed, for the footer; the
+programme the header names and the footer's publisher, contact and filing number."""
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from projects import selectors
 
@@ -6,3 +10,21 @@ from projects import selectors
 def data_as_of(request) -> dict:
     # A callable: the query runs only when a template shows the date (not on admin pages).
     return {"data_as_of": selectors.data_as_of}
+
+
+def site_frame(request) -> dict:
+    # Lazy: the programme is read once, and only by a page that shows the header or footer.
+    programme = SimpleLazyObject(selectors.default_programme)
+
+    def publisher() -> str:
+        # SITE_PUBLISHER, else the donor organisation of the programme the showcase opens on.
+        if settings.SITE_PUBLISHER:
+            return settings.SITE_PUBLISHER
+        return programme.donor.name if programme else ""
+
+    return {
+        "site_programme": programme,
+        "site_publisher": publisher,
+        "site_contact_email": settings.SITE_CONTACT_EMAIL,
+        "icp_filing_number": settings.ICP_FILING_NUMBER,
+    }

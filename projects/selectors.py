@@ -5,6 +5,7 @@ Public readers only ever see published records: every public query starts from o
 """
 
 import datetime
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import import_module
@@ -26,7 +27,7 @@ from projects.models import (
     Project,
     TimelineEvent,
 )
-from reference.models import Programme
+from reference.models import Place, Programme
 
 
 def default_programme() -> Programme | None:
@@ -267,3 +268,119 @@ def data_as_of() -> datetime.datetime | None:
         value = cursor.fetchone()[0]
     # SQLite (make run's default) answers with text.
     return parse_datetime(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    place: Place
+    x: float
+    y: float
+    project_count: int
+    highlighted: bool
+    label_anchor: str  # "start" (label right of the dot) or "end" (left, near the right edge)
+
+
+@dataclass(frozen=True)
+class PlaceMap:
+    width: int
+    height: int
+    points: list[MapPoint]
+    unplaced: list[Place]  # places with projects but no recorded coordinates, listed instead
+
+
+MAP_WIDTH, MAP_MARGIN = 640, 48
+MAP_HEIGHTS = (160, 400)  # a single place gets the low strip; a tall spread is cut to the top
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Latitude and longitude to x and y in a drawing `width` × `height` (north up)."""
+
+    west: float
+    north: float
+    shrink: float  # cos(middle latitude): a degree of longitude is that much shorter
+    scale: float  # drawing units per degree of latitude
+    offset_x: float
+    offset_y: float
+    width: int
+    height: int
+
+    def __call__(self, latitude, longitude) -> tuple[float, float]:
+        x = self.offset_x + (float(longitude) - self.west) * self.shrink * self.scale
+        y = self.offset_y + (self.north - float(latitude)) * self.scale
+        return round(x, 1), round(y, 1)
+
+
+def project_box(
+    coordinates: list[tuple[Decimal, Decimal]],
+    *,
+    width: int = MAP_WIDTH,
+    heights: tuple[int, int] = MAP_HEIGHTS,
+    margin: int = MAP_MARGIN,
+) -> Projection:
+    """The projection of the coordinates' bounding box into a drawing `width` wide and as tall
+    as the box needs, between `heights`. Equirectangular, a degree of longitude shortened by the
+    cosine of the box's middle latitude so that shapes keep their proportions; one scale for both
+    axes, the box centred with `margin` free on every side for labels. A single place lands in the
+    middle of the low strip."""
+    latitudes = [float(lat) for lat, _lon in coordinates]
+    longitudes = [float(lon) for _lat, lon in coordinates]
+    south, north = min(latitudes), max(latitudes)
+    west, east = min(longitudes), max(longitudes)
+    shrink = math.cos(math.radians((south + north) / 2))
+    span_x, span_y = (east - west) * shrink, north - south
+    room_x = width - 2 * margin
+    if span_x > 0:
+        height = round(min(max(span_y * room_x / span_x + 2 * margin, heights[0]), heights[1]))
+    else:
+        height = heights[1] if span_y > 0 else heights[0]
+    room_y = height - 2 * margin
+    fits = [room / span for room, span in ((room_x, span_x), (room_y, span_y)) if span > 0]
+    scale = min(fits, default=0.0)
+    return Projection(
+        west=west,
+        north=north,
+        shrink=shrink,
+        scale=scale,
+        offset_x=(width - span_x * scale) / 2,
+        offset_y=(height - span_y * scale) / 2,
+        width=width,
+        height=height,
+    )
+
+
+def place_map(programme: Programme, *, highlight: Place | None = None) -> PlaceMap:
+    """The programme's places for the location map: the partner district and the places under
+    it, and every place of the programme's published projects, each with its count of published
+    projects. Places with coordinates are drawn (`highlight`, a project's place, marked); places
+    with projects but no coordinates are listed in `unplaced`. One query."""
+    in_programme = Q(projects__programme=programme, projects__published=True)
+    scope = in_programme
+    if programme.partner_place_id:
+        district = programme.partner_place_id
+        scope |= Q(pk=district) | Q(parent_id=district) | Q(parent__parent_id=district)
+    places = list(
+        Place.objects.filter(pk__in=Place.objects.filter(scope).values("pk"))
+        .annotate(project_count=Count("projects", filter=in_programme))
+        .order_by("admin_code", "name")
+    )
+    located = [p for p in places if p.latitude is not None and p.longitude is not None]
+    unplaced = [p for p in places if p not in located and p.project_count]
+    points = []
+    height = MAP_HEIGHTS[0]
+    if located:
+        project = project_box([(p.latitude, p.longitude) for p in located])
+        height = project.height
+        for place in located:
+            x, y = project(place.latitude, place.longitude)
+            points.append(
+                MapPoint(
+                    place=place,
+                    x=x,
+                    y=y,
+                    project_count=place.project_count,
+                    highlighted=highlight is not None and place.pk == highlight.pk,
+                    label_anchor="end" if x > MAP_WIDTH * 0.7 else "start",
+                )
+            )
+    return PlaceMap(width=MAP_WIDTH, height=height, points=points, unplaced=unplaced)

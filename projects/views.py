@@ -63,8 +63,10 @@ def home(request, programme_code: str | None = None):
         return render(request, "projects/empty.html", status=200)
     context = {
         "programme": programme,
+        "showcase_programme": programme,
         "other_programmes": Programme.objects.exclude(pk=programme.pk).order_by("code"),
         "figures": selectors.programme_figures(programme),
+        "place_map": selectors.place_map(programme),
         "flagships": selectors.published_projects()
         .filter(programme=programme, flagship=True)
         .order_by("code")[:6],
@@ -105,6 +107,7 @@ def project_detail(request, code: str):
             "project": project,
             "milestones": milestones,
             "durations": selectors.milestone_durations(milestones),
+            "place_map": selectors.place_map(project.programme, highlight=project.place),
             "events": selectors.published_events().filter(project=project),
             **_funding_figures(project=project),
         },

@@ -3,6 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.conf import settings
 from django.urls import translate_url
 from django.utils import formats, translation
 from django.utils.html import format_html
@@ -120,7 +121,19 @@ def team_roles(batch) -> str:
 @register.simple_tag(takes_context=True)
 def other_language_url(context, language: str) -> str:
     request = context["request"]
-    return translate_url(request.get_full_path(), language)
+    path = request.get_full_path()
+    translated = translate_url(path, language)
+    if translated != path or language == translation.get_language():
+        return translated
+    # An address no page answers (the 404 page): the same address under the other prefix.
+    bare = path.removeprefix("/en") if path.startswith("/en/") else path
+    return bare if language == settings.LANGUAGE_CODE else f"/{language}{bare}"
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path: str) -> str:
+    """A path (or an absolute URL, kept as it is) as an absolute URL on this site."""
+    return context["request"].build_absolute_uri(path)
 
 
 @register.filter
@@ -194,3 +207,25 @@ def scrolltable(content, label):
         _("Table: %(name)s") % {"name": label},
         content,
     )
+
+
+# The Open Graph locale of each interface language.
+OG_LOCALES = {"zh-hans": "zh_CN", "en": "en_GB"}
+
+
+@register.simple_tag(takes_context=True)
+def page_addresses(context) -> dict:
+    """The page's absolute addresses for search engines and link previews: `canonical` (this
+    language, without the query string), `alternates` as (hreflang, URL) for each language and
+    x-default (the Chinese page), and the Open Graph locales."""
+    request = context["request"]
+    path = request.path
+    current = translation.get_language()
+    urls = {code: request.build_absolute_uri(translate_url(path, code)) for code in OG_LOCALES}
+    alternates = [("zh-Hans", urls["zh-hans"]), ("en", urls["en"]), ("x-default", urls["zh-hans"])]
+    return {
+        "canonical": urls.get(current, request.build_absolute_uri(path)),
+        "alternates": alternates,
+        "og_locale": OG_LOCALES.get(current, "zh_CN"),
+        "og_locale_alternates": [locale for code, locale in OG_LOCALES.items() if code != current],
+    }

@@ -7,6 +7,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from aidportal.database.guards import truncate_guard
+
 
 class Migration(migrations.Migration):
 
@@ -75,5 +77,10 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        # Change histories are append-only: no role may empty them.
+        truncate_guard(
+            "funding_historicalbudgetline",
+            "funding_historicaldonation",
         ),
     ]

@@ -7,6 +7,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from aidportal.database.guards import truncate_guard
+
 
 class Migration(migrations.Migration):
 
@@ -197,5 +199,14 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        # Change histories are append-only: no role may empty them.
+        truncate_guard(
+            "medical_historicalbulletin",
+            "medical_historicalcallitem",
+            "medical_historicalcalllist",
+            "medical_historicalcharitybatch",
+            "medical_historicalfreeclinic",
+            "medical_historicalhospitalfirst",
         ),
     ]

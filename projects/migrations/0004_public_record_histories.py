@@ -5,6 +5,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from aidportal.database.guards import truncate_guard
+
 
 class Migration(migrations.Migration):
 
@@ -39,5 +41,9 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        # Change histories are append-only: no role may empty them.
+        truncate_guard(
+            "projects_historicalphoto",
         ),
     ]

@@ -205,3 +205,17 @@ def test_the_footer_date_and_the_etag_share_one_query(client, project):
     assert "data-as-of=" in text_of(page)
     as_of_queries = [q for q in queries.captured_queries if "UNION ALL" in q["sql"]]
     assert len(as_of_queries) == 1
+
+
+@pytest.mark.parametrize(
+    "kind", ["donation", "budget line", "free clinic", "charity batch", "hospital first"]
+)
+def test_staff_see_who_changed_those_records_in_the_admin(client, admin_user, kind, programme):
+    record = _record(kind, programme, ProjectFactory(programme=programme))
+    client.force_login(admin_user)
+    meta = record._meta
+
+    page = client.get(f"/en/admin/{meta.app_label}/{meta.model_name}/{record.pk}/history/")
+
+    assert page.status_code == 200
+    assert "Created" in text_of(page)

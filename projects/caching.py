@@ -29,10 +29,12 @@ FIGURES_TIMEOUT = 60 * 60
 # What renders a page: a deployment that changes any of these changes every ETag.
 _CODE_SUFFIXES = (".py", ".html", ".mo")
 _CODE_FOLDERS = ("aidportal", "reference", "projects", "funding", "medical", "education")
+# Settings read from the environment that change what a page shows.
+_PAGE_SETTINGS = ("DEFAULT_PROGRAMME", "EDUCATION_MIN_GROUP_SIZE")
 
 
 @lru_cache(maxsize=1)
-def code_version() -> str:
+def _code_digest() -> str:
     """A digest of the portal's code, templates and translations, computed once per process and
     the same in every worker of one deployment."""
     digest = hashlib.sha256()
@@ -43,7 +45,13 @@ def code_version() -> str:
             if path.suffix in _CODE_SUFFIXES and path.is_file():
                 digest.update(str(path.relative_to(base)).encode())
                 digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()
+
+
+def code_version() -> str:
+    """What renders the pages: the code and the settings they read."""
+    page_settings = repr([getattr(settings, name) for name in _PAGE_SETTINGS])
+    return hashlib.sha256((_code_digest() + page_settings).encode()).hexdigest()[:16]
 
 
 def data_version(request) -> datetime.datetime | None:

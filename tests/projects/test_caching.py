@@ -219,3 +219,11 @@ def test_staff_see_who_changed_those_records_in_the_admin(client, admin_user, ki
 
     assert page.status_code == 200
     assert "Created" in text_of(page)
+
+
+def test_a_setting_the_pages_read_moves_the_etag(client, project, settings):
+    before = client.get("/en/")["ETag"]
+
+    settings.EDUCATION_MIN_GROUP_SIZE = 10
+
+    assert client.get("/en/")["ETag"] != before

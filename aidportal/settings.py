@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django_http_compression",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -92,6 +93,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above every middleware that writes a body: compresses pages and JSON (zstd, br or gzip by
+    # Accept-Encoding), never a response marked private (aidportal/compression.py).
+    "aidportal.compression.CompressionMiddleware",
     "csp.middleware.CSPMiddleware",
     "aidportal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

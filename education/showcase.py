@@ -2,6 +2,9 @@
 
 from education import selectors
 
+# Releases are append-only: when one was made is when the published results changed (数据截至).
+CHANGE_SOURCES = (("education.ResultsRelease", "released_at"),)
+
 
 def home_section(programme):
     sponsored = selectors.public_programme(programme)

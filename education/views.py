@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from education import selectors
 from education.templatetags.education import shown
+from projects import caching
 from projects import selectors as project_selectors
 
 
@@ -15,10 +16,7 @@ def _share(value, scale) -> Decimal:
     return Decimal(value) / Decimal(scale) if value is not None and scale else Decimal("0")
 
 
-def overview(request):
-    programme = selectors.public_programme(project_selectors.default_programme())
-    if programme is None:
-        raise Http404
+def _overview_figures(programme) -> dict:
     figures = selectors.programme_figures(programme)
     intakes = figures.intakes.intakes
     scale = max((intake.count.value or 0 for intake in intakes), default=0)
@@ -38,18 +36,24 @@ def overview(request):
         for figure in (stats.sitting, stats.mean, stats.highest, stats.in_area_top_n)
         if figure.reason in (selectors.SMALL_GROUP, selectors.DIFFERENCING)
     }
-    return render(
-        request,
-        "education/overview.html",
-        {
-            "programme": programme,
-            "figures": figures,
-            "intake_rows": intake_rows,
-            "result_rows": result_rows,
-            "withheld": sorted(withheld.items()),
-            # The pairing's other graduates (色尼籍高校毕业生) are not the class's: a section apart.
-            "class_placements": [g for g in figures.placements if g.from_programme],
-            "district_placements": [g for g in figures.placements if not g.from_programme],
-            "min_group": selectors.min_group(),
-        },
+    return {
+        "figures": figures,
+        "intake_rows": intake_rows,
+        "result_rows": result_rows,
+        "withheld": sorted(withheld.items()),
+        # The pairing's other graduates (色尼籍高校毕业生) are not the class's: a section apart.
+        "class_placements": [g for g in figures.placements if g.from_programme],
+        "district_placements": [g for g in figures.placements if not g.from_programme],
+        "min_group": selectors.min_group(),
+    }
+
+
+@caching.public_page
+def overview(request):
+    programme = selectors.public_programme(project_selectors.default_programme())
+    if programme is None:
+        raise Http404
+    figures = caching.cached_figures(
+        request, "education", programme.pk, lambda: _overview_figures(programme)
     )
+    return render(request, "education/overview.html", {"programme": programme, **figures})

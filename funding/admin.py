@@ -18,7 +18,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TabbedTranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from funding import imports, selectors, services
 from funding.models import (
@@ -34,6 +34,7 @@ from funding.models import (
 )
 from projects.admin import ProjectAdmin
 from projects.models import Project
+from reference.admin import HistoryTranslationAdmin
 from reference.exceptions import Conflict
 
 # Short labels carry the context "funding admin": "arrived" alone already means an aid team's
@@ -616,7 +617,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(TotalsMixin, admin.ModelAdmin):
+class BudgetLineAdmin(TotalsMixin, SimpleHistoryAdmin):
     list_display = ["project", "year", "kind", "amount_cny", "illustrative", "note"]
     list_filter = ["year", "kind", "project__programme", "illustrative"]
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en", "note"]
@@ -637,7 +638,7 @@ class BudgetLineAdmin(TotalsMixin, admin.ModelAdmin):
 
 
 @admin.register(Donation)
-class DonationAdmin(TotalsMixin, TabbedTranslationAdmin):
+class DonationAdmin(TotalsMixin, HistoryTranslationAdmin):
     list_display = [
         "date",
         "purpose",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from aidportal import tables
 from funding import selectors
+from projects import caching
 from projects import selectors as project_selectors
 from projects.models import Project
 from projects.templatetags.portal import rate
@@ -33,14 +34,12 @@ def _labelled(groups, choices) -> list[tuple[str, str, selectors.FundingFigures]
     ]
 
 
-def overview(request):
-    programme, projects = _scope()
+def _overview_figures(programme, projects) -> dict:
     illustrative_years = selectors.illustrative_years(projects)
     donations = selectors.donations(public=True).filter(programme=programme)
     donation_list = list(donations)
     years = selectors.year_rows(projects)
-    context = {
-        "programme": programme,
+    return {
         "figures": selectors.totals(projects),
         "years": years,
         "spending_recorded": selectors.spending_recorded(years),
@@ -54,7 +53,15 @@ def overview(request):
         "donations_illustrative": any(donation.illustrative for donation in donation_list),
         "donation_totals": selectors.donation_totals(donations),
     }
-    return render(request, "funding/overview.html", context)
+
+
+@caching.public_page
+def overview(request):
+    programme, projects = _scope()
+    figures = caching.cached_figures(
+        request, "funding", programme.pk, lambda: _overview_figures(programme, projects)
+    )
+    return render(request, "funding/overview.html", {"programme": programme, **figures})
 
 
 def _exact(value: Decimal) -> str:

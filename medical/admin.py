@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from medical import services
 from medical.models import (
@@ -28,6 +29,7 @@ from medical.models import (
     Transition,
     Verification,
 )
+from reference.admin import HistoryTranslationAdmin
 from reference.exceptions import Conflict
 
 
@@ -106,7 +108,7 @@ class ItemInline(ReadOnlyInline):
 
 
 @admin.register(CallList)
-class CallListAdmin(StepsMixin, TabbedTranslationAdmin):
+class CallListAdmin(StepsMixin, HistoryTranslationAdmin):
     list_display = ["batch", "title", "issuer", "status", "published_on", "claim_deadline"]
     list_filter = ["status", "programme"]
     readonly_fields = ["status", "published_on", "closed_on"]
@@ -174,7 +176,7 @@ class CallItemForm(forms.ModelForm):
 
 
 @admin.register(CallItem)
-class CallItemAdmin(StepsMixin, TabbedTranslationAdmin):
+class CallItemAdmin(StepsMixin, HistoryTranslationAdmin):
     form = CallItemForm
     list_display = ["__str__", "category", "max_claimants", "active_claims", "status"]
     list_select_related = ["call_list"]  # each row names its list's batch
@@ -346,7 +348,7 @@ class VerificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bulletin)
-class BulletinAdmin(StepsMixin, TabbedTranslationAdmin):
+class BulletinAdmin(StepsMixin, HistoryTranslationAdmin):
     list_display = ["title", "kind", "call_list", "published", "published_on"]
     list_select_related = ["call_list"]
     list_filter = ["kind", "published", "programme"]
@@ -374,19 +376,19 @@ class BulletinAdmin(StepsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(FreeClinic)
-class FreeClinicAdmin(TabbedTranslationAdmin):
+class FreeClinicAdmin(HistoryTranslationAdmin):
     list_display = ["number", "date", "venue", "people_served", "illustrative"]
     list_filter = ["programme", "illustrative"]
 
 
 @admin.register(CharityBatch)
-class CharityBatchAdmin(admin.ModelAdmin):
+class CharityBatchAdmin(SimpleHistoryAdmin):
     list_display = ["number", "date", "patients", "funds", "spine", "knee", "hip", "illustrative"]
     list_filter = ["programme", "illustrative"]
 
 
 @admin.register(HospitalFirst)
-class HospitalFirstAdmin(TabbedTranslationAdmin):
+class HospitalFirstAdmin(HistoryTranslationAdmin):
     list_display = ["date", "what", "hospital", "illustrative"]
     list_filter = ["programme"]
 

@@ -1,8 +1,17 @@
-"""Fields kept in both languages."""
+"""Fields kept in both languages, and the public records whose changes are kept in a history."""
 
+import simple_history
 from modeltranslation.translator import TranslationOptions, register
 
-from medical.models import Bulletin, CallItem, CallList, FreeClinic, HospitalFirst, Need
+from medical.models import (
+    Bulletin,
+    CallItem,
+    CallList,
+    CharityBatch,
+    FreeClinic,
+    HospitalFirst,
+    Need,
+)
 
 
 @register(Need)
@@ -33,3 +42,10 @@ class FreeClinicTranslation(TranslationOptions):
 @register(HospitalFirst)
 class HospitalFirstTranslation(TranslationOptions):
     fields = ("what",)
+
+
+# Lists, items, bulletins and outreach are edited as plain records: their histories say when the
+# /medical/ page's data changed (数据截至) and move its cache version. Registered after translation,
+# so both languages are kept.
+for model in (CallList, CallItem, Bulletin, FreeClinic, CharityBatch, HospitalFirst):
+    simple_history.register(model)

@@ -6,16 +6,13 @@ from django.shortcuts import render
 
 from medical import selectors
 from medical.models import Category
+from projects import caching
 
 
-def overview(request):
-    programme = selectors.default_programme()
-    if programme is None:
-        raise Http404
-    lists = selectors.board(programme)
+def _overview_figures(programme) -> dict:
+    lists = list(selectors.board(programme))
     bulletins = list(selectors.published_bulletins(programme))
-    context = {
-        "programme": programme,
+    return {
         "headline": selectors.headline(programme),
         "lists": lists,
         "batches": [
@@ -38,4 +35,14 @@ def overview(request):
         "on_time_bonus": selectors.ON_TIME_BONUS,
         "score_divisor": selectors.SCORE_DIVISOR,
     }
-    return render(request, "medical/overview.html", context)
+
+
+@caching.public_page
+def overview(request):
+    programme = selectors.default_programme()
+    if programme is None:
+        raise Http404
+    figures = caching.cached_figures(
+        request, "medical", programme.pk, lambda: _overview_figures(programme)
+    )
+    return render(request, "medical/overview.html", {"programme": programme, **figures})

@@ -1,15 +1,18 @@
 """What every public page's frame needs: when the data last changed, for the footer; the
 programme the header names and the footer's publisher, contact and filing number."""
 
+from functools import partial
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from projects import selectors
+from projects import caching, selectors
 
 
 def data_as_of(request) -> dict:
-    # A callable: the query runs only when a template shows the date (not on admin pages).
-    return {"data_as_of": selectors.data_as_of}
+    # A callable: the query runs only when a template shows the date (not on admin pages), and
+    # once per request, shared with the page's ETag.
+    return {"data_as_of": partial(caching.data_version, request)}
 
 
 def site_frame(request) -> dict:

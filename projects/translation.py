@@ -46,5 +46,5 @@ class TimelineEventTranslation(TranslationOptions):
 
 
 simple_history.register(Project, excluded_fields=["updated_at"])
-for model in (Participant, Milestone, Indicator, ProgressUpdate, TimelineEvent):
+for model in (Participant, Milestone, Indicator, ProgressUpdate, Photo, TimelineEvent):
     simple_history.register(model)

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from projects import selectors
+from projects import caching, selectors
 from projects.filters import ProjectFilter
 from projects.models import Project
 from reference import selectors as reference_selectors
@@ -51,6 +51,29 @@ def _app_sections(programme) -> list[tuple[str, dict]]:
     return sections
 
 
+def _home_figures(programme) -> dict:
+    """Everything the home page shows of a programme, evaluated (lists, not lazy querysets) so
+    that it can be cached."""
+    return {
+        "other_programmes": list(Programme.objects.exclude(pk=programme.pk).order_by("code")),
+        "figures": selectors.programme_figures(programme),
+        "place_map": selectors.place_map(programme),
+        "flagships": list(
+            selectors.published_projects()
+            .filter(programme=programme, flagship=True)
+            .order_by("code")[:6]
+        ),
+        "updates": list(selectors.latest_updates(programme)),
+        "events": list(selectors.published_events(programme)[:5]),
+        "team": reference_selectors.team_summary(programme),
+        "reported": list(reference_selectors.reported_figures(programme)),
+        "exchanges": reference_selectors.exchange_totals(programme),
+        **_funding_figures(programme=programme),
+        "sections": _app_sections(programme),
+    }
+
+
+@caching.public_page
 def home(request, programme_code: str | None = None):
     if programme_code is None:
         programme = selectors.default_programme()
@@ -61,26 +84,17 @@ def home(request, programme_code: str | None = None):
         )
     if programme is None:
         return render(request, "projects/empty.html", status=200)
-    context = {
-        "programme": programme,
-        "showcase_programme": programme,
-        "other_programmes": Programme.objects.exclude(pk=programme.pk).order_by("code"),
-        "figures": selectors.programme_figures(programme),
-        "place_map": selectors.place_map(programme),
-        "flagships": selectors.published_projects()
-        .filter(programme=programme, flagship=True)
-        .order_by("code")[:6],
-        "updates": selectors.latest_updates(programme),
-        "events": selectors.published_events(programme)[:5],
-        "team": reference_selectors.team_summary(programme),
-        "reported": reference_selectors.reported_figures(programme),
-        "exchanges": reference_selectors.exchange_totals(programme),
-        **_funding_figures(programme=programme),
-        "sections": _app_sections(programme),
-    }
-    return render(request, "projects/home.html", context)
+    figures = caching.cached_figures(
+        request, "home", programme.pk, lambda: _home_figures(programme)
+    )
+    return render(
+        request,
+        "projects/home.html",
+        {"programme": programme, "showcase_programme": programme, **figures},
+    )
 
 
+@caching.public_page
 def project_list(request):
     project_filter = ProjectFilter(request.GET or None, queryset=selectors.published_projects())
     if project_filter.is_bound and not project_filter.is_valid():
@@ -97,6 +111,7 @@ def project_list(request):
     )
 
 
+@caching.public_page
 def project_detail(request, code: str):
     project = selectors.published_project_detail(code)
     milestones = list(project.milestones.all())
@@ -114,6 +129,7 @@ def project_detail(request, code: str):
     )
 
 
+@caching.public_page
 def timeline(request):
     programme = selectors.default_programme()
     if programme is None:

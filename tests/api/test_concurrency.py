@@ -88,3 +88,16 @@ def test_two_writers_with_the_same_version_cannot_both_win(world):
     assert sorted(results.values()) == [200, 412]
     winner = next(title for title, status in results.items() if status == 200)
     assert ProgressUpdate.objects.get(pk=world.a_draft.pk).title_en == winner
+
+
+@pytest.mark.django_db
+def test_the_etag_of_a_compressed_read_is_accepted_in_if_match(world, callers):
+    url = f"/api/v1/updates/{world.a_draft.pk}/"
+    read = callers["key_a"].get(url, HTTP_ACCEPT_ENCODING="gzip")
+    # The body is compressed, so the tag is weak (RFC 9110 8.8.1); it still names the version.
+    assert read["Content-Encoding"] == "gzip"
+    assert read["ETag"].startswith('W/"')
+
+    changed = patch(callers["key_a"], url, {"title": {"en": "from a gzip client"}}, read["ETag"])
+
+    assert changed.status_code == 200

@@ -30,7 +30,14 @@ FIGURES_TIMEOUT = 60 * 60
 _CODE_SUFFIXES = (".py", ".html", ".mo")
 _CODE_FOLDERS = ("aidportal", "reference", "projects", "funding", "medical", "education")
 # Settings read from the environment that change what a page shows.
-_PAGE_SETTINGS = ("DEFAULT_PROGRAMME", "EDUCATION_MIN_GROUP_SIZE")
+_PAGE_SETTINGS = (
+    "DEFAULT_PROGRAMME",
+    "EDUCATION_MIN_GROUP_SIZE",
+    # The footer's publisher, contact and filing number.
+    "SITE_PUBLISHER",
+    "SITE_CONTACT_EMAIL",
+    "ICP_FILING_NUMBER",
+)
 
 
 @lru_cache(maxsize=1)

@@ -221,9 +221,13 @@ def test_staff_see_who_changed_those_records_in_the_admin(client, admin_user, ki
     assert "Created" in text_of(page)
 
 
-def test_a_setting_the_pages_read_moves_the_etag(client, project, settings):
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("EDUCATION_MIN_GROUP_SIZE", 10), ("ICP_FILING_NUMBER", "浙ICP备00000000号-1")],
+)
+def test_a_setting_the_pages_read_moves_the_etag(client, project, settings, name, value):
     before = client.get("/en/")["ETag"]
 
-    settings.EDUCATION_MIN_GROUP_SIZE = 10
+    setattr(settings, name, value)
 
     assert client.get("/en/")["ETag"] != before

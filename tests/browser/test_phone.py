@@ -266,6 +266,8 @@ API_DOCS_RULES = [
     "color-contrast",
     "color-contrast-enhanced",
     "scrollable-region-focusable",
+    "region",
+    "landmark-one-main",
 ]
 
 

@@ -32,7 +32,7 @@ class RefuseTraceMiddleware:
         if request.method != "TRACE":
             return self.get_response(request)
         if request.path.startswith("/api/"):
-            from aidportal.api.problems import CONTENT_TYPE, problem
+            from api.problems import CONTENT_TYPE, problem
 
             response = JsonResponse(
                 problem(405, _("This address does not accept TRACE.")),

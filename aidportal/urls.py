@@ -14,15 +14,15 @@ admin.site.site_title = _("AidPortal")
 admin.site.index_title = _("Records")
 
 # Under /api/ even a wrong address answers in problem+json.
-handler404 = "aidportal.api.problems.not_found"
-handler500 = "aidportal.api.problems.server_error"
+handler404 = "api.problems.not_found"
+handler500 = "api.problems.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("api/v1/", include("aidportal.api.urls")),
+    path("api/v1/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aidportal import tables
-from aidportal.tables import Problem, UnreadableFile, cell_text, column_key, read_table
+from core import tables
+from core.tables import Problem, UnreadableFile, cell_text, column_key, read_table
 from education import services
 from education.models import Cohort, Exam, SponsoredProgramme, Student
 

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from aidportal.api.callers import Caller
+from api.callers import Caller
 from education.models import (
     Cohort,
     Enrolment,

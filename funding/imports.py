@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from aidportal import tables
-from aidportal.tables import Problem, UnreadableFile, cell_text, column_key, read_table
+from core import tables
+from core.tables import Problem, UnreadableFile, cell_text, column_key, read_table
 from funding import services
 from funding.models import LedgerEntry, ProjectFunding
 from projects.models import Project

@@ -21,7 +21,7 @@ from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Sum, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from aidportal.api.models import ApiKey
+from api.models import ApiKey
 from funding import rollups
 from funding.models import (
     BudgetLine,

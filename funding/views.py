@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from aidportal import tables
+from core import tables
 from funding import selectors
 from projects import caching
 from projects import selectors as project_selectors

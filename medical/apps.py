@@ -7,7 +7,7 @@ class MedicalConfig(AppConfig):
     verbose_name = _("Medical aid")
 
     def ready(self):
-        from aidportal.api.problems import PROBLEM_TYPES
+        from api.problems import PROBLEM_TYPES
 
         # The API's problem types are one registry; each app adds the ones it raises.
         PROBLEM_TYPES["invalid-transition"] = _(

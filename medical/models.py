@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from aidportal.api.models import ApiKey
+from api.models import ApiKey
 from reference.models import DatePrecision, Organisation, Place, Programme
 from reference.validators import no_invisible_controls
 

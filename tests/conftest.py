@@ -15,7 +15,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from psycopg2 import sql
 
-from aidportal.database.guards import FUNCTION as TRUNCATE_GUARD
+from core.guards import FUNCTION as TRUNCATE_GUARD
 
 password_only_login = Client.force_login
 
@@ -202,7 +202,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
-    from aidportal.api.throttling import rate_limiter  # once Django is set up
+    from api.throttling import rate_limiter  # once Django is set up
 
     # Each test starts with an empty cache and no request counted against any limit (both in this
     # worker's Redis database with TEST_REDIS_URL).

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, ProgrammingError, connection, transaction
 
-from aidportal.database.guards import FUNCTION as TRUNCATE_GUARD
 from aidportal.database.privileges import append_only_tables, history_tables
+from core.guards import FUNCTION as TRUNCATE_GUARD
 from funding import services
 from funding.models import LedgerEntry
 from projects.models import Project

@@ -58,7 +58,7 @@ def test_production_refuses_to_start_without_a_shared_cache_for_the_rate_limits(
 
 def test_the_demo_runs_without_redis_on_a_local_memory_cache():
     code = (
-        "from django.core.cache import caches; from aidportal.api.throttling import rate_limiter;"
+        "from django.core.cache import caches; from api.throttling import rate_limiter;"
         "print(type(caches['default']).__name__, type(rate_limiter().storage).__name__)"
     )
 
@@ -116,7 +116,7 @@ def test_the_local_secret_key_is_never_tracked_by_git():
 def test_redis_url_puts_the_cache_and_the_rate_limits_in_redis():
     code = (
         "from django.core.cache import caches; cache = caches['default'];"
-        "from aidportal.api.throttling import rate_limiter;"
+        "from api.throttling import rate_limiter;"
         "cache.set('aidportal-settings-probe', 7, 5);"
         "print(type(cache).__name__, cache.get('aidportal-settings-probe'),"
         " type(rate_limiter().storage).__name__, rate_limiter().storage.check())"

@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from simple_history.models import HistoricalChanges
 
 # Append-only records: the runtime role reads and adds rows, never changes or deletes one, and a
-# statement trigger (guards.py) refuses TRUNCATE to every role.
+# statement trigger (core/guards.py) refuses TRUNCATE to every role.
 APPEND_ONLY = (
     "funding.LedgerEntry",
     "funding.Approval",

@@ -3,8 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aidportal.api.fields import BilingualField
-from aidportal.api.serializers import StrictInputMixin
+from api.fields import BilingualField
+from api.serializers import StrictInputMixin
 from education.models import SCORE, Cohort, Enrolment, Exam, ExamResult, SponsoredProgramme, Student
 from education.selectors import RECORDED, REPORTED
 

@@ -3,7 +3,7 @@ role."""
 
 from django.db import migrations
 
-from aidportal.database.guards import truncate_guard
+from core.guards import truncate_guard
 
 
 class Migration(migrations.Migration):

@@ -5,9 +5,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aidportal.api.callers import caller_of
-from aidportal.api.fields import BilingualField, label_field
-from aidportal.api.serializers import StrictInputMixin
+from api.callers import caller_of
+from api.fields import BilingualField, label_field
+from api.serializers import StrictInputMixin
 from funding.models import MONEY, Donation, LedgerEntry
 from projects import selectors as project_selectors
 from projects.models import Project

@@ -7,13 +7,13 @@ from rest_framework import mixins, pagination, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from aidportal.api.audit import record_write, snapshot
-from aidportal.api.callers import Caller, caller_of
-from aidportal.api.capabilities import FUNDING_ENTRIES
-from aidportal.api.idempotency import idempotent
-from aidportal.api.pagination import CursorPagination
-from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
-from aidportal.api.views import RequestLanguageMixin
+from api.audit import record_write, snapshot
+from api.callers import Caller, caller_of
+from api.capabilities import FUNDING_ENTRIES
+from api.idempotency import idempotent
+from api.pagination import CursorPagination
+from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
+from api.views import RequestLanguageMixin
 from funding import selectors, services
 from funding.api.filters import DonationFilter, LedgerEntryFilter
 from funding.api.serializers import (

@@ -3,7 +3,7 @@ triggers of 0002 refuse UPDATE and DELETE; TRUNCATE fires no row trigger)."""
 
 from django.db import migrations
 
-from aidportal.database.guards import truncate_guard
+from core.guards import truncate_guard
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from aidportal.database.guards import truncate_guard
+from core.guards import truncate_guard
 
 
 class Migration(migrations.Migration):

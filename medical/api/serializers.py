@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aidportal.api.fields import BilingualField, BilingualTextSerializer, label_field
-from aidportal.api.serializers import StrictInputMixin
+from api.fields import BilingualField, BilingualTextSerializer, label_field
+from api.serializers import StrictInputMixin
 from medical import selectors
 from medical.models import MONEY, CallItem, CallList, Category, Claim, ProgressReport, Verification
 

@@ -14,12 +14,12 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from aidportal.api.audit import record_write, snapshot
-from aidportal.api.callers import Caller, caller_of
-from aidportal.api.capabilities import MEDICAL_CLAIM
-from aidportal.api.idempotency import idempotent
-from aidportal.api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
-from aidportal.api.views import RequestLanguageMixin
+from api.audit import record_write, snapshot
+from api.callers import Caller, caller_of
+from api.capabilities import MEDICAL_CLAIM
+from api.idempotency import idempotent
+from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
+from api.views import RequestLanguageMixin
 from medical import selectors, services
 from medical.api.filters import CallItemFilter, CallListFilter, ClaimFilter
 from medical.api.serializers import (

@@ -4,16 +4,16 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from aidportal.api.capabilities import UPDATES_WRITE
-from aidportal.api.pagination import UpdatedCursorPagination
-from aidportal.api.schema import (
+from api.capabilities import UPDATES_WRITE
+from api.pagination import UpdatedCursorPagination
+from api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
     IF_MATCH_OPTIONAL_PARAMETER,
     IF_MATCH_PARAMETER,
 )
-from aidportal.api.serializers import translated_values
-from aidportal.api.views import RequestLanguageMixin
-from aidportal.api.viewsets import PartnerWritableViewSet
+from api.serializers import translated_values
+from api.views import RequestLanguageMixin
+from api.viewsets import PartnerWritableViewSet
 from projects import selectors, services
 from projects.api.filters import TimelineEventFilter
 from projects.api.serializers import (

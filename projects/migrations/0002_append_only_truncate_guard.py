@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from aidportal.database.guards import truncate_guard
+from core.guards import truncate_guard
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from aidportal.api.models import ApiKey, AuditEntry
+from api.models import ApiKey, AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -7,15 +7,15 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from aidportal.api.capabilities import (
+from api.capabilities import (
     CAPABILITIES,
     EDUCATION_RESULTS,
     FUNDING_ENTRIES,
     MEDICAL_CLAIM,
     UPDATES_WRITE,
 )
-from aidportal.api.keys import issue_api_key
-from aidportal.api.models import AuditEntry
+from api.keys import issue_api_key
+from api.models import AuditEntry
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import logging
 import pytest
 from django.test import Client
 
-from aidportal.api.models import AuditEntry, IdempotencyRecord
-from aidportal.api.parsers import MAX_DEPTH
+from api.models import AuditEntry, IdempotencyRecord
+from api.parsers import MAX_DEPTH
 from projects import services
 from projects.models import ProgressUpdate
 
@@ -181,7 +181,7 @@ def test_an_unexpected_error_is_a_500_problem_without_a_traceback_and_is_logged(
     monkeypatch.setattr(services, "progress_update_submit", explode)
     before = (ProgressUpdate.objects.count(), AuditEntry.objects.count())
 
-    with caplog.at_level(logging.ERROR, logger="aidportal.api"):
+    with caplog.at_level(logging.ERROR, logger="api"):
         response = post(partner, valid)
 
     body = assert_problem(response, 500)
@@ -189,7 +189,7 @@ def test_an_unexpected_error_is_a_500_problem_without_a_traceback_and_is_logged(
     text = response.content.decode()
     for leak in ("Traceback", "RuntimeError", "hunter2", "services.py", 'File "'):
         assert leak not in text
-    (record,) = [r for r in caplog.records if r.name == "aidportal.api"]
+    (record,) = [r for r in caplog.records if r.name == "api"]
     assert record.levelno == logging.ERROR
     assert record.exc_info[0] is RuntimeError
     assert "POST /api/v1/updates/" in record.getMessage()

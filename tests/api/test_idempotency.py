@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from aidportal.api.models import AuditEntry, IdempotencyRecord
+from api.models import AuditEntry, IdempotencyRecord
 from projects import services
 from projects.models import ProgressUpdate
 

@@ -13,8 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone, translation
 
-from aidportal.api.keys import issue_api_key
-from aidportal.api.models import ApiKey, KeyCapability
+from api.keys import issue_api_key
+from api.models import ApiKey, KeyCapability
 from projects.models import ProgressUpdate
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from aidportal.api.pagination import CursorPagination, PageNumberPagination
-from aidportal.api.urls import router
+from api.pagination import CursorPagination, PageNumberPagination
+from api.urls import router
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from aidportal.api.capabilities import EDUCATION_RESULTS, MEDICAL_CLAIM, UPDATES_WRITE
-from aidportal.api.keys import issue_api_key
+from api.capabilities import EDUCATION_RESULTS, MEDICAL_CLAIM, UPDATES_WRITE
+from api.keys import issue_api_key
 from projects.models import ProgressUpdate, Project, TimelineEvent
 from reference.models import Organisation, Place, Programme
 

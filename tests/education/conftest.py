@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from aidportal.api.keys import issue_api_key
+from api.keys import issue_api_key
 from education import services
 from tests.education.factories import (
     CohortFactory,

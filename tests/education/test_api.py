@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from aidportal.api.models import AuditEntry
+from api.models import AuditEntry
 from education.models import AccessLogEntry, Cohort, ExamResult
 from tests.education.factories import EnrolmentFactory, ExamFactory
 

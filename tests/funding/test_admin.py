@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from simple_history.models import HistoricalChanges
 
-from aidportal.api.keys import issue_api_key
+from api.keys import issue_api_key
 from funding import services
 from funding.models import Approval, LedgerEntry, NotePublication, ProjectFunding
 from tests.factories import (

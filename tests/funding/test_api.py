@@ -12,9 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from aidportal.api.capabilities import FUNDING_ENTRIES
-from aidportal.api.keys import issue_api_key
-from aidportal.api.models import AuditEntry
+from api.capabilities import FUNDING_ENTRIES
+from api.keys import issue_api_key
+from api.models import AuditEntry
 from funding import selectors, services
 from funding.models import BudgetLine, Donation, LedgerEntry, ProjectFunding
 from tests.api_utils import assert_constant_queries

@@ -13,13 +13,13 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
 
-from aidportal.api.capabilities import (
+from api.capabilities import (
     EDUCATION_RESULTS,
     FUNDING_ENTRIES,
     MEDICAL_CLAIM,
     UPDATES_WRITE,
 )
-from aidportal.api.keys import issue_api_key
+from api.keys import issue_api_key
 from funding import services
 from funding.models import LedgerEntry, ProjectFunding
 from projects.models import Participant

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from aidportal.api.keys import issue_api_key
+from api.keys import issue_api_key
 from medical import services
 from medical.models import CallItem, Claim, ProgressReport
 from tests.api_utils import assert_constant_queries

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import translation
 
-from aidportal.api.keys import issue_api_key
+from api.keys import issue_api_key
 from projects.models import ProgressUpdate
 from reference.models import Organisation
 from reference.validators import no_invisible_controls

@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     """The partner API platform: keys, idempotency, audit, errors, permissions."""
 
-    name = "aidportal.api"
+    name = "api"
     label = "api"
     verbose_name = _("Partner API")
 
     def ready(self):
-        from aidportal.api import schema  # noqa: F401  registers the bearer scheme
+        from api import schema  # noqa: F401  registers the bearer scheme

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
-from aidportal.api.callers import Caller
-from aidportal.api.models import AuditEntry
+from api.callers import Caller
+from api.models import AuditEntry
 
 
 def snapshot(instance: models.Model) -> dict:

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from aidportal.api.problems import PROBLEM_TYPES, TYPE_BASE
+from api.problems import PROBLEM_TYPES, TYPE_BASE
 
 
 class ProblemTypeSerializer(serializers.Serializer):

@@ -73,7 +73,7 @@ class AutoSchema(BaseAutoSchema):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "aidportal.api.authentication.ApiKeyAuthentication"
+    target_class = "api.authentication.ApiKeyAuthentication"
     name = "partnerKey"
 
     def get_security_definition(self, auto_schema):
@@ -88,7 +88,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 class StaffSessionScheme(OpenApiAuthenticationExtension):
-    target_class = "aidportal.api.authentication.VerifiedSessionAuthentication"
+    target_class = "api.authentication.VerifiedSessionAuthentication"
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from aidportal.api import capabilities
+from api import capabilities
 from reference.models import Organisation
 
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aidportal.api.capabilities import CAPABILITIES
-from aidportal.api.models import ApiKey, KeyCapability
+from api.capabilities import CAPABILITIES
+from api.models import ApiKey, KeyCapability
 from reference.models import Organisation
 
 KEY_PREFIX = "ap_"

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from reference import exceptions as domain
 
-logger = logging.getLogger("aidportal.api")
+logger = logging.getLogger("api")
 
 CONTENT_TYPE = "application/problem+json"
 # Relative URIs that resolve to this API's own description of each problem type.

@@ -3,7 +3,7 @@
 - Anonymous callers read published public data; they write nothing (401).
 - A partner key reads public data and its own organisation's records, and writes its own
   organisation's records on an endpoint only when it was granted the capability the view names
-  in `required_capability` (aidportal/api/capabilities.py); otherwise a 403 names the missing one.
+  in `required_capability` (api/capabilities.py); otherwise a 403 names the missing one.
   Another organisation's record is not found (404): views scope their querysets with
   `visible_to(caller)` and `writable_by(caller)`, so such a record never reaches the view.
 - Staff act per their groups' model permissions.
@@ -12,7 +12,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions
 
-from aidportal.api.callers import caller_of
+from api.callers import caller_of
 
 MISSING_CAPABILITY = "missing-capability"
 

@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from aidportal.api.capabilities import CAPABILITIES
-from aidportal.api.keys import issue_api_key
+from api.capabilities import CAPABILITIES
+from api.keys import issue_api_key
 from reference.models import Organisation
 
 

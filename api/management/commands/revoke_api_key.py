@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from aidportal.api.keys import KEY_PREFIX, revoke_api_key
-from aidportal.api.models import ApiKey
+from api.keys import KEY_PREFIX, revoke_api_key
+from api.models import ApiKey
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from aidportal.api.views import (
+from api.views import (
     ApiDocsView,
     ApiSchemaView,
     ProblemTypeDetailView,

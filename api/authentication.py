@@ -2,8 +2,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from aidportal.api.keys import InvalidKey, check_api_key
 from aidportal.second_factor import services as second_factor
+from api.keys import InvalidKey, check_api_key
 
 MESSAGES = {
     "unknown": _("The API key is not known."),

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from aidportal.api.idempotency import purge_expired
+from api.idempotency import purge_expired
 
 
 class Command(BaseCommand):

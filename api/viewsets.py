@@ -6,11 +6,11 @@ from django.db import transaction
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
-from aidportal.api.audit import record_write, snapshot
-from aidportal.api.callers import Caller, caller_of
-from aidportal.api.concurrency import etag_for, lock_matching
-from aidportal.api.idempotency import idempotent
-from aidportal.api.views import RequestLanguageMixin
+from api.audit import record_write, snapshot
+from api.callers import Caller, caller_of
+from api.concurrency import etag_for, lock_matching
+from api.idempotency import idempotent
+from api.views import RequestLanguageMixin
 
 
 class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):

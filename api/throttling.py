@@ -18,7 +18,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from aidportal.addresses import client_address
-from aidportal.api.callers import caller_of
+from api.callers import caller_of
 
 KEY_PREFIX = "aidportal-limits"
 

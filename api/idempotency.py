@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from aidportal.api.callers import caller_of
-from aidportal.api.models import IdempotencyRecord
-from aidportal.api.problems import Conflict, UnprocessableContent
+from api.callers import caller_of
+from api.models import IdempotencyRecord
+from api.problems import Conflict, UnprocessableContent
 
 HEADER = "Idempotency-Key"
 # A claim left by a crashed worker stops blocking retries after this long.

@@ -5,9 +5,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from aidportal.api import capabilities
-from aidportal.api.keys import issue_api_key, revoke_api_key
-from aidportal.api.models import ApiKey, AuditEntry, KeyCapability
+from api import capabilities
+from api.keys import issue_api_key, revoke_api_key
+from api.models import ApiKey, AuditEntry, KeyCapability
 
 
 class ApiKeyAddForm(forms.ModelForm):

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from aidportal.api.models import ApiKey
+from api.models import ApiKey
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import hashlib
 from django.db import models
 from django.utils.translation import gettext as _
 
-from aidportal.api.problems import PreconditionFailed, PreconditionRequired
+from api.problems import PreconditionFailed, PreconditionRequired
 
 
 def etag_for(instance: models.Model) -> str:

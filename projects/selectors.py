@@ -8,7 +8,6 @@ import datetime
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import import_module
 
 from django.apps import apps
 from django.conf import settings
@@ -16,9 +15,9 @@ from django.db import connection
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Sum, When
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
-from django.utils.module_loading import module_has_submodule
 from simple_history.models import registered_models
 
+from core.registry import app_modules
 from projects.models import (
     Milestone,
     Participant,
@@ -230,24 +229,13 @@ def projects_known_to(*, organisation_id: int | None, see_all: bool) -> QuerySet
 PRIVATE_HISTORIES = {"reference.TeamMember"}
 
 
-def showcase_modules() -> list:
-    """The `showcase` modules of the installed apps, in INSTALLED_APPS order. An app registers
-    its home-page section (`home_section`) and the timestamps of its public records
-    (`CHANGE_SOURCES`) there; projects never imports those apps by name."""
-    return [
-        import_module(f"{config.name}.showcase")
-        for config in apps.get_app_configs()
-        if module_has_submodule(config.module, "showcase")
-    ]
-
-
 def _change_columns() -> list[tuple[str, str]]:
     columns = [
         (model.history.model._meta.db_table, "history_date")
         for model in registered_models.values()
         if model._meta.label not in PRIVATE_HISTORIES
     ]
-    for module in showcase_modules():
+    for module in app_modules("showcase"):
         for label, field in getattr(module, "CHANGE_SOURCES", ()):
             model = apps.get_model(label)
             columns.append((model._meta.db_table, model._meta.get_field(field).column))

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from core.registry import app_modules
 from projects import caching, selectors
 from projects.filters import ProjectFilter
 from projects.models import Project
@@ -43,7 +44,7 @@ def _app_sections(programme) -> list[tuple[str, dict]]:
     those apps by name.
     """
     sections = []
-    for module in selectors.showcase_modules():
+    for module in app_modules("showcase"):
         home_section = getattr(module, "home_section", None)
         section = home_section(programme) if home_section else None
         if section is not None:

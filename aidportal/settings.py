@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "funding",
     "medical",
     "education",
+    "opendata",
     # Last: grants the runtime role its privileges once every app has migrated.
     "aidportal.database",
 ]

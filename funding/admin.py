@@ -68,11 +68,7 @@ def entry_totals(queryset) -> dict[str, Decimal]:
         default=F("amount"),
         output_field=MONEY_FIELD,
     )
-    counted = Q(reverses__isnull=True, needs_approval=False) | Q(
-        reverses__isnull=True, approval__isnull=False
-    )
-    counted |= Q(reverses__isnull=False, reverses__needs_approval=False)
-    counted |= Q(reverses__isnull=False, reverses__approval__isnull=False)
+    counted = selectors.COUNTED
     moved = {
         "arrived": LedgerEntry.Type.INCOMING_FUNDS,
         "disbursed": LedgerEntry.Type.DISBURSEMENT,

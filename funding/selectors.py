@@ -321,6 +321,36 @@ def project_totals(project: Project) -> FundingFigures:
     )
 
 
+# The running totals' counting rule: an entry counts unless it awaits approval; a reversal counts
+# (negatively) when its original did.
+COUNTED = (
+    Q(reverses__isnull=True, needs_approval=False)
+    | Q(reverses__isnull=True, approval__isnull=False)
+    | Q(reverses__isnull=False, reverses__needs_approval=False)
+    | Q(reverses__isnull=False, reverses__approval__isnull=False)
+)
+
+
+def standing_entries(projects: QuerySet[Project]) -> QuerySet[LedgerEntry]:
+    """The projects' entries that count and stand, oldest first, with their two organisations:
+    what the running totals hold, entry by entry. A reversal cancels the whole of its original,
+    so neither the reversed entry nor its reversal is among them; an entry awaiting approval is
+    not either."""
+    return (
+        LedgerEntry.objects.filter(COUNTED, project__in=projects.values("pk"))
+        .filter(reverses__isnull=True, reversed_by__isnull=True)
+        .select_related("provider", "receiver")
+        .order_by("date", "id")
+    )
+
+
+def budget_lines(projects: QuerySet[Project]) -> QuerySet[BudgetLine]:
+    """The projects' budget lines, original and revised, by year."""
+    return BudgetLine.objects.filter(project__in=projects.values("pk")).order_by(
+        "project", "year", "kind"
+    )
+
+
 def entries(
     *, public: bool, see_all_notes: bool = False, organisation_id: int | None = None
 ) -> QuerySet[LedgerEntry]:

@@ -1,9 +1,9 @@
 """Settings for AidPortal, read from the environment in this one module.
 
 Variables: DATABASE_URL, MIGRATION_DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, PRODUCTION,
-DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, NUM_PROXIES. Unset, they give a local demo on a SQLite
-file; PRODUCTION=1 turns on every protection that `manage.py check --deploy` asks for and refuses
-to start without a SECRET_KEY or a REDIS_URL.
+DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
+Unset, they give a local demo on a SQLite file; PRODUCTION=1 turns on every protection that
+`manage.py check --deploy` asks for and refuses to start without a SECRET_KEY or a REDIS_URL.
 """
 
 import os
@@ -263,6 +263,19 @@ FUNDING_COMMITMENT_HORIZON_DAYS = int(os.environ.get("FUNDING_COMMITMENT_HORIZON
 # The earliest reported date for a programme whose start is not recorded: paired aid to Tibet
 # (对口援藏) began in 1994.
 AID_RECORDS_EARLIEST_DATE = os.environ.get("AID_RECORDS_EARLIEST_DATE", "1994-01-01")
+# The IATI export (opendata/IATI.md): the identifier the reporting organisation (the default
+# programme's donor) is registered with, e.g. CN-USCI-<its 18-character credit code>; every
+# activity identifier starts with it. The demo's placeholder is never used in production, where
+# the export is off (404) until it is set.
+IATI_REPORTING_ORG_REF = os.environ.get(
+    "IATI_REPORTING_ORG_REF", "" if PRODUCTION else "XI-IATI-AIDPORTAL-DEMO"
+)
+# DAC 5-digit sector codes replacing the export's defaults: "category=code" or
+# "field/category=code", comma-separated (e.g. "infrastructure=21020,development/other=16020").
+IATI_SECTORS = dict(
+    (key.strip(), code.strip())
+    for key, _, code in (item.partition("=") for item in env_list("IATI_SECTORS"))
+)
 # Education figures over fewer students than this are suppressed on pages and in the API.
 EDUCATION_MIN_GROUP_SIZE = int(os.environ.get("EDUCATION_MIN_GROUP_SIZE", "5"))
 # How long a replayable Idempotency-Key answer is kept (at least a day).

@@ -23,6 +23,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("api/v1/", include("api.urls")),
+    path("", include("opendata.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

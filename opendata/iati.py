@@ -97,13 +97,12 @@ def _label_narratives(parent: etree._Element, label) -> None:
 
 def _organisation(
     parent: etree._Element, tag: str, organisation: Organisation, reporter: Organisation, **attrs
-) -> etree._Element:
+) -> None:
     """An organisation element; only the reporting organisation has a registered identifier."""
     if organisation.pk == reporter.pk:
         attrs["ref"] = settings.IATI_REPORTING_ORG_REF
     element = etree.SubElement(parent, tag, {**attrs, "type": organisation.iati_code})
     _narratives(element, organisation, "name")
-    return element
 
 
 def _reporting_org(parent: etree._Element, reporter: Organisation) -> None:
@@ -120,8 +119,8 @@ def _period(parent: etree._Element, start: datetime.date, end: datetime.date) ->
     etree.SubElement(parent, "period-end", {"iso-date": end.isoformat()})
 
 
-def _value(parent: etree._Element, amount: Decimal, date: datetime.date, tag="value") -> None:
-    element = etree.SubElement(parent, tag, {"currency": "CNY", "value-date": date.isoformat()})
+def _value(parent: etree._Element, amount: Decimal, date: datetime.date) -> None:
+    element = etree.SubElement(parent, "value", {"currency": "CNY", "value-date": date.isoformat()})
     element.text = _money(amount)
 
 

@@ -227,7 +227,7 @@ CACHES = {
 }
 
 # How many proxies of our own sit in front of the portal and append to X-Forwarded-For. 0: the
-# caller's address is the connection's and the header is ignored (aidportal/addresses.py).
+# caller's address is the connection's and the header is ignored (core/addresses.py).
 NUM_PROXIES = env_count("NUM_PROXIES", "the number of trusted proxies in front of the portal")
 
 REST_FRAMEWORK = {
@@ -344,7 +344,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 # The address the lock counts is the one the API's limits count (NUM_PROXIES).
-AXES_CLIENT_IP_CALLABLE = "aidportal.addresses.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 
 # The second factor (aidportal.second_factor): authenticator apps show this name by the account.
 OTP_TOTP_ISSUER = "AidPortal"

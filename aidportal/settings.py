@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "modeltranslation",  # must precede django.contrib.admin
     "django.contrib.admin",
     # Before django.contrib.auth, so its createsuperuser (which explains enrolment) is the one run.
-    "aidportal.second_factor",
+    "second_factor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Whether the session has passed the second factor, then the wall for those who must.
     "django_otp.middleware.OTPMiddleware",
-    "aidportal.second_factor.middleware.SecondFactorMiddleware",
+    "second_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside every middleware that adds a header, so that the refusal carries them all.
@@ -346,7 +346,7 @@ AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 # The address the lock counts is the one the API's limits count (NUM_PROXIES).
 AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 
-# The second factor (aidportal.second_factor): authenticator apps show this name by the account.
+# The second factor (the second_factor app): authenticator apps show this name by the account.
 OTP_TOTP_ISSUER = "AidPortal"
 
 # A staff session lasts a working day, not Django's two weeks: a forgotten sign-in on a shared

@@ -1,6 +1,8 @@
 """The staff roles each app grants in its `roles.py` (core.roles): the groups hold exactly these
 permissions, which data and people depend on."""
 
+from types import ModuleType
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 
@@ -223,15 +225,12 @@ def test_sync_roles_puts_back_what_was_changed_by_hand():
 
 
 def test_a_model_two_apps_grant_one_role_gets_the_actions_of_both(monkeypatch):
-    class Lower:
-        __name__ = "lower.roles"
-        ROLES = {"Clerk": {"lower": {"thing": ("view",)}}}
+    lower = ModuleType("lower.roles")
+    lower.ROLES = {"Clerk": {"lower": {"thing": ("view",)}}}
+    upper = ModuleType("upper.roles")
+    upper.ROLES = {"Clerk": {"lower": {"thing": ("view", "change")}, "upper": {"item": ("add",)}}}
 
-    class Upper:
-        __name__ = "upper.roles"
-        ROLES = {"Clerk": {"lower": {"thing": ("view", "change")}, "upper": {"item": ("add",)}}}
-
-    monkeypatch.setattr(roles, "app_modules", lambda name: [Lower, Upper])
+    monkeypatch.setattr(roles, "app_modules", lambda name: [lower, upper])
 
     assert roles.roles() == {
         "Clerk": {"lower": {"thing": ("view", "change")}, "upper": {"item": ("add",)}}

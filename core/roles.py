@@ -7,6 +7,7 @@ after every migrate, so a new model's permissions reach the roles without anyone
 admin.
 """
 
+from django.apps import AppConfig
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -56,7 +57,7 @@ def sync_roles() -> None:
         )
 
 
-def sync_roles_after_migrate(sender, **kwargs):
+def sync_roles_after_migrate(sender: AppConfig, **kwargs: object) -> None:
     # post_migrate fires once per app, in order; every permission exists by the last app's turn.
     with_models = [config for config in django_apps.get_app_configs() if config.models_module]
     if sender is with_models[-1]:

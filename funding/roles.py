@@ -1,5 +1,7 @@
 """The finance roles, and what the other staff roles (core.roles) may do with funding records."""
 
+from core.roles import Grants
+
 MODELS = [
     "budgetline",
     "ledgerentry",
@@ -15,7 +17,7 @@ MODELS = [
 # Records budgets, donations and ledger entries, and publishes partners' notes on entries. A
 # posted entry is corrected by a reversal, so there is no change or delete on entries.
 # Organisations and programmes feed the forms' pickers.
-FINANCE_OFFICER = {
+FINANCE_OFFICER: Grants = {
     "funding": {
         "ledgerentry": ("view", "add", "publish_entry_note"),
         "budgetline": ("view", "add", "change"),

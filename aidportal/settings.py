@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "modeltranslation",  # must precede django.contrib.admin
     "django.contrib.admin",
     # Before django.contrib.auth, so its createsuperuser (which explains enrolment) is the one run.
-    "aidportal.second_factor",
+    "second_factor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Whether the session has passed the second factor, then the wall for those who must.
     "django_otp.middleware.OTPMiddleware",
-    "aidportal.second_factor.middleware.SecondFactorMiddleware",
+    "second_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside every middleware that adds a header, so that the refusal carries them all.
@@ -227,7 +227,7 @@ CACHES = {
 }
 
 # How many proxies of our own sit in front of the portal and append to X-Forwarded-For. 0: the
-# caller's address is the connection's and the header is ignored (aidportal/addresses.py).
+# caller's address is the connection's and the header is ignored (core/addresses.py).
 NUM_PROXIES = env_count("NUM_PROXIES", "the number of trusted proxies in front of the portal")
 
 REST_FRAMEWORK = {
@@ -357,9 +357,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 # The address the lock counts is the one the API's limits count (NUM_PROXIES).
-AXES_CLIENT_IP_CALLABLE = "aidportal.addresses.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 
-# The second factor (aidportal.second_factor): authenticator apps show this name by the account.
+# The second factor (the second_factor app): authenticator apps show this name by the account.
 OTP_TOTP_ISSUER = "AidPortal"
 
 # A staff session lasts a working day, not Django's two weeks: a forgotten sign-in on a shared

@@ -29,7 +29,7 @@ urlpatterns = [
 
 # Chinese at /, English at /en/: every page has a stable, shareable address per language.
 urlpatterns += i18n_patterns(
-    path("admin/second-factor/", include("aidportal.second_factor.urls")),
+    path("admin/second-factor/", include("second_factor.urls")),
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),
     path("funding/", include("funding.urls")),

@@ -2,8 +2,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from aidportal.second_factor import services as second_factor
 from api.keys import InvalidKey, check_api_key
+from second_factor import services as second_factor
 
 MESSAGES = {
     "unknown": _("The API key is not known."),
@@ -37,7 +37,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 class VerifiedSessionAuthentication(authentication.SessionAuthentication):
     """A staff session, once the sign-in is complete: someone who must confirm a second factor
-    (aidportal.second_factor) and has only typed the password is refused, reads included."""
+    (the second_factor app) and has only typed the password is refused, reads included."""
 
     def authenticate(self, request):
         result = super().authenticate(request)

@@ -4,18 +4,21 @@ Domain exceptions are raised in services and views; this module is the one edge 
 DRF's own exceptions and anything unexpected become a problem document.
 """
 
+import functools
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from core.registry import app_modules
 from reference import exceptions as domain
 
 logger = logging.getLogger("api")
@@ -59,7 +62,8 @@ class UnprocessableContent(exceptions.APIException):
     default_code = "unprocessable"
 
 
-# What each `type` means; served at /api/v1/problems/<type>.
+# What each `type` of the platform means; each app adds those it raises, as a PROBLEM_TYPES of
+# its own in its `problems.py`. All of them are served at /api/v1/problems/<type>.
 PROBLEM_TYPES = {
     "validation-error": gettext_lazy(
         "One or more fields are not valid; `errors` lists the messages per field. "
@@ -95,13 +99,6 @@ PROBLEM_TYPES = {
     "not-acceptable": gettext_lazy("The API answers in JSON only."),
     "unsupported-media-type": gettext_lazy("Send the body as application/json."),
     "conflict": gettext_lazy("The request conflicts with the record's current state."),
-    "beyond-arrivals": gettext_lazy(
-        "The change would leave more disbursed (拨付) than arrived (到位) for the project, "
-        "disbursements awaiting approval included: a disbursement larger than the funds not yet "
-        "disbursed, or reversing an arrival that disbursements rely on. Nothing was written. "
-        "Record the arrival first; finance staff allowed to go beyond arrivals may record a "
-        "disbursement with a reason (funds in transit)."
-    ),
     "idempotency-in-progress": gettext_lazy(
         "A request with this Idempotency-Key is still running; retry after it has finished."
     ),
@@ -115,6 +112,19 @@ PROBLEM_TYPES = {
     "throttled": gettext_lazy("Too many requests; wait the number of seconds in Retry-After."),
     "server-error": gettext_lazy("An unexpected error; it has been logged."),
 }
+
+
+@functools.cache
+def problem_types() -> dict[str, Promise]:
+    """Every problem type: the platform's, then each app's, in INSTALLED_APPS order."""
+    types: dict[str, Promise] = {}
+    for module in app_modules("problems"):
+        for slug, description in module.PROBLEM_TYPES.items():
+            if slug in types:
+                raise ImproperlyConfigured(f"{module.__name__} registers {slug!r} a second time.")
+            types[slug] = description
+    return types
+
 
 TITLES = {
     400: gettext_lazy("Bad request"),

@@ -17,8 +17,8 @@ from limits.strategies import MovingWindowRateLimiter
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from aidportal.addresses import client_address
 from api.callers import caller_of
+from core.addresses import client_address
 
 KEY_PREFIX = "aidportal-limits"
 

@@ -1,4 +1,5 @@
-"""Version 1 of the public, read-only API: every app's routes, the schema and its docs."""
+"""Version 1 of the public API: the routes each app lists in its `api/urls.py` (as `routes`,
+found in INSTALLED_APPS order), the problem types, the schema and its docs."""
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
@@ -9,11 +10,7 @@ from api.views import (
     ProblemTypeDetailView,
     ProblemTypeListView,
 )
-from education.api.urls import routes as education_routes
-from funding.api.urls import routes as funding_routes
-from medical.api.urls import routes as medical_routes
-from projects.api.urls import routes as project_routes
-from reference.api.urls import routes as reference_routes
+from core.registry import app_modules
 
 app_name = "api"
 
@@ -24,14 +21,9 @@ class Router(DefaultRouter):
 
 
 router = Router()
-for prefix, viewset, basename in [
-    *project_routes,
-    *reference_routes,
-    *funding_routes,
-    *medical_routes,
-    *education_routes,
-]:
-    router.register(prefix, viewset, basename=basename)
+for module in app_modules("api.urls"):
+    for prefix, viewset, basename in module.routes:
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     *router.urls,

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from api.problems import PROBLEM_TYPES, TYPE_BASE
+from api.problems import TYPE_BASE, problem_types
 
 
 class ProblemTypeSerializer(serializers.Serializer):
@@ -48,7 +48,7 @@ class ProblemTypeListView(RequestLanguageMixin, APIView):
         return Response(
             [
                 {"type": TYPE_BASE + slug, "description": str(text)}
-                for slug, text in PROBLEM_TYPES.items()
+                for slug, text in problem_types().items()
             ]
         )
 
@@ -61,9 +61,10 @@ class ProblemTypeDetailView(RequestLanguageMixin, APIView):
 
     @extend_schema(responses=ProblemTypeSerializer, operation_id="problem_types_retrieve")
     def get(self, request, slug: str):
-        if slug not in PROBLEM_TYPES:
+        types = problem_types()
+        if slug not in types:
             raise NotFound()
-        return Response({"type": TYPE_BASE + slug, "description": str(PROBLEM_TYPES[slug])})
+        return Response({"type": TYPE_BASE + slug, "description": str(types[slug])})
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):

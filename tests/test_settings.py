@@ -83,7 +83,7 @@ def test_num_proxies_comes_from_the_environment_and_the_sign_in_lock_uses_the_sa
     result = manage("shell", "-c", code, NUM_PROXIES="2")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "2 aidportal.addresses.client_address"
+    assert result.stdout.splitlines()[-1] == "2 core.addresses.client_address"
 
 
 def test_production_ignores_debug_and_turns_on_protections():

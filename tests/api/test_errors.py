@@ -4,10 +4,13 @@ writes nothing; an unexpected error is a 500 without a traceback, and is logged.
 import datetime
 import json
 import logging
+from types import ModuleType
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
+from api import problems
 from api.models import AuditEntry, IdempotencyRecord
 from api.parsers import MAX_DEPTH
 from projects import services
@@ -273,6 +276,26 @@ def test_every_problem_type_resolves_to_its_description(world, partner, valid, m
         assert described.json()["type"] == body["type"]
         assert described.json()["description"]
     assert statuses == {400, 401, 403, 404, 405, 406, 412, 415, 428, 500}
+
+
+def test_each_app_registers_the_problem_types_it_raises():
+    listed = [item["type"] for item in Client().get("/api/v1/problems/").json()]
+
+    assert listed[0] == "/api/v1/problems/validation-error"
+    for slug in ("beyond-arrivals", "invalid-transition", "claim-refused"):
+        assert f"/api/v1/problems/{slug}" in listed
+        english = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/api/v1/problems/{slug}").json()
+        chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(f"/api/v1/problems/{slug}").json()
+        assert english["description"] != chinese["description"]
+
+
+def test_a_problem_type_registered_twice_is_refused(monkeypatch):
+    funding = ModuleType("funding.problems")
+    funding.PROBLEM_TYPES = {"conflict": "Another meaning"}
+    monkeypatch.setattr(problems, "app_modules", lambda name: [problems, funding])
+
+    with pytest.raises(ImproperlyConfigured, match="funding.problems registers 'conflict'"):
+        problems.problem_types.__wrapped__()
 
 
 @pytest.mark.usefixtures("nothing_written")

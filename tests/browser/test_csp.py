@@ -8,8 +8,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from aidportal.second_factor.services import secret_of
 from projects.models import Project
+from second_factor.services import secret_of
 from tests.browser.signin import code_from_secret, type_code, type_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -19,8 +19,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from aidportal.second_factor import services
 from funding.models import LedgerEntry
+from second_factor import services
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from aidportal.second_factor import services
+from second_factor import services
 
 
 class Command(BaseCommand):

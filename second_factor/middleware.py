@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from aidportal.second_factor import services
+from second_factor import services
 
 # Admin pages an unverified user may still open: signing in and signing out.
 OPEN_ADMIN_VIEWS = {"login", "logout"}

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from aidportal.second_factor import services
-from aidportal.second_factor.forms import CodeForm
+from second_factor import services
+from second_factor.forms import CodeForm
 
 WRONG = {
     False: gettext_lazy("That code is not right. Type the code your authenticator app shows now."),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aidportal.second_factor import views
+from second_factor import views
 
 app_name = "second_factor"
 

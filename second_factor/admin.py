@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from aidportal.second_factor import services
+from second_factor import services
 
 User = get_user_model()
 

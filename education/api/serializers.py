@@ -117,7 +117,7 @@ class CohortSerializer(serializers.ModelSerializer):
         ]
 
     def _intake(self, cohort):
-        return self.context["intakes"][cohort.pk]
+        return self.context["intakes"].of(cohort)
 
     def get_intake(self, cohort) -> int | None:
         return self._intake(cohort).count.value

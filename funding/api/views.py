@@ -26,7 +26,6 @@ from funding.api.serializers import (
     SummaryQuerySerializer,
 )
 from funding.models import LedgerEntry
-from projects import selectors as project_selectors
 
 CURRENCY = "CNY"
 
@@ -170,18 +169,7 @@ class LedgerEntryViewSet(
         return caller_of(self.request)
 
     def visible_queryset(self, caller: Caller):
-        if caller.has_perm("funding.view_ledgerentry"):
-            queryset = selectors.entries(public=False, see_all_notes=True)
-        elif caller.key is not None:
-            known = project_selectors.projects_known_to(
-                organisation_id=caller.organisation_id, see_all=False
-            )
-            queryset = selectors.entries(
-                public=False, organisation_id=caller.organisation_id
-            ).filter(project__in=known.values("pk"))
-        else:
-            queryset = selectors.entries(public=True)
-        return with_reversal(queryset)
+        return with_reversal(selectors.entries_visible_to(caller))
 
     def get_queryset(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
@@ -197,14 +185,7 @@ class LedgerEntryViewSet(
         return LedgerEntryOutputSerializer
 
     def _created(self, entry: LedgerEntry) -> Response:
-        caller = self.caller
-        entry = with_reversal(
-            selectors.entries(
-                public=False,
-                see_all_notes=caller.has_perm("funding.view_ledgerentry"),
-                organisation_id=caller.organisation_id,
-            )
-        ).get(pk=entry.pk)
+        entry = with_reversal(selectors.entries_noted_for(self.caller)).get(pk=entry.pk)
         data = LedgerEntryOutputSerializer(entry, context=self.get_serializer_context()).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["Location"] = self.reverse_action("detail", kwargs={"pk": entry.pk})
@@ -293,18 +274,13 @@ class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
-        caller = caller_of(request)
-        see_all = caller.has_perm("funding.view_ledgerentry")
-        # A partner key sees published projects and those its organisation takes part in.
-        partner = caller.key is not None and not see_all
-        projects = selectors.projects_in_scope(
-            public=not see_all and caller.key is None,
+        projects = selectors.scope_for(
+            caller_of(request),
             programme=filters.get("programme"),
             project=filters.get("project"),
             field=filters.get("field"),
             category=filters.get("category"),
             period=filters.get("period"),
-            organisation_id=caller.organisation_id if partner else None,
         )
         figures = selectors.totals(projects)
         data = {
@@ -341,8 +317,7 @@ class DonationViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        see_all = caller_of(self.request).has_perm("funding.view_donation")
-        return selectors.donations(public=not see_all)
+        return selectors.donations_visible_to(caller_of(self.request))
 
     @extend_schema(
         responses={200: DonationTotalsSerializer, **BAD_QUERY},

@@ -53,7 +53,10 @@ def _programme(request):
     code = request.query_params.get("programme")
     if code is not None and (len(code) > 40 or not code.isprintable()):
         raise exceptions.NotFound()
-    return selectors.programme_or_default(code)
+    programme = selectors.programme_or_default(code)
+    if code and programme is None:
+        raise exceptions.NotFound()
+    return programme
 
 
 def _audit(view, request, instance, *, action: str, before=None) -> None:
@@ -98,8 +101,7 @@ class CallListViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        see_all = caller_of(self.request).has_perm("medical.view_calllist")
-        return selectors.visible_lists(programme=self.programme(), see_all=see_all)
+        return selectors.visible_lists(caller_of(self.request), programme=self.programme())
 
 
 @extend_schema_view(
@@ -124,8 +126,7 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
         return caller_of(self.request)
 
     def get_queryset(self):
-        see_all = self.caller.has_perm("medical.view_callitem")
-        return selectors.visible_items(programme=self.programme(), see_all=see_all)
+        return selectors.visible_items(self.caller, programme=self.programme())
 
     def get_serializer_class(self):
         return ClaimInputSerializer if self.action == "claim" else CallItemSerializer
@@ -177,11 +178,7 @@ def claim_queryset(claims):
 
 
 def claim_context(request, caller: Caller) -> dict:
-    return {
-        "request": request,
-        "organisation_id": caller.organisation_id,
-        "see_all": caller.has_perm("medical.view_claim"),
-    }
+    return {"request": request, "caller": caller}
 
 
 @extend_schema_view(
@@ -209,13 +206,10 @@ class ClaimViewSet(
 
     def get_queryset(self):
         caller = self.caller
-        see_all = caller.has_perm("medical.view_claim")
         if self.action in ("list", "retrieve"):
-            claims = selectors.visible_claims(
-                organisation_id=caller.organisation_id, see_all=see_all
-            )
-        elif see_all and self.request.method == "GET":
-            claims = selectors.visible_claims(organisation_id=None, see_all=True)
+            claims = selectors.visible_claims(caller)
+        elif self.request.method == "GET":
+            claims = selectors.claims_reported_to(caller)
         else:
             # Reports and deliveries: the caller's own claims, nobody else's (404).
             claims = selectors.claims_of(caller.organisation_id)

@@ -1,14 +1,13 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.audit import record_write, snapshot
 from api.callers import Caller, caller_of
 from api.capabilities import EDUCATION_RESULTS
-from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from api.views import RequestLanguageMixin
+from api.viewsets import PartnerWriteMixin
 from education import selectors, services, suppression
 from education.api.filters import CohortFilter, ResultFilter
 from education.api.serializers import (
@@ -182,6 +181,7 @@ class StudentViewSet(RestrictedMixin, viewsets.ReadOnlyModelViewSet):
 )
 class ResultViewSet(
     RestrictedMixin,
+    PartnerWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -208,30 +208,18 @@ class ResultViewSet(
             return ResultInputSerializer
         return ResultOutputSerializer
 
-    @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = ResultInputSerializer(
-            data=request.data, writable_cohorts=selectors.cohorts_writable_by(self.caller)
+        return self.partner_write(
+            request,
+            lambda caller, data: services.record_result(
+                student=data["student"],
+                exam=data["exam"],
+                cohort=data["cohort"],
+                score=data["score"],
+                area_rank=data["area_rank"],
+                absent=data["absent"],
+            ),
+            input_serializer=ResultInputSerializer,
+            answer=lambda result: ResultOutputSerializer(result).data,
+            location=True,
         )
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        result = services.record_result(
-            student=data["student"],
-            exam=data["exam"],
-            cohort=data["cohort"],
-            score=data["score"],
-            area_rank=data["area_rank"],
-            absent=data["absent"],
-        )
-        record_write(
-            caller=self.caller,
-            request=request,
-            action="create",
-            instance=result,
-            before=None,
-            after=snapshot(result),
-            idempotency_key=getattr(self, "idempotency_key", ""),
-        )
-        response = Response(ResultOutputSerializer(result).data, status=status.HTTP_201_CREATED)
-        response["Location"] = self.reverse_action("detail", kwargs={"pk": result.pk})
-        return response

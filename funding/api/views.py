@@ -1,19 +1,17 @@
 import datetime
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Q, Subquery
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, status, viewsets
+from rest_framework import mixins, pagination, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.audit import record_write, snapshot
 from api.callers import Caller, caller_of
 from api.capabilities import FUNDING_ENTRIES
-from api.idempotency import idempotent
 from api.pagination import CursorPagination
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from api.views import RequestLanguageMixin
+from api.viewsets import PartnerWriteMixin
 from funding import selectors, services
 from funding.api.filters import DonationFilter, LedgerEntryFilter
 from funding.api.serializers import (
@@ -109,18 +107,6 @@ def with_reversal(entries):
     return entries.annotate(reversal_id=Subquery(reversals)).only(*ENTRY_COLUMNS)
 
 
-def _audit(view, request, entry: LedgerEntry) -> None:
-    record_write(
-        caller=view.caller,
-        request=request,
-        action="create",
-        instance=entry,
-        before=None,
-        after=snapshot(entry),
-        idempotency_key=getattr(view, "idempotency_key", ""),
-    )
-
-
 # A summary is not a list, but its filters can still be wrong.
 BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
 
@@ -148,6 +134,7 @@ BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
 )
 class LedgerEntryViewSet(
     RequestLanguageMixin,
+    PartnerWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -163,10 +150,6 @@ class LedgerEntryViewSet(
     def required_capability(self) -> str | None:
         # Partners post entries; reversing one is for finance staff.
         return FUNDING_ENTRIES if self.action == "create" else None
-
-    @property
-    def caller(self) -> Caller:
-        return caller_of(self.request)
 
     def visible_queryset(self, caller: Caller):
         return with_reversal(selectors.entries_visible_to(caller))
@@ -184,42 +167,35 @@ class LedgerEntryViewSet(
             return ReversalInputSerializer
         return LedgerEntryOutputSerializer
 
-    def _created(self, entry: LedgerEntry) -> Response:
+    def _answer(self, entry: LedgerEntry):
         entry = with_reversal(selectors.entries_noted_for(self.caller)).get(pk=entry.pk)
-        data = LedgerEntryOutputSerializer(entry, context=self.get_serializer_context()).data
-        response = Response(data, status=status.HTTP_201_CREATED)
-        response["Location"] = self.reverse_action("detail", kwargs={"pk": entry.pk})
-        return response
+        return LedgerEntryOutputSerializer(entry, context=self.get_serializer_context()).data
 
-    @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = LedgerEntryInputSerializer(
-            data=request.data, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        caller = self.caller
-        try:
-            entry = services.record_entry(
-                project=data["project"],
-                type=data["type"],
-                date=data["date"],
-                amount=data["amount"],
-                provider=data.get("provider"),
-                receiver=data.get("receiver"),
-                voucher=data.get("voucher", ""),
-                note=data.get("note", ""),
-                beyond_arrivals_reason=data.get("beyond_arrivals_reason", ""),
-                recorded_by=caller.user,
-                recorded_by_key=caller.key,
-            )
-        except DjangoValidationError as error:
+        return self.partner_write(
+            request,
+            self._record,
+            input_serializer=LedgerEntryInputSerializer,
+            answer=self._answer,
+            location=True,
             # The service names the model's `reason`; this API calls it beyond_arrivals_reason.
-            if hasattr(error, "error_dict") and "reason" in error.error_dict:
-                error.error_dict["beyond_arrivals_reason"] = error.error_dict.pop("reason")
-            raise
-        _audit(self, request, entry)
-        return self._created(entry)
+            field_names={"reason": "beyond_arrivals_reason"},
+        )
+
+    def _record(self, caller: Caller, data: dict) -> LedgerEntry:
+        return services.record_entry(
+            project=data["project"],
+            type=data["type"],
+            date=data["date"],
+            amount=data["amount"],
+            provider=data.get("provider"),
+            receiver=data.get("receiver"),
+            voucher=data.get("voucher", ""),
+            note=data.get("note", ""),
+            beyond_arrivals_reason=data.get("beyond_arrivals_reason", ""),
+            recorded_by=caller.user,
+            recorded_by_key=caller.key,
+        )
 
     @extend_schema(
         responses={
@@ -236,18 +212,17 @@ class LedgerEntryViewSet(
         ),
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def reverse(self, request, *args, **kwargs):
-        entry = self.get_object()
-        serializer = ReversalInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        reversal = services.reverse_entry(
-            entry=entry,
-            reason=serializer.validated_data["reason"],
-            recorded_by=self.caller.user,
+        return self.partner_write(
+            request,
+            lambda caller, entry, data: services.reverse_entry(
+                entry=entry, reason=data["reason"], recorded_by=caller.user
+            ),
+            input_serializer=ReversalInputSerializer,
+            target=self.get_object,
+            answer=self._answer,
+            location=True,
         )
-        _audit(self, request, reversal)
-        return self._created(reversal)
 
 
 class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):

@@ -1,9 +1,16 @@
-"""The base for endpoints partners write to: scoping, idempotent creates, If-Match changes and
-the audit trail, each in one place. Subclasses say which records a caller sees and may write,
-and which service performs each write."""
+"""The one pipeline every partner write goes through, and the base for endpoints partners write
+to. A write is checked (the caller and, for a partner key, the capability the view names in
+`required_capability`, by `api.permissions`), made idempotent (a POST's Idempotency-Key),
+validated, performed by the app's service, audited in the same transaction, its errors
+translated (field names here, problem+json in `api.problems`) and answered with its status,
+Location and ETag. Views supply only the input serializer, the service call and the answer."""
 
-from django.db import transaction
-from rest_framework import status, viewsets
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models, transaction
+from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 
 from api.audit import record_write, snapshot
@@ -13,11 +20,117 @@ from api.idempotency import idempotent
 from api.views import RequestLanguageMixin
 
 
-class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
-    # The capability a partner key needs to write here; subclasses name it.
+class PartnerWriteMixin:
+    """The write pipeline, for viewsets and for their actions (claim, report, deliver...)."""
+
+    # The capability a partner key needs to write here; views name it.
     required_capability: str | None = None
+    # Where only a partner key writes (not staff), the refusal staff get.
+    keys_only: str | None = None
+    # Answers carry the record's ETag where partners change records with If-Match.
+    sends_etag = False
+
+    @property
+    def caller(self) -> Caller:
+        return caller_of(self.request)
+
+    def location_of(self, instance: models.Model) -> str:
+        return self.reverse_action("detail", kwargs={self.lookup_field: instance.pk})
+
+    @contextmanager
+    def service_errors(self, field_names: dict[str, str] | None):
+        """A service's field errors under the names this API's input gives those fields."""
+        try:
+            yield
+        except DjangoValidationError as error:
+            if field_names and hasattr(error, "error_dict"):
+                for name, api_name in field_names.items():
+                    if name in error.error_dict:
+                        error.error_dict[api_name] = error.error_dict.pop(name)
+            raise
+
+    def partner_write(
+        self,
+        request,
+        perform: Callable[..., models.Model | None],
+        *,
+        action: str = "create",
+        input_serializer=None,
+        target: Callable[[], models.Model] | None = None,
+        if_match: bool = False,
+        answer: Callable[[models.Model], object] | None = None,
+        status_code: int = status.HTTP_201_CREATED,
+        location: bool = False,
+        partial: bool | None = None,
+        field_names: dict[str, str] | None = None,
+    ) -> Response:
+        """Run one write: `perform(caller, data)`, or `perform(caller, record, data)` on the
+        record `target` finds (locked, with If-Match compared, when `if_match`).
+        `input_serializer` validates the body into `data`, as a change of the record when
+        `partial` is given, and the service's errors on `field_names` keys are renamed to their
+        values; `answer` gives the response body from what was written. A POST is
+        idempotent; every write commits with its audit row or not at all."""
+
+        def run(view, request):
+            caller = self.caller
+            if self.keys_only and caller.key is None:
+                raise exceptions.PermissionDenied(self.keys_only)
+            record = target() if target is not None else None
+            if record is not None and if_match:
+                record = lock_matching(request, record)
+            # Creating on a record (a claim on an item, a reversal of an entry) changes none.
+            changed = record is not None and action != "create"
+            before = snapshot(record) if changed else None
+            data = None
+            if input_serializer is not None:
+                context = self.get_serializer_context()
+                if partial is None:
+                    serializer = input_serializer(data=request.data, context=context)
+                else:
+                    serializer = input_serializer(
+                        record, data=request.data, partial=partial, context=context
+                    )
+                serializer.is_valid(raise_exception=True)
+                data = serializer.validated_data
+            arguments = (caller, data) if record is None else (caller, record, data)
+            if action == "delete":
+                self._audit(request, action, record, before, None)
+                perform(*arguments)
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            with self.service_errors(field_names):
+                written = perform(*arguments)
+            self._audit(request, action, written, before, snapshot(written))
+            response = Response(answer(written) if answer else None, status=status_code)
+            if self.sends_etag:
+                response["ETag"] = etag_for(written)
+            if location:
+                response["Location"] = self.location_of(written)
+            return response
+
+        if request.method == "POST":
+            return idempotent(run)(self, request)
+        with transaction.atomic():
+            return run(self, request)
+
+    def _audit(self, request, action, instance, before, after) -> None:
+        record_write(
+            caller=self.caller,
+            request=request,
+            action=action,
+            instance=instance,
+            before=before,
+            after=after,
+            idempotency_key=getattr(self, "idempotency_key", ""),
+        )
+
+
+class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.ModelViewSet):
+    """Records partners create, change and withdraw: subclasses say which records a caller sees
+    and may write, and which service performs each write."""
+
     input_serializer_class = None
     output_serializer_class = None
+    sends_etag = True
 
     # -- what subclasses provide ------------------------------------------------------------
     def visible_queryset(self, caller: Caller):
@@ -36,10 +149,6 @@ class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
         raise NotImplementedError
 
     # -- the shared behaviour ---------------------------------------------------------------
-    @property
-    def caller(self) -> Caller:
-        return caller_of(self.request)
-
     def get_queryset(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return self.visible_queryset(self.caller)
@@ -51,68 +160,44 @@ class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
             return self.input_serializer_class
         return self.output_serializer_class
 
-    def _output(self, instance, **kwargs) -> Response:
-        data = self.output_serializer_class(instance, context=self.get_serializer_context()).data
-        response = Response(data, **kwargs)
+    def _data(self, instance):
+        return self.output_serializer_class(instance, context=self.get_serializer_context()).data
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        response = Response(self._data(instance))
         response["ETag"] = etag_for(instance)
         return response
 
-    def retrieve(self, request, *args, **kwargs):
-        return self._output(self.get_object())
-
-    @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = self.input_serializer_class(
-            data=request.data, context=self.get_serializer_context()
+        return self.partner_write(
+            request,
+            lambda caller, data: self.perform_submit(caller, data),
+            input_serializer=self.input_serializer_class,
+            answer=self._data,
+            location=True,
         )
-        serializer.is_valid(raise_exception=True)
-        instance = self.perform_submit(self.caller, serializer.validated_data)
-        record_write(
-            caller=self.caller,
-            request=request,
-            action="create",
-            instance=instance,
-            before=None,
-            after=snapshot(instance),
-            idempotency_key=getattr(self, "idempotency_key", ""),
-        )
-        response = self._output(instance, status=status.HTTP_201_CREATED)
-        response["Location"] = self.reverse_action(
-            "detail", kwargs={self.lookup_field: instance.pk}
-        )
-        return response
 
     def update(self, request, *args, partial=False, **kwargs):
         instance = self.get_object()
-        with transaction.atomic():
-            locked = lock_matching(request, instance)
-            before = snapshot(locked)
-            serializer = self.input_serializer_class(
-                locked, data=request.data, partial=partial, context=self.get_serializer_context()
-            )
-            serializer.is_valid(raise_exception=True)
-            changed = self.perform_change(self.caller, locked, serializer.validated_data)
-            record_write(
-                caller=self.caller,
-                request=request,
-                action="update",
-                instance=changed,
-                before=before,
-                after=snapshot(changed),
-            )
-        return self._output(changed)
+        return self.partner_write(
+            request,
+            lambda caller, record, data: self.perform_change(caller, record, data),
+            action="update",
+            input_serializer=self.input_serializer_class,
+            target=lambda: instance,
+            if_match=True,
+            answer=self._data,
+            status_code=status.HTTP_200_OK,
+            partial=partial,
+        )
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
-        with transaction.atomic():
-            locked = lock_matching(request, instance) if "If-Match" in request.headers else instance
-            record_write(
-                caller=self.caller,
-                request=request,
-                action="delete",
-                instance=locked,
-                before=snapshot(locked),
-                after=None,
-            )
-            self.perform_withdraw(self.caller, locked)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return self.partner_write(
+            request,
+            lambda caller, record, data: self.perform_withdraw(caller, record),
+            action="delete",
+            target=lambda: instance,
+            if_match="If-Match" in request.headers,
+        )

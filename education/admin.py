@@ -12,7 +12,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from education import imports, selectors, services
+from education import imports, selectors, services, suppression
 from education.models import (
     AccessLogEntry,
     Cohort,
@@ -98,13 +98,11 @@ class CohortAdmin(SimpleHistoryAdmin):
     def get_list_display(self, request):
         # The published intake of a cohort depends on its siblings (suppression): one summary
         # per programme on the page, not one per row.
-        summaries: dict[int, dict] = {}
+        intakes = selectors.PublishedIntakes()
 
         @admin.display(description=_("intake (published)"))
         def intake(obj):
-            if obj.programme_id not in summaries:
-                summaries[obj.programme_id] = selectors.intakes_by_cohort(obj.programme_id)
-            return shown(summaries[obj.programme_id][obj.pk].count)
+            return shown(intakes.of(obj).count)
 
         return ["__str__", "intake_year", "grade", "planned_size", intake]
 
@@ -342,7 +340,7 @@ FIGURE_LABELS = {
 }
 
 
-def figure_rows(stats: selectors.ExamStats | None) -> list[tuple[str, selectors.Figure]]:
+def figure_rows(stats: selectors.ExamStats | None) -> list[tuple[str, suppression.Figure]]:
     """Each figure of a cohort's results for an exam with its label, bands last."""
     if stats is None:
         return []
@@ -443,7 +441,7 @@ class ResultsReleaseAdmin(admin.ModelAdmin):
                 (label, figure, previous.get(label))
                 for label, figure in figure_rows(plan.stats if plan else None)
             ],
-            "min_group": selectors.min_group(),
+            "min_group": suppression.min_group(),
         }
         return TemplateResponse(request, "admin/education/resultsrelease/release.html", context)
 

@@ -18,6 +18,8 @@ suppressed, together with any figure that would let a suppressed one be had by s
   (`released_exam_stats`): figures frozen by `education.services.release_results`, which also
   keeps two releases from being differenced. `exam_stats` computes the figures live, for a
   release to freeze and for staff to preview.
+
+The suppression rules themselves are in `education.suppression`.
 """
 
 import statistics
@@ -25,9 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
-from django.utils.translation import gettext_lazy as _
 
 from api.callers import Caller
 from education.models import (
@@ -41,24 +41,20 @@ from education.models import (
     SponsoredProgramme,
     Student,
 )
+from education.suppression import (
+    DIFFERENCING,
+    INDIVIDUAL_SCORE,
+    NOT_REPORTED,
+    SMALL_GROUP,
+    Figure,
+    hidden,
+    part_of,
+    small,
+    suppress_cells,
+)
 
 RECORDED = "recorded"
 REPORTED = "reported"
-
-# Why a figure is not shown; the API gives the code and the text.
-SMALL_GROUP = "small-group"
-DIFFERENCING = "differencing"
-INDIVIDUAL_SCORE = "individual-score"
-NOT_REPORTED = "not-reported"
-REASONS = {
-    SMALL_GROUP: _("Computed over fewer students than the minimum group size."),
-    DIFFERENCING: _(
-        "Withheld because, with another published figure, it would reveal a group smaller than "
-        "the minimum group size."
-    ),
-    INDIVIDUAL_SCORE: _("A single student's score; not published."),
-    NOT_REPORTED: _("The source does not report it, and no individual results are recorded."),
-}
 
 # Score bands as shares of the exam's maximum, best first.
 BANDS = (
@@ -69,65 +65,6 @@ BANDS = (
     (Decimal("0"), Decimal("0.6")),
 )
 TENTH = Decimal("0.1")
-
-
-def min_group() -> int:
-    return settings.EDUCATION_MIN_GROUP_SIZE
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A published figure, or None with the reason it is not."""
-
-    value: Decimal | int | None
-    reason: str | None = None
-
-    @property
-    def shown(self) -> bool:
-        return self.reason is None and self.value is not None
-
-    @property
-    def reason_text(self) -> str:
-        return str(REASONS[self.reason]) if self.reason else ""
-
-
-def hidden(reason: str) -> Figure:
-    return Figure(None, reason)
-
-
-def small(count: int) -> bool:
-    return 0 < count < min_group()
-
-
-def suppress_cells(counts: list[int], *, total_published: bool) -> tuple[list[str | None], bool]:
-    """Primary and secondary suppression of counts that add up to a total.
-
-    Each count of 1 to min−1 is suppressed. When the total is published, the suppressed counts
-    can be had together by subtraction, so more counts (smallest first) are suppressed until the
-    suppressed ones add up to 0 or at least the minimum; if none is left to suppress, the total
-    is. Returns a reason (or None) per count, and whether the total must be suppressed.
-    """
-    reasons: list[str | None] = [SMALL_GROUP if small(count) else None for count in counts]
-    if not total_published:
-        return reasons, False
-    while small(sum(c for c, r in zip(counts, reasons, strict=True) if r)):
-        candidates = [
-            i for i, (c, r) in enumerate(zip(counts, reasons, strict=True)) if not r and c
-        ]
-        if not candidates:
-            return reasons, True
-        reasons[min(candidates, key=lambda i: counts[i])] = DIFFERENCING
-    return reasons, False
-
-
-def part_of(count: int, whole: int) -> Figure:
-    """A count of students out of a published whole: both it and what is left over must be 0 or
-    at least the minimum."""
-    if small(count):
-        return hidden(SMALL_GROUP)
-    if small(whole - count):
-        return hidden(DIFFERENCING)
-    return Figure(count)
 
 
 # -- cohorts and intakes -----------------------------------------------------------------------
@@ -207,6 +144,20 @@ def intakes_by_cohort(programme_id: int) -> dict[int, Intake]:
     """Each cohort's intake in a programme, as the programme's summary publishes it."""
     summary = intake_summary(list(cohorts().filter(programme_id=programme_id)))
     return {intake.cohort.pk: intake for intake in summary.intakes}
+
+
+class PublishedIntakes:
+    """Each cohort's intake as its programme's summary publishes it, for lists of cohorts: a
+    programme's summary is computed the first time one of its cohorts is asked for, so a page
+    of cohorts costs one query per programme, not per cohort."""
+
+    def __init__(self) -> None:
+        self._by_programme: dict[int, dict[int, Intake]] = {}
+
+    def of(self, cohort: Cohort) -> Intake:
+        if cohort.programme_id not in self._by_programme:
+            self._by_programme[cohort.programme_id] = intakes_by_cohort(cohort.programme_id)
+        return self._by_programme[cohort.programme_id][cohort.pk]
 
 
 def cohort_intake(cohort: Cohort) -> Intake:
@@ -567,6 +518,16 @@ def readable_programmes(caller: Caller) -> QuerySet[SponsoredProgramme] | None:
     if caller.key is not None:
         return SponsoredProgramme.objects.filter(host_school_id=caller.organisation_id)
     return None
+
+
+def cohorts_writable_by(caller: Caller) -> QuerySet[Cohort]:
+    """Cohorts the caller may record results for: all for staff who may add results, the host
+    school's own programmes' for its API keys, none otherwise."""
+    if caller.has_perm("education.add_examresult"):
+        return Cohort.objects.all()
+    if caller.key is not None:
+        return Cohort.objects.filter(programme__host_school_id=caller.organisation_id)
+    return Cohort.objects.none()
 
 
 def students_for(programme_ids) -> QuerySet[Student]:

@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from education import selectors
+from education import selectors, suppression
 from education.models import (
     AccessLogEntry,
     Cohort,
@@ -236,7 +236,7 @@ def plan_release(*, cohort: Cohort, exam: Exam) -> ReleasePlan:
         )
         return plan
     plan.counts, plan.result_ids = _counts(cohort, exam, stats.basis)
-    minimum = selectors.min_group()
+    minimum = suppression.min_group()
     if stats.basis == ResultsRelease.Basis.RECORDED:
         for release in earlier:
             if not _showed_anything(release):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.http import Http404
 from django.shortcuts import render
 
-from education import selectors
+from education import selectors, suppression
 from education.templatetags.education import shown
 from projects import caching
 from projects import selectors as project_selectors
@@ -34,7 +34,7 @@ def _overview_figures(programme) -> dict:
         shown(figure): figure.reason_text
         for stats in figures.results
         for figure in (stats.sitting, stats.mean, stats.highest, stats.in_area_top_n)
-        if figure.reason in (selectors.SMALL_GROUP, selectors.DIFFERENCING)
+        if figure.reason in (suppression.SMALL_GROUP, suppression.DIFFERENCING)
     }
     return {
         "figures": figures,
@@ -44,7 +44,7 @@ def _overview_figures(programme) -> dict:
         # The pairing's other graduates (色尼籍高校毕业生) are not the class's: a section apart.
         "class_placements": [g for g in figures.placements if g.from_programme],
         "district_placements": [g for g in figures.placements if not g.from_programme],
-        "min_group": selectors.min_group(),
+        "min_group": suppression.min_group(),
     }
 
 

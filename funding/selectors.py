@@ -21,6 +21,7 @@ from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Sum, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from api.callers import Caller
 from api.models import ApiKey
 from funding import rollups
 from funding.models import (
@@ -34,7 +35,7 @@ from funding.models import (
     ProjectFundingYear,
 )
 from projects.models import Project
-from projects.selectors import projects_known_to
+from projects.selectors import projects_known_to, projects_known_to_organisation
 from reference.models import PlanPeriod, Programme
 
 ZERO = Decimal("0")
@@ -113,7 +114,7 @@ class Scope:
         if self.period:
             projects = projects.filter(plan_period__code=self.period)
         if self.organisation_id is not None:
-            known = projects_known_to(organisation_id=self.organisation_id, see_all=False)
+            known = projects_known_to_organisation(self.organisation_id)
             projects = projects.filter(pk__in=known.values("pk"))
         return projects
 
@@ -152,6 +153,17 @@ def projects_in_scope(
         period=period,
         organisation_id=organisation_id,
     )
+
+
+def scope_for(caller: Caller, **filters) -> Scope:
+    """The projects a caller's figures cover, narrowed by `filters` (those of
+    `projects_in_scope`): every project for staff who may view entries; published ones and its
+    own organisation's for a partner key; published ones for everyone else."""
+    if caller.has_perm("funding.view_ledgerentry"):
+        return projects_in_scope(public=False, **filters)
+    if caller.key is not None:
+        return projects_in_scope(public=False, organisation_id=caller.organisation_id, **filters)
+    return projects_in_scope(public=True, **filters)
 
 
 Projects = Scope | QuerySet[Project]
@@ -372,6 +384,34 @@ def entries(
         own_keys = ApiKey.objects.filter(organisation_id=organisation_id).values("pk")
         visible |= Q(recorded_by_key__in=own_keys)
     return queryset.annotate(shown_note=Case(When(visible, then=F("note")), default=Value("")))
+
+
+def entries_visible_to(caller: Caller) -> QuerySet[LedgerEntry]:
+    """The entries a caller may read, each with the note it may see: all for staff who may view
+    entries; a partner key those of published projects and of the projects its organisation
+    takes part in; everyone else published projects'."""
+    if caller.has_perm("funding.view_ledgerentry"):
+        return entries(public=False, see_all_notes=True)
+    if caller.key is not None:
+        known = projects_known_to(caller)
+        return entries(public=False, organisation_id=caller.organisation_id).filter(
+            project__in=known.values("pk")
+        )
+    return entries(public=True)
+
+
+def entries_noted_for(caller: Caller) -> QuerySet[LedgerEntry]:
+    """Every entry, each with the note this caller may see: the answer to its own posting."""
+    return entries(
+        public=False,
+        see_all_notes=caller.has_perm("funding.view_ledgerentry"),
+        organisation_id=caller.organisation_id,
+    )
+
+
+def donations_visible_to(caller: Caller) -> QuerySet[Donation]:
+    """All donations for staff who may view them; published ones for everyone else."""
+    return donations(public=not caller.has_perm("funding.view_donation"))
 
 
 def donations(*, public: bool) -> QuerySet[Donation]:

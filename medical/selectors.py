@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.shortcuts import get_object_or_404
 
+from api.callers import Caller
 from medical.models import (
     Bulletin,
     CallItem,
@@ -55,9 +55,10 @@ CLINIC_PEOPLE_FIGURE = "free-clinic-people"
 
 
 def programme_or_default(code: str | None) -> Programme | None:
-    """The programme named by `code` (404 when unknown), else the showcase's default."""
+    """The programme named by `code` (None when there is none by that code), else the
+    showcase's default."""
     if code:
-        return get_object_or_404(Programme, code=code)
+        return Programme.objects.filter(code=code).first()
     return default_programme()
 
 
@@ -216,13 +217,14 @@ def public_lists(programme: Programme) -> QuerySet[CallList]:
     )
 
 
-def visible_lists(*, programme: Programme | None, see_all: bool) -> QuerySet[CallList]:
+def visible_lists(caller: Caller, *, programme: Programme | None) -> QuerySet[CallList]:
+    """Published and closed lists; drafts too for staff who may view lists."""
     lists = CallList.objects.select_related("issuer", "programme").annotate(
         item_count=Count("items", distinct=True)
     )
     if programme is not None:
         lists = lists.filter(programme=programme)
-    if not see_all:
+    if not caller.has_perm("medical.view_calllist"):
         lists = lists.filter(status__in=PUBLIC_LIST_STATUSES)
     return lists.order_by("programme__code", "batch")
 
@@ -235,13 +237,14 @@ def holding_claims() -> Prefetch:
     )
 
 
-def visible_items(*, programme: Programme | None, see_all: bool) -> QuerySet[CallItem]:
+def visible_items(caller: Caller, *, programme: Programme | None) -> QuerySet[CallItem]:
+    """The items of published and closed lists; of drafts too for staff who may view items."""
     items = CallItem.objects.select_related("call_list", "call_list__programme").prefetch_related(
         holding_claims()
     )
     if programme is not None:
         items = items.filter(call_list__programme=programme)
-    if not see_all:
+    if not caller.has_perm("medical.view_callitem"):
         items = items.filter(call_list__status__in=PUBLIC_LIST_STATUSES)
     return items.order_by("call_list__programme__code", "call_list__batch", "number")
 
@@ -255,18 +258,39 @@ def board(programme: Programme) -> list[CallList]:
     return list(public_lists(programme).prefetch_related(items))
 
 
-def visible_claims(*, organisation_id: int | None, see_all: bool) -> QuerySet[Claim]:
+def sees_private_claims(caller: Caller) -> bool:
+    """Whether the caller reads the private part of every claim (staff who may view claims);
+    anyone else reads only its own organisation's."""
+    return caller.has_perm("medical.view_claim")
+
+
+def shows_private(caller: Caller, claim: Claim) -> bool:
+    """Whether the caller reads the claim's private part: pledge, contact and reports."""
+    if sees_private_claims(caller):
+        return True
+    return caller.organisation_id is not None and caller.organisation_id == claim.organisation_id
+
+
+def visible_claims(caller: Caller) -> QuerySet[Claim]:
     """Claims on published lists, plus every claim of the caller's organisation; all for staff
     who may view claims."""
     claims = Claim.objects.select_related(
         "item", "item__call_list", "item__call_list__programme", "organisation"
     )
-    if see_all:
+    if sees_private_claims(caller):
         return claims.order_by("id")
     public = Q(item__call_list__status__in=PUBLIC_LIST_STATUSES)
-    if organisation_id is not None:
-        public |= Q(organisation_id=organisation_id)
+    if caller.organisation_id is not None:
+        public |= Q(organisation_id=caller.organisation_id)
     return claims.filter(public).order_by("id")
+
+
+def claims_reported_to(caller: Caller) -> QuerySet[Claim]:
+    """The claims whose progress reports the caller reads: all for staff who may view claims,
+    else its own organisation's."""
+    if sees_private_claims(caller):
+        return visible_claims(caller)
+    return claims_of(caller.organisation_id)
 
 
 def claims_of(organisation_id: int | None) -> QuerySet[Claim]:

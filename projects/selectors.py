@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from simple_history.models import registered_models
 
+from api.callers import Caller
 from core.registry import app_modules
 from projects.models import (
     Milestone,
@@ -185,28 +186,29 @@ def milestone_durations(milestones: list[Milestone]) -> list[tuple[Milestone, Mi
     return spans
 
 
-def progress_updates_for(*, organisation_id: int | None, see_all: bool) -> QuerySet[ProgressUpdate]:
+def progress_updates_for(caller: Caller) -> QuerySet[ProgressUpdate]:
     """Updates a caller may read: the public ones (published, on a published project), plus
     every update its own organisation reported; staff who may view them see all."""
     updates = ProgressUpdate.objects.select_related("project", "organisation").prefetch_related(
         "photos"
     )
-    if see_all:
+    if caller.has_perm("projects.view_progressupdate"):
         return updates
     public = Q(published=True, project__published=True)
-    if organisation_id is not None:
-        return updates.filter(public | Q(organisation_id=organisation_id))
+    if caller.organisation_id is not None:
+        return updates.filter(public | Q(organisation_id=caller.organisation_id))
     return updates.filter(public)
 
 
-def progress_updates_writable_by(
-    *, organisation_id: int | None, see_all: bool
-) -> QuerySet[ProgressUpdate]:
-    """Updates a caller may change: its own organisation's, or any for staff."""
+def progress_updates_writable_by(caller: Caller) -> QuerySet[ProgressUpdate]:
+    """Updates a caller may change: its own organisation's, or any for staff (whose model
+    permissions the API checks before this)."""
     updates = ProgressUpdate.objects.select_related("project", "organisation")
-    if see_all:
+    if caller.is_staff:
         return updates
-    return updates.filter(organisation_id=organisation_id) if organisation_id else updates.none()
+    if caller.organisation_id is None:
+        return updates.none()
+    return updates.filter(organisation_id=caller.organisation_id)
 
 
 def takes_part(*, project: Project, organisation_id: int) -> bool:
@@ -214,11 +216,17 @@ def takes_part(*, project: Project, organisation_id: int) -> bool:
     return project.participants.filter(organisation_id=organisation_id).exists()
 
 
-def projects_known_to(*, organisation_id: int | None, see_all: bool) -> QuerySet[Project]:
+def projects_known_to(caller: Caller) -> QuerySet[Project]:
     """Projects a caller may name: published ones and those its organisation takes part in;
-    all for staff. Naming any other is answered as if it did not exist."""
-    if see_all:
+    all for staff, whose model permissions the API checks before any write. Naming any other is
+    answered as if it did not exist."""
+    if caller.is_staff:
         return Project.objects.all()
+    return projects_known_to_organisation(caller.organisation_id)
+
+
+def projects_known_to_organisation(organisation_id: int | None) -> QuerySet[Project]:
+    """Published projects and those the organisation takes part in."""
     known = Q(published=True)
     if organisation_id is not None:
         known |= Q(participants__organisation_id=organisation_id)

@@ -3,8 +3,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.callers import caller_of
 from api.fields import BilingualField
 from api.serializers import StrictInputMixin
+from education import selectors
 from education.models import SCORE, Cohort, Enrolment, Exam, ExamResult, SponsoredProgramme, Student
 from education.selectors import RECORDED, REPORTED
 
@@ -117,7 +119,7 @@ class CohortSerializer(serializers.ModelSerializer):
         ]
 
     def _intake(self, cohort):
-        return self.context["intakes"][cohort.pk]
+        return self.context["intakes"].of(cohort)
 
     def get_intake(self, cohort) -> int | None:
         return self._intake(cohort).count.value
@@ -255,9 +257,12 @@ class ResultInputSerializer(StrictInputMixin, serializers.Serializer):
         required=False, allow_null=True, default=None, min_value=1, max_value=2_147_483_647
     )
 
-    def __init__(self, *args, writable_cohorts=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if writable_cohorts is not None:
+        request = self.context.get("request")
+        if request is not None:
+            # A caller names its own programmes' cohorts and students only; others are not found.
+            writable_cohorts = selectors.cohorts_writable_by(caller_of(request))
             self.fields["cohort"].queryset = writable_cohorts
             self.fields["student"].queryset = Student.objects.filter(
                 enrolments__cohort__in=writable_cohorts

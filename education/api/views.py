@@ -1,15 +1,14 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.audit import record_write, snapshot
 from api.callers import Caller, caller_of
 from api.capabilities import EDUCATION_RESULTS
-from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from api.views import RequestLanguageMixin
-from education import selectors, services
+from api.viewsets import PartnerWriteMixin
+from education import selectors, services, suppression
 from education.api.filters import CohortFilter, ResultFilter
 from education.api.serializers import (
     CohortSerializer,
@@ -19,7 +18,7 @@ from education.api.serializers import (
     SponsoredProgrammeSerializer,
     StudentSerializer,
 )
-from education.models import Cohort, ExamResult, Student
+from education.models import ExamResult, Student
 
 FORBIDDEN = {(403, PROBLEM_MEDIA_TYPE): ProblemSerializer}
 
@@ -77,7 +76,7 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["intakes"] = _LazyIntakes()
+        context["intakes"] = selectors.PublishedIntakes()
         return context
 
     @extend_schema(
@@ -101,22 +100,10 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
         cohort = self.get_object()
         data = {
             "cohort": cohort.pk,
-            "minimum_group_size": selectors.min_group(),
+            "minimum_group_size": suppression.min_group(),
             "exams": [_figure_dict(s) for s in selectors.released_exam_stats([cohort])],
         }
         return Response(CohortStatsSerializer(data, context={"request": request}).data)
-
-
-class _LazyIntakes(dict):
-    """Each cohort's published intake, computed per programme the first time one is asked for,
-    so a page of cohorts costs one query per programme, not per cohort."""
-
-    def __missing__(self, cohort_pk):
-        programme_id = Cohort.objects.values_list("programme_id", flat=True).get(pk=cohort_pk)
-        siblings = list(selectors.cohorts().filter(programme_id=programme_id))
-        for intake in selectors.intake_summary(siblings).intakes:
-            self[intake.cohort.pk] = intake
-        return self[cohort_pk]
 
 
 class RestrictedMixin(RequestLanguageMixin):
@@ -194,6 +181,7 @@ class StudentViewSet(RestrictedMixin, viewsets.ReadOnlyModelViewSet):
 )
 class ResultViewSet(
     RestrictedMixin,
+    PartnerWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -220,38 +208,18 @@ class ResultViewSet(
             return ResultInputSerializer
         return ResultOutputSerializer
 
-    def _writable_cohorts(self):
-        caller = self.caller
-        if caller.has_perm("education.add_examresult"):
-            return Cohort.objects.all()
-        if caller.key is not None:
-            return Cohort.objects.filter(programme__host_school_id=caller.organisation_id)
-        return Cohort.objects.none()
-
-    @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = ResultInputSerializer(
-            data=request.data, writable_cohorts=self._writable_cohorts()
+        return self.partner_write(
+            request,
+            lambda caller, data: services.record_result(
+                student=data["student"],
+                exam=data["exam"],
+                cohort=data["cohort"],
+                score=data["score"],
+                area_rank=data["area_rank"],
+                absent=data["absent"],
+            ),
+            input_serializer=ResultInputSerializer,
+            answer=lambda result: ResultOutputSerializer(result).data,
+            location=True,
         )
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        result = services.record_result(
-            student=data["student"],
-            exam=data["exam"],
-            cohort=data["cohort"],
-            score=data["score"],
-            area_rank=data["area_rank"],
-            absent=data["absent"],
-        )
-        record_write(
-            caller=self.caller,
-            request=request,
-            action="create",
-            instance=result,
-            before=None,
-            after=snapshot(result),
-            idempotency_key=getattr(self, "idempotency_key", ""),
-        )
-        response = Response(ResultOutputSerializer(result).data, status=status.HTTP_201_CREATED)
-        response["Location"] = self.reverse_action("detail", kwargs={"pk": result.pk})
-        return response

@@ -3,14 +3,14 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from education import selectors
+from education import selectors, suppression
 from projects.templatetags.portal import cny_compact_parts, qualified
 
 register = template.Library()
 
 
 @register.filter
-def shown(figure: selectors.Figure | None) -> str:
+def shown(figure: suppression.Figure | None) -> str:
     """A figure as a page prints it: the value; "<5" only when the group really is under the
     minimum; "withheld" when a group of at least the minimum is withheld because, with another
     published figure, it would reveal a small one; "—" when not reported or withheld as an
@@ -22,9 +22,9 @@ def shown(figure: selectors.Figure | None) -> str:
         if isinstance(value, Decimal) and value == value.to_integral_value():
             value = value.quantize(Decimal("1"))
         return str(value)
-    if figure.reason == selectors.SMALL_GROUP:
-        return f"<{selectors.min_group()}"
-    if figure.reason == selectors.DIFFERENCING:
+    if figure.reason == suppression.SMALL_GROUP:
+        return f"<{suppression.min_group()}"
+    if figure.reason == suppression.DIFFERENCING:
         return _("withheld")
     return "—"
 

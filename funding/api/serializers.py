@@ -173,10 +173,9 @@ class LedgerEntryInputSerializer(StrictInputMixin, serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        caller = caller_of(self.context.get("request"))
         # Staff may post to any project; a partner names published projects and its own.
         self.fields["project"].queryset = project_selectors.projects_known_to(
-            organisation_id=caller.organisation_id, see_all=caller.is_staff
+            caller_of(self.context.get("request"))
         )
 
 

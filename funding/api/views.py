@@ -1,19 +1,17 @@
 import datetime
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Q, Subquery
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, status, viewsets
+from rest_framework import mixins, pagination, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.audit import record_write, snapshot
 from api.callers import Caller, caller_of
 from api.capabilities import FUNDING_ENTRIES
-from api.idempotency import idempotent
 from api.pagination import CursorPagination
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from api.views import RequestLanguageMixin
+from api.viewsets import PartnerWriteMixin
 from funding import selectors, services
 from funding.api.filters import DonationFilter, LedgerEntryFilter
 from funding.api.serializers import (
@@ -26,7 +24,6 @@ from funding.api.serializers import (
     SummaryQuerySerializer,
 )
 from funding.models import LedgerEntry
-from projects import selectors as project_selectors
 
 CURRENCY = "CNY"
 
@@ -110,18 +107,6 @@ def with_reversal(entries):
     return entries.annotate(reversal_id=Subquery(reversals)).only(*ENTRY_COLUMNS)
 
 
-def _audit(view, request, entry: LedgerEntry) -> None:
-    record_write(
-        caller=view.caller,
-        request=request,
-        action="create",
-        instance=entry,
-        before=None,
-        after=snapshot(entry),
-        idempotency_key=getattr(view, "idempotency_key", ""),
-    )
-
-
 # A summary is not a list, but its filters can still be wrong.
 BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
 
@@ -149,6 +134,7 @@ BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
 )
 class LedgerEntryViewSet(
     RequestLanguageMixin,
+    PartnerWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -165,23 +151,8 @@ class LedgerEntryViewSet(
         # Partners post entries; reversing one is for finance staff.
         return FUNDING_ENTRIES if self.action == "create" else None
 
-    @property
-    def caller(self) -> Caller:
-        return caller_of(self.request)
-
     def visible_queryset(self, caller: Caller):
-        if caller.has_perm("funding.view_ledgerentry"):
-            queryset = selectors.entries(public=False, see_all_notes=True)
-        elif caller.key is not None:
-            known = project_selectors.projects_known_to(
-                organisation_id=caller.organisation_id, see_all=False
-            )
-            queryset = selectors.entries(
-                public=False, organisation_id=caller.organisation_id
-            ).filter(project__in=known.values("pk"))
-        else:
-            queryset = selectors.entries(public=True)
-        return with_reversal(queryset)
+        return with_reversal(selectors.entries_visible_to(caller))
 
     def get_queryset(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
@@ -196,49 +167,35 @@ class LedgerEntryViewSet(
             return ReversalInputSerializer
         return LedgerEntryOutputSerializer
 
-    def _created(self, entry: LedgerEntry) -> Response:
-        caller = self.caller
-        entry = with_reversal(
-            selectors.entries(
-                public=False,
-                see_all_notes=caller.has_perm("funding.view_ledgerentry"),
-                organisation_id=caller.organisation_id,
-            )
-        ).get(pk=entry.pk)
-        data = LedgerEntryOutputSerializer(entry, context=self.get_serializer_context()).data
-        response = Response(data, status=status.HTTP_201_CREATED)
-        response["Location"] = self.reverse_action("detail", kwargs={"pk": entry.pk})
-        return response
+    def _answer(self, entry: LedgerEntry):
+        entry = with_reversal(selectors.entries_noted_for(self.caller)).get(pk=entry.pk)
+        return LedgerEntryOutputSerializer(entry, context=self.get_serializer_context()).data
 
-    @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = LedgerEntryInputSerializer(
-            data=request.data, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        caller = self.caller
-        try:
-            entry = services.record_entry(
-                project=data["project"],
-                type=data["type"],
-                date=data["date"],
-                amount=data["amount"],
-                provider=data.get("provider"),
-                receiver=data.get("receiver"),
-                voucher=data.get("voucher", ""),
-                note=data.get("note", ""),
-                beyond_arrivals_reason=data.get("beyond_arrivals_reason", ""),
-                recorded_by=caller.user,
-                recorded_by_key=caller.key,
-            )
-        except DjangoValidationError as error:
+        return self.partner_write(
+            request,
+            self._record,
+            input_serializer=LedgerEntryInputSerializer,
+            answer=self._answer,
+            location=True,
             # The service names the model's `reason`; this API calls it beyond_arrivals_reason.
-            if hasattr(error, "error_dict") and "reason" in error.error_dict:
-                error.error_dict["beyond_arrivals_reason"] = error.error_dict.pop("reason")
-            raise
-        _audit(self, request, entry)
-        return self._created(entry)
+            field_names={"reason": "beyond_arrivals_reason"},
+        )
+
+    def _record(self, caller: Caller, data: dict) -> LedgerEntry:
+        return services.record_entry(
+            project=data["project"],
+            type=data["type"],
+            date=data["date"],
+            amount=data["amount"],
+            provider=data.get("provider"),
+            receiver=data.get("receiver"),
+            voucher=data.get("voucher", ""),
+            note=data.get("note", ""),
+            beyond_arrivals_reason=data.get("beyond_arrivals_reason", ""),
+            recorded_by=caller.user,
+            recorded_by_key=caller.key,
+        )
 
     @extend_schema(
         responses={
@@ -255,18 +212,17 @@ class LedgerEntryViewSet(
         ),
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def reverse(self, request, *args, **kwargs):
-        entry = self.get_object()
-        serializer = ReversalInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        reversal = services.reverse_entry(
-            entry=entry,
-            reason=serializer.validated_data["reason"],
-            recorded_by=self.caller.user,
+        return self.partner_write(
+            request,
+            lambda caller, entry, data: services.reverse_entry(
+                entry=entry, reason=data["reason"], recorded_by=caller.user
+            ),
+            input_serializer=ReversalInputSerializer,
+            target=self.get_object,
+            answer=self._answer,
+            location=True,
         )
-        _audit(self, request, reversal)
-        return self._created(reversal)
 
 
 class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
@@ -293,18 +249,13 @@ class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
-        caller = caller_of(request)
-        see_all = caller.has_perm("funding.view_ledgerentry")
-        # A partner key sees published projects and those its organisation takes part in.
-        partner = caller.key is not None and not see_all
-        projects = selectors.projects_in_scope(
-            public=not see_all and caller.key is None,
+        projects = selectors.scope_for(
+            caller_of(request),
             programme=filters.get("programme"),
             project=filters.get("project"),
             field=filters.get("field"),
             category=filters.get("category"),
             period=filters.get("period"),
-            organisation_id=caller.organisation_id if partner else None,
         )
         figures = selectors.totals(projects)
         data = {
@@ -341,8 +292,7 @@ class DonationViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        see_all = caller_of(self.request).has_perm("funding.view_donation")
-        return selectors.donations(public=not see_all)
+        return selectors.donations_visible_to(caller_of(self.request))
 
     @extend_schema(
         responses={200: DonationTotalsSerializer, **BAD_QUERY},

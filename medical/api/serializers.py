@@ -206,9 +206,8 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClaimPrivateSerializer(allow_null=True))
     def get_private(self, claim: Claim):
-        see_all = self.context.get("see_all", False)
-        organisation_id = self.context.get("organisation_id")
-        if not see_all and (organisation_id is None or organisation_id != claim.organisation_id):
+        caller = self.context.get("caller")
+        if caller is None or not selectors.shows_private(caller, claim):
             return None
         return ClaimPrivateSerializer(
             {

@@ -8,18 +8,17 @@ organisation's claim is not found (404) there.
 """
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.audit import record_write, snapshot
 from api.callers import Caller, caller_of
 from api.capabilities import MEDICAL_CLAIM
-from api.idempotency import idempotent
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from api.views import RequestLanguageMixin
+from api.viewsets import PartnerWriteMixin
 from medical import selectors, services
 from medical.api.filters import CallItemFilter, CallListFilter, ClaimFilter
 from medical.api.serializers import (
@@ -53,26 +52,16 @@ def _programme(request):
     code = request.query_params.get("programme")
     if code is not None and (len(code) > 40 or not code.isprintable()):
         raise exceptions.NotFound()
-    return selectors.programme_or_default(code)
+    programme = selectors.programme_or_default(code)
+    if code and programme is None:
+        raise exceptions.NotFound()
+    return programme
 
 
-def _audit(view, request, instance, *, action: str, before=None) -> None:
-    record_write(
-        caller=view.caller,
-        request=request,
-        action=action,
-        instance=instance,
-        before=before,
-        after=snapshot(instance),
-        idempotency_key=getattr(view, "idempotency_key", ""),
-    )
-
-
-def _key_only(caller: Caller) -> None:
-    if caller.key is None:
-        raise exceptions.PermissionDenied(
-            _("Claims are made and reported with the claiming institution's partner key.")
-        )
+# Claims are made, reported and delivered by the claiming institution itself, never by staff.
+KEYS_ONLY = gettext_lazy(
+    "Claims are made and reported with the claiming institution's partner key."
+)
 
 
 class ProgrammeScopedMixin:
@@ -98,8 +87,7 @@ class CallListViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        see_all = caller_of(self.request).has_perm("medical.view_calllist")
-        return selectors.visible_lists(programme=self.programme(), see_all=see_all)
+        return selectors.visible_lists(caller_of(self.request), programme=self.programme())
 
 
 @extend_schema_view(
@@ -110,22 +98,23 @@ class CallListViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
         "can still be claimed.",
     ),
 )
-class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+class CallItemViewSet(
+    ProgrammeScopedMixin, RequestLanguageMixin, PartnerWriteMixin, viewsets.ReadOnlyModelViewSet
+):
     serializer_class = CallItemSerializer
     filterset_class = CallItemFilter
     lookup_value_regex = "[0-9]+"
+    keys_only = KEYS_ONLY
 
     @property
     def required_capability(self) -> str | None:
         return MEDICAL_CLAIM if self.action == "claim" else None
 
-    @property
-    def caller(self) -> Caller:
-        return caller_of(self.request)
+    def location_of(self, claim) -> str:
+        return self.request.build_absolute_uri(f"/api/v1/medical/claims/{claim.pk}/")
 
     def get_queryset(self):
-        see_all = self.caller.has_perm("medical.view_callitem")
-        return selectors.visible_items(programme=self.programme(), see_all=see_all)
+        return selectors.visible_items(self.caller, programme=self.programme())
 
     def get_serializer_class(self):
         return ClaimInputSerializer if self.action == "claim" else CallItemSerializer
@@ -147,26 +136,23 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
         ),
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def claim(self, request, *args, **kwargs):
-        caller = self.caller
-        _key_only(caller)
-        item = self.get_object()
-        serializer = ClaimInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        claim = services.claim_item(
-            item=item,
-            organisation=caller.key.organisation,
-            pledge=serializer.validated_data.get("pledge", ""),
-            contact=serializer.validated_data.get("contact", ""),
-            api_key=caller.key,
+        return self.partner_write(
+            request,
+            lambda caller, item, data: services.claim_item(
+                item=item,
+                organisation=caller.key.organisation,
+                pledge=data.get("pledge", ""),
+                contact=data.get("contact", ""),
+                api_key=caller.key,
+            ),
+            input_serializer=ClaimInputSerializer,
+            target=self.get_object,
+            answer=lambda claim: claim_answer(
+                claim, caller=self.caller, context=claim_context(self.request, self.caller)
+            ),
+            location=True,
         )
-        _audit(self, request, claim, action="create")
-        claim = claim_queryset(selectors.claims_of(caller.organisation_id)).get(pk=claim.pk)
-        data = ClaimSerializer(claim, context=claim_context(self.request, caller)).data
-        response = Response(data, status=status.HTTP_201_CREATED)
-        response["Location"] = request.build_absolute_uri(f"/api/v1/medical/claims/{claim.pk}/")
-        return response
 
 
 def claim_queryset(claims):
@@ -177,11 +163,13 @@ def claim_queryset(claims):
 
 
 def claim_context(request, caller: Caller) -> dict:
-    return {
-        "request": request,
-        "organisation_id": caller.organisation_id,
-        "see_all": caller.has_perm("medical.view_claim"),
-    }
+    return {"request": request, "caller": caller}
+
+
+def claim_answer(claim, *, caller: Caller, context: dict) -> dict:
+    """A claim its claimant just wrote, as the claimant reads it."""
+    claim = claim_queryset(selectors.claims_of(caller.organisation_id)).get(pk=claim.pk)
+    return ClaimSerializer(claim, context=context).data
 
 
 @extend_schema_view(
@@ -193,29 +181,27 @@ def claim_context(request, caller: Caller) -> dict:
     ),
 )
 class ClaimViewSet(
-    RequestLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    RequestLanguageMixin,
+    PartnerWriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
     lookup_value_regex = "[0-9]+"
+    keys_only = KEYS_ONLY
 
     @property
     def required_capability(self) -> str | None:
         return MEDICAL_CLAIM if self.action in ("reports", "deliver") else None
 
-    @property
-    def caller(self) -> Caller:
-        return caller_of(self.request)
-
     def get_queryset(self):
         caller = self.caller
-        see_all = caller.has_perm("medical.view_claim")
         if self.action in ("list", "retrieve"):
-            claims = selectors.visible_claims(
-                organisation_id=caller.organisation_id, see_all=see_all
-            )
-        elif see_all and self.request.method == "GET":
-            claims = selectors.visible_claims(organisation_id=None, see_all=True)
+            claims = selectors.visible_claims(caller)
+        elif self.request.method == "GET":
+            claims = selectors.claims_reported_to(caller)
         else:
             # Reports and deliveries: the caller's own claims, nobody else's (404).
             claims = selectors.claims_of(caller.organisation_id)
@@ -252,25 +238,19 @@ class ClaimViewSet(
         if request.method == "GET":
             claim = self.get_object()
             return Response(ReportSerializer(claim.reports.all(), many=True).data)
-        return self._add_report(request)
-
-    @idempotent
-    def _add_report(self, request):
-        caller = self.caller
-        _key_only(caller)
-        claim = self.get_object()
-        serializer = ReportInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        report = services.add_report(
-            claim=claim,
-            date=data["date"],
-            text=data["text"],
-            attachments=data.get("attachments", []),
-            api_key=caller.key,
+        return self.partner_write(
+            request,
+            lambda caller, claim, data: services.add_report(
+                claim=claim,
+                date=data["date"],
+                text=data["text"],
+                attachments=data.get("attachments", []),
+                api_key=caller.key,
+            ),
+            input_serializer=ReportInputSerializer,
+            target=self.get_object,
+            answer=lambda report: ReportSerializer(report).data,
         )
-        _audit(self, request, report, action="create")
-        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DeliverInputSerializer,
@@ -282,24 +262,23 @@ class ClaimViewSet(
         "404. Delivered on or before the due date counts as on time in the scoring rule.",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def deliver(self, request, *args, **kwargs):
-        caller = self.caller
-        _key_only(caller)
-        claim = self.get_object()
-        before = snapshot(claim)
-        serializer = DeliverInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        claim = services.deliver_claim(
-            claim=claim,
-            on=data.get("delivered_on"),
-            summary=data.get("summary", ""),
-            api_key=caller.key,
+        return self.partner_write(
+            request,
+            lambda caller, claim, data: services.deliver_claim(
+                claim=claim,
+                on=data.get("delivered_on"),
+                summary=data.get("summary", ""),
+                api_key=caller.key,
+            ),
+            action="update",
+            input_serializer=DeliverInputSerializer,
+            target=self.get_object,
+            answer=lambda claim: claim_answer(
+                claim, caller=self.caller, context=self.get_serializer_context()
+            ),
+            status_code=status.HTTP_200_OK,
         )
-        _audit(self, request, claim, action="update", before=before)
-        claim = claim_queryset(selectors.claims_of(caller.organisation_id)).get(pk=claim.pk)
-        return Response(ClaimSerializer(claim, context=self.get_serializer_context()).data)
 
 
 class MedicalFiguresViewSet(RequestLanguageMixin, viewsets.ViewSet):

@@ -242,10 +242,8 @@ class ProgressUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        caller = caller_of(self.context["request"])
         self.fields["project"].queryset = selectors.projects_known_to(
-            organisation_id=caller.organisation_id,
-            see_all=caller.has_perm("projects.view_project"),
+            caller_of(self.context["request"])
         )
         if self.instance is not None:
             # The project of an update is fixed once it is reported.

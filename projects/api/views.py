@@ -97,15 +97,10 @@ class ProgressUpdateViewSet(PartnerWritableViewSet):
     pagination_class = UpdatedCursorPagination
 
     def visible_queryset(self, caller):
-        return selectors.progress_updates_for(
-            organisation_id=caller.organisation_id,
-            see_all=caller.has_perm("projects.view_progressupdate"),
-        )
+        return selectors.progress_updates_for(caller)
 
     def writable_queryset(self, caller):
-        return selectors.progress_updates_writable_by(
-            organisation_id=caller.organisation_id, see_all=caller.is_staff
-        )
+        return selectors.progress_updates_writable_by(caller)
 
     def _organisation(self, caller):
         return caller.key.organisation if caller.key else None

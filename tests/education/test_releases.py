@@ -10,6 +10,7 @@ from django.utils import translation
 from education import selectors, services
 from education.models import ExamResult, ReportedCohortFigure, ResultsRelease
 from education.services import ReleaseRefused
+from education.suppression import SMALL_GROUP
 from tests.education.factories import (
     CohortFactory,
     EnrolmentFactory,
@@ -197,7 +198,7 @@ def test_education_staff_see_what_will_be_published_then_confirm(school, callers
     shown = dict((label, figure) for label, figure, _before in preview.context["rows"])
     assert shown["Mean"].value == Decimal("725.0")
     # 3 of the 6 in the area's top 30: withheld, and the page says why.
-    assert shown["In the area's top N"].reason == selectors.SMALL_GROUP
+    assert shown["In the area's top N"].reason == SMALL_GROUP
     assert "Computed over fewer students than the minimum group size." in content
     assert not ResultsRelease.objects.exists()
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from education import selectors
+from education import selectors, suppression
 from education.models import ExamResult, ReportedCohortFigure
-from education.selectors import DIFFERENCING, INDIVIDUAL_SCORE, NOT_REPORTED, SMALL_GROUP
+from education.suppression import DIFFERENCING, INDIVIDUAL_SCORE, NOT_REPORTED, SMALL_GROUP
 from tests.education.factories import (
     CohortFactory,
     EnrolmentFactory,
@@ -29,25 +29,31 @@ def stats_of(cohort):
 
 def test_suppress_cells_primary_and_secondary():
     # 3 is small; the published total 22 would give it back as 22 − 12 − 7, so 7 goes too.
-    assert selectors.suppress_cells([12, 7, 3], total_published=True) == (
+    assert suppression.suppress_cells([12, 7, 3], total_published=True) == (
         [None, DIFFERENCING, SMALL_GROUP],
         False,
     )
     # Two small cells adding up to 4 are still small together: one more is suppressed.
-    assert selectors.suppress_cells([2, 2, 9, 20], total_published=True) == (
+    assert suppression.suppress_cells([2, 2, 9, 20], total_published=True) == (
         [SMALL_GROUP, SMALL_GROUP, DIFFERENCING, None],
         False,
     )
     # Small cells adding up to at least 5 reveal no group together.
-    assert selectors.suppress_cells([3, 4, 9], total_published=True) == (
+    assert suppression.suppress_cells([3, 4, 9], total_published=True) == (
         [SMALL_GROUP, SMALL_GROUP, None],
         False,
     )
     # Zero is no group; without a published total there is nothing to subtract from.
-    assert selectors.suppress_cells([12, 0, 8], total_published=True) == ([None, None, None], False)
-    assert selectors.suppress_cells([12, 3], total_published=False) == ([None, SMALL_GROUP], False)
+    assert suppression.suppress_cells([12, 0, 8], total_published=True) == (
+        [None, None, None],
+        False,
+    )
+    assert suppression.suppress_cells([12, 3], total_published=False) == (
+        [None, SMALL_GROUP],
+        False,
+    )
     # Nothing left to suppress but the total itself.
-    assert selectors.suppress_cells([3], total_published=True) == ([SMALL_GROUP], True)
+    assert suppression.suppress_cells([3], total_published=True) == ([SMALL_GROUP], True)
 
 
 def test_figures_computed_from_results_match_the_hand_computed_example():
@@ -59,20 +65,20 @@ def test_figures_computed_from_results_match_the_hand_computed_example():
     stats = stats_of(cohort)
 
     assert stats.basis == selectors.RECORDED
-    assert stats.sitting == selectors.Figure(12)
+    assert stats.sitting == suppression.Figure(12)
     assert stats.mean.value == Decimal("783.3")  # 9400 / 12
     assert stats.median.value == Decimal("790.0")  # (780 + 800) / 2
     assert stats.highest.value == Decimal("890")
-    assert stats.lowest == selectors.Figure(None, INDIVIDUAL_SCORE)
+    assert stats.lowest == suppression.Figure(None, INDIVIDUAL_SCORE)
     assert stats.in_area_top_n.value == 7  # and 5 outside it: neither is a small group
     bands = [(band.low, band.high, band.count) for band in stats.bands]
     assert bands == [
         # 5 is not small, but the 2 below must not be had as 12 − 5 − 5: one 5 goes too.
-        (Decimal("810.0"), Decimal("900.0"), selectors.Figure(None, DIFFERENCING)),
-        (Decimal("720.0"), Decimal("810.0"), selectors.Figure(5)),
-        (Decimal("630.0"), Decimal("720.0"), selectors.Figure(None, SMALL_GROUP)),
-        (Decimal("540.0"), Decimal("630.0"), selectors.Figure(0)),
-        (Decimal("0.0"), Decimal("540.0"), selectors.Figure(0)),
+        (Decimal("810.0"), Decimal("900.0"), suppression.Figure(None, DIFFERENCING)),
+        (Decimal("720.0"), Decimal("810.0"), suppression.Figure(5)),
+        (Decimal("630.0"), Decimal("720.0"), suppression.Figure(None, SMALL_GROUP)),
+        (Decimal("540.0"), Decimal("630.0"), suppression.Figure(0)),
+        (Decimal("0.0"), Decimal("540.0"), suppression.Figure(0)),
     ]
 
 
@@ -83,7 +89,7 @@ def test_every_figure_over_fewer_than_five_students_is_suppressed():
     stats = stats_of(cohort)
 
     for name in ("sitting", "mean", "median", "highest", "lowest", "in_area_top_n"):
-        assert getattr(stats, name) == selectors.Figure(None, SMALL_GROUP), name
+        assert getattr(stats, name) == suppression.Figure(None, SMALL_GROUP), name
     assert all(band.count.reason == SMALL_GROUP for band in stats.bands)
 
 
@@ -100,7 +106,7 @@ def test_top_n_count_leaving_a_small_remainder_is_suppressed():
     # 9 of 12 in the top 30: the 3 outside it would be had as 12 − 9.
     enrol_with_results(cohort, ExamFactory(area_top_n=30), TWELVE, ranks=[1] * 9 + [99] * 3)
 
-    assert stats_of(cohort).in_area_top_n == selectors.Figure(None, DIFFERENCING)
+    assert stats_of(cohort).in_area_top_n == suppression.Figure(None, DIFFERENCING)
 
 
 def test_intake_and_sitting_differing_by_a_small_group_suppress_sitting_and_bands():
@@ -112,8 +118,8 @@ def test_intake_and_sitting_differing_by_a_small_group_suppress_sitting_and_band
     stats = stats_of(cohort)
     intake = selectors.cohort_intake(cohort)
 
-    assert intake.count == selectors.Figure(14)
-    assert stats.sitting == selectors.Figure(None, DIFFERENCING)
+    assert intake.count == suppression.Figure(14)
+    assert stats.sitting == suppression.Figure(None, DIFFERENCING)
     assert all(band.count.reason == DIFFERENCING for band in stats.bands)
     assert stats.mean.value == Decimal("783.3")  # over the 12 who sat, absentees excluded
 
@@ -131,11 +137,11 @@ def test_differencing_a_programme_total_and_its_cohorts():
     summary = selectors.programme_figures(programme).intakes
 
     shown = {i.cohort.intake_year: i.count for i in summary.intakes}
-    assert summary.total == selectors.Figure(22)
+    assert summary.total == suppression.Figure(22)
     assert shown == {
-        2020: selectors.Figure(12),
-        2021: selectors.Figure(None, DIFFERENCING),
-        2022: selectors.Figure(None, SMALL_GROUP),
+        2020: suppression.Figure(12),
+        2021: suppression.Figure(None, DIFFERENCING),
+        2022: suppression.Figure(None, SMALL_GROUP),
     }
     # Whatever an outsider subtracts, the withheld cohorts come to 10 together, not under 5.
     published = sum(f.value for f in shown.values() if f.shown)
@@ -224,4 +230,4 @@ def test_the_stats_of_one_cohort_use_its_programmes_published_intake():
     together = selectors.exam_stats(list(selectors.cohorts().filter(programme=programme)))
 
     assert together == [alone]
-    assert alone.sitting == selectors.Figure(5)
+    assert alone.sitting == suppression.Figure(5)

@@ -29,6 +29,7 @@ class PublicPagesSitemap(LanguagesSitemap):
             "funding:overview",
             "medical:overview",
             "education:overview",
+            "data:index",
         ]
 
     def location(self, item):

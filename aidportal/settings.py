@@ -278,6 +278,10 @@ IATI_SECTORS = dict(
 )
 # Education figures over fewer students than this are suppressed on pages and in the API.
 EDUCATION_MIN_GROUP_SIZE = int(os.environ.get("EDUCATION_MIN_GROUP_SIZE", "5"))
+# The licence of the bulk downloads (/data/): an SPDX identifier, and the licence's address
+# when the portal does not know it (it knows CC-BY-4.0, CC0-1.0 and ODC-BY-1.0).
+OPEN_DATA_LICENCE = os.environ.get("OPEN_DATA_LICENCE", "CC-BY-4.0")
+OPEN_DATA_LICENCE_URL = os.environ.get("OPEN_DATA_LICENCE_URL", "")
 # How long a replayable Idempotency-Key answer is kept (at least a day).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
 

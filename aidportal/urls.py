@@ -8,6 +8,7 @@ from django.views.static import serve
 
 from aidportal.crawlers import SITEMAPS, favicon, robots_txt
 from aidportal.health import healthz
+from opendata import data_urls
 
 admin.site.site_header = _("AidPortal administration")
 admin.site.site_title = _("AidPortal")
@@ -24,6 +25,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("api/v1/", include("api.urls")),
     path("", include("opendata.urls")),
+    path("data/", include(data_urls.files)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
@@ -35,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("funding/", include("funding.urls")),
     path("medical/", include("medical.urls")),
     path("education/", include("education.urls")),
+    path("data/", include("opendata.data_urls")),
     prefix_default_language=False,
 )
 

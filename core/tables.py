@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,20 @@ def write_csv(stream, rows) -> None:
     """Write rows as CSV to a file-like object (an HttpResponse too), every cell neutralised."""
     writer = csv.writer(stream)
     writer.writerows([neutralise(value) for value in row] for row in rows)
+
+
+class _Line:
+    """A file-like object whose write returns the text: csv.writer then gives each line back."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_lines(rows) -> Iterator[str]:
+    """Rows as CSV lines, one at a time, every cell neutralised: for downloads that stream."""
+    writer = csv.writer(_Line())
+    for row in rows:
+        yield writer.writerow([neutralise(value) for value in row])
 
 
 def append_row(sheet, values) -> None:

@@ -469,3 +469,29 @@ def _illustrative_pairs(projects: QuerySet[Project]) -> list[tuple[int, int]]:
         .distinct()
     )
     return [*entries, *lines]
+
+
+def public_entries() -> QuerySet[LedgerEntry]:
+    """The entries the public figures count, with the notes the public may read: a published
+    project's entries that need no approval or have it, and the reversals of those. An entry
+    awaiting approval, and its reversal, count nowhere public."""
+    counted = Q(needs_approval=False) | Q(approval__isnull=False)
+    original_counted = Q(reverses__needs_approval=False) | Q(reverses__approval__isnull=False)
+    return (
+        entries(public=True)
+        .filter(
+            (Q(reverses__isnull=True) & counted) | (Q(reverses__isnull=False) & original_counted)
+        )
+        .order_by("date", "id")
+    )
+
+
+def public_budget_lines() -> QuerySet[BudgetLine]:
+    """Published projects' budget lines; `due` marks the line a year's payment rate divides by
+    (the revised line where there is one, else the original)."""
+    in_force = rollups.due_lines(Q(project__published=True)).filter(pk=OuterRef("pk"))
+    return (
+        BudgetLine.objects.filter(project__published=True)
+        .annotate(due=Exists(in_force))
+        .order_by("project__code", "year", "kind")
+    )

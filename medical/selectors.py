@@ -337,13 +337,28 @@ def published_bulletins(programme: Programme) -> QuerySet[Bulletin]:
 # Outreach
 
 
+def free_clinics() -> QuerySet[FreeClinic]:
+    """Every programme's free clinics; outreach records are public once entered."""
+    return FreeClinic.objects.select_related("place").order_by("programme__code", "date", "id")
+
+
+def charity_batches() -> QuerySet[CharityBatch]:
+    return CharityBatch.objects.order_by("programme__code", "number")
+
+
+def hospital_firsts() -> QuerySet[HospitalFirst]:
+    return HospitalFirst.objects.select_related("hospital").order_by(
+        "programme__code", "date", "code"
+    )
+
+
 def outreach(programme: Programme) -> dict:
     """Free clinics, the 抬头挺胸 batches and the hospital firsts, with their totals.
 
     `people_figure` is the reported number of people served (2000余人次) when the clinic records
     are illustrative: pages and the API quote it, and the records' sum only as their sum."""
-    clinics = FreeClinic.objects.filter(programme=programme).select_related("place")
-    charity = CharityBatch.objects.filter(programme=programme)
+    clinics = free_clinics().filter(programme=programme)
+    charity = charity_batches().filter(programme=programme)
     clinic_totals = clinics.aggregate(count=Count("pk"), people=Sum("people_served"))
     charity_totals = charity.aggregate(
         count=Count("pk"),
@@ -367,9 +382,5 @@ def outreach(programme: Programme) -> dict:
         "charity_funds": charity_totals["funds"] or Decimal("0.00"),
         "charity_conditions": {name: charity_totals[name] for name in ("spine", "knee", "hip")},
         "charity_illustrative": charity.filter(illustrative=True).exists(),
-        "firsts": list(
-            HospitalFirst.objects.filter(programme=programme)
-            .select_related("hospital")
-            .order_by("date", "code")
-        ),
+        "firsts": list(hospital_firsts().filter(programme=programme)),
     }

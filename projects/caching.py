@@ -28,7 +28,15 @@ FIGURES_TIMEOUT = 60 * 60
 
 # What renders a page: a deployment that changes any of these changes every ETag.
 _CODE_SUFFIXES = (".py", ".html", ".mo")
-_CODE_FOLDERS = ("aidportal", "reference", "projects", "funding", "medical", "education")
+_CODE_FOLDERS = (
+    "aidportal",
+    "reference",
+    "projects",
+    "funding",
+    "medical",
+    "education",
+    "opendata",
+)
 # Settings read from the environment that change what a page shows.
 _PAGE_SETTINGS = (
     "DEFAULT_PROGRAMME",
@@ -37,6 +45,9 @@ _PAGE_SETTINGS = (
     "SITE_PUBLISHER",
     "SITE_CONTACT_EMAIL",
     "ICP_FILING_NUMBER",
+    # The licence the data page and datapackage.json name.
+    "OPEN_DATA_LICENCE",
+    "OPEN_DATA_LICENCE_URL",
 )
 
 

@@ -20,6 +20,7 @@ from simple_history.models import registered_models
 from api.callers import Caller
 from core.registry import app_modules
 from projects.models import (
+    Indicator,
     Milestone,
     Participant,
     Photo,
@@ -380,3 +381,24 @@ def place_map(programme: Programme, *, highlight: Place | None = None) -> PlaceM
                 )
             )
     return PlaceMap(width=MAP_WIDTH, height=height, points=points, unplaced=unplaced)
+
+
+def published_participants() -> QuerySet[Participant]:
+    """The participating organisations of published projects, as their pages list them."""
+    return Participant.objects.filter(project__published=True).order_by(
+        "project__code", "role", "organisation__code"
+    )
+
+
+def published_milestones() -> QuerySet[Milestone]:
+    """The milestones of published projects, each project's in its page's order."""
+    return Milestone.objects.filter(project__published=True).order_by(
+        "project__code", F("actual_date").asc(nulls_last=True), "planned_date", "id"
+    )
+
+
+def published_indicators() -> QuerySet[Indicator]:
+    """The indicators of published projects, each project's in its page's order."""
+    return Indicator.objects.filter(project__published=True).order_by(
+        "project__code", "order", "id"
+    )

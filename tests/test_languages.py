@@ -16,9 +16,10 @@ CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 # Proper names that have no English form and may stay in Chinese on an English page. None do in
 # the demo: every organisation, place and source has its English name in the demo files.
 NAMES_WITHOUT_ENGLISH: set[str] = set()
-# Latin words a Chinese page may show: project codes (HZSN-14-01), the CSV file format and the
-# API of 开放数据接口 (the docs page's title). Anything else is an untranslated interface word.
-LATIN_ON_CHINESE_PAGES = {"HZSN", "CSV", "API"}
+# Latin words a Chinese page may show: project codes (HZSN-14-01), the CSV, XLSX and JSON file
+# formats and the API of 开放数据接口 (the docs page's title). Anything else is an untranslated
+# interface word.
+LATIN_ON_CHINESE_PAGES = {"HZSN", "CSV", "XLSX", "JSON", "API"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -79,6 +80,7 @@ def pages(client):
         "/funding/",
         "/medical/",
         "/education/",
+        "/data/",
     ]
 
     def read(prefix: str) -> dict[str, str]:

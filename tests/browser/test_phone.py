@@ -25,6 +25,7 @@ PAGES = [
     "/funding/",
     "/medical/",
     "/education/",
+    "/data/",
     "/no-such-page/",  # the 404 page
 ]
 LANGUAGES = {"zh-hans": "", "en": "/en"}

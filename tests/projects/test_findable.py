@@ -90,6 +90,7 @@ PAGES = [
     ("/funding/", "/en/funding/"),
     ("/medical/", "/en/medical/"),
     ("/education/", "/en/education/"),
+    ("/data/", "/en/data/"),
 ]
 
 

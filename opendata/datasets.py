@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from education import selectors as education
 from education.models import ResultsRelease
+from education.suppression import REASONS as WITHHELD_REASONS
 from funding import selectors as funding
 from funding.models import Approval, BudgetLine, LedgerEntry
 from medical import selectors as medical
@@ -164,7 +165,7 @@ RELEASED_FIGURES = (
     ("highest", "number", _("The cohort's highest score.")),
     ("in_area_top_n", "integer", _("Students among the area's top N (area_top_n).")),
 )
-WITHHELD = tuple(education.REASONS)
+WITHHELD = tuple(WITHHELD_REASONS)
 
 
 def _released_row(release: ResultsRelease) -> tuple:

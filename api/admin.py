@@ -46,7 +46,7 @@ class KeyCapabilityInline(admin.TabularInline):
 
     model = KeyCapability
     fields = ["code", "granted_by", "granted_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
     extra = 0
     can_delete = False
 

@@ -31,7 +31,8 @@ PROGRAMME_MODELS = {
     ],
 }
 
-ROLES = {
+# Per role: per app label, per model, the actions it may take.
+ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     # Enters and corrects the programme's records; may not delete reference data others use.
     "Programme staff": {
         app: {model: ("view", "add", "change", "delete") for model in models}

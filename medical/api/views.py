@@ -7,6 +7,8 @@ delivers and reads the private parts of its own organisation's claims only; anot
 organisation's claim is not found (404) there.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -75,7 +77,13 @@ def _key_only(caller: Caller) -> None:
         )
 
 
-class ProgrammeScopedMixin:
+if TYPE_CHECKING:
+    _ViewSet = viewsets.GenericViewSet[Any]
+else:
+    _ViewSet = object  # the viewsets that use the mixins bring GenericViewSet
+
+
+class ProgrammeScopedMixin(_ViewSet):
     """Lists are per programme (`?programme=`); a single record is found by id alone."""
 
     def programme(self):
@@ -156,7 +164,7 @@ class CallItemViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
         serializer.is_valid(raise_exception=True)
         claim = services.claim_item(
             item=item,
-            organisation=caller.key.organisation,
+            organisation=caller.key.organisation,  # type: ignore[union-attr]  # _key_only
             pledge=serializer.validated_data.get("pledge", ""),
             contact=serializer.validated_data.get("contact", ""),
             api_key=caller.key,

@@ -32,7 +32,8 @@ class ApiKeyAddForm(forms.ModelForm):
         codes = self.cleaned_data["capabilities"]
         for code in codes:
             permission = capabilities.CAPABILITIES[code].grant_permission
-            if permission and not self.user.has_perm(permission):
+            # The admin sets `user` on the form class (get_form below).
+            if permission and not self.user.has_perm(permission):  # type: ignore[attr-defined]
                 raise ValidationError(
                     _("Only a finance approver may grant %(code)s."),
                     code="grant_permission",
@@ -91,7 +92,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = ApiKeyAddForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
+        form.user = request.user  # type: ignore[attr-defined]  # read by ApiKeyAddForm
         return form
 
     def get_fields(self, request, obj=None):

@@ -4,6 +4,8 @@ No request of this API nests more than a few levels; a body nested thousands of 
 refused as a 400 before anything walks it (Python's parser would otherwise exhaust the stack).
 """
 
+from collections.abc import Iterable
+
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -29,6 +31,7 @@ def check_depth(data) -> None:
     pending = [(data, 1)]
     while pending:
         value, depth = pending.pop()
+        children: Iterable[object]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):

@@ -134,7 +134,7 @@ TITLES = {
 }
 
 
-def problem(status_code: int, detail: str, *, code: str | None = None, **extra) -> dict:
+def problem(status_code: int, detail: object, *, code: str | None = None, **extra) -> dict:
     """The problem document; `code` names the `type`, else the status's own."""
     slug = code or {
         400: "bad-request",
@@ -209,15 +209,16 @@ def exception_handler(exc, context):
             content_type=CONTENT_TYPE,
         )
 
-    headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait) + 1)
+    headers: dict[str, str] = {}
+    if auth_header := getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
+    if wait := getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(wait) + 1)
 
     if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        errors = _messages(errors)
+        errors = _messages(
+            exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        )
         fields = ", ".join(errors)
         body = problem(
             400,

@@ -16,7 +16,7 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # DRF takes declared fields off the class
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages per field, for validation errors.",

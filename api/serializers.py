@@ -1,12 +1,20 @@
 """Input serializer building blocks every app's API shares."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 LANGUAGE_KEYS = {"zh-hans": "zh_hans", "en": "en"}
 
 
-class StrictInputMixin:
+if TYPE_CHECKING:
+    _Serializer = serializers.Serializer[Any]
+else:
+    _Serializer = object  # the serializers that use the mixin bring Serializer
+
+
+class StrictInputMixin(_Serializer):
     """Unknown or read-only fields in a request are an error, never silently dropped."""
 
     def to_internal_value(self, data):

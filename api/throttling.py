@@ -45,7 +45,8 @@ class _Throttle(BaseThrottle):
         identity = self.identity(request)
         if identity is None:
             return True
-        rate = parse(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        # The rates are strings such as "60/minute"; the stubs allow numbers.
+        rate = parse(api_settings.DEFAULT_THROTTLE_RATES[self.scope])  # type: ignore[arg-type]
         limiter = rate_limiter()
         if limiter.hit(rate, self.scope, identity):
             return True

@@ -31,7 +31,7 @@ for prefix, viewset, basename in [
     *medical_routes,
     *education_routes,
 ]:
-    router.register(prefix, viewset, basename=basename)
+    router.register(prefix, viewset, basename=basename)  # type: ignore[arg-type]  # all viewsets
 
 urlpatterns = [
     *router.urls,

@@ -1,5 +1,7 @@
 """Behaviour every API view shares."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -21,7 +23,13 @@ class ProblemTypeSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
-class RequestLanguageMixin:
+if TYPE_CHECKING:
+    _View = APIView
+else:
+    _View = object  # the views that use the mixin bring APIView
+
+
+class RequestLanguageMixin(_View):
     """Labels follow the caller's Accept-Language (or language cookie).
 
     The site's i18n_patterns pin every unprefixed URL, /api/v1/ included, to the default
@@ -78,7 +86,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         with translation.override(language):
             response = super().dispatch(request, *args, **kwargs)
             # Rendered here, while the language is active: the template reads it.
-            response.render()
+            response.render()  # type: ignore[attr-defined]  # Swagger UI's page is a TemplateResponse
         response["Content-Language"] = language
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response

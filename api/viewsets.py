@@ -2,9 +2,12 @@
 the audit trail, each in one place. Subclasses say which records a caller sees and may write,
 and which service performs each write."""
 
+from typing import Any
+
 from django.db import transaction
 from rest_framework import status, viewsets
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from api.audit import record_write, snapshot
 from api.callers import Caller, caller_of
@@ -16,8 +19,9 @@ from api.views import RequestLanguageMixin
 class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
     # The capability a partner key needs to write here; subclasses name it.
     required_capability: str | None = None
-    input_serializer_class = None
-    output_serializer_class = None
+    # What a write reads and what every answer shows; subclasses name them.
+    input_serializer_class: type[BaseSerializer[Any]]
+    output_serializer_class: type[BaseSerializer[Any]]
 
     # -- what subclasses provide ------------------------------------------------------------
     def visible_queryset(self, caller: Caller):

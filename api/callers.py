@@ -39,7 +39,7 @@ class Caller:
         return self.user is not None and self.user.has_perm(perm)
 
 
-def caller_of(request) -> Caller:
+def caller_of(request: object) -> Caller:
     auth = getattr(request, "auth", None)
     if isinstance(auth, ApiKey):
         return Caller(key=auth)

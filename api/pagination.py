@@ -3,8 +3,9 @@
 cursor must learn it, not start over without noticing."""
 
 import re
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from django.core.paginator import Paginator
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
@@ -44,7 +45,7 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # 
     page_size = 20
     max_page_size = 100
 
-    def get_page_number(self, request, paginator):
+    def get_page_number(self, request: Request, paginator: Paginator[Any]) -> int | str:
         text = request.query_params.get(self.page_query_param)
         if text is None:
             return 1
@@ -70,7 +71,7 @@ class CursorPagination(StrictPageSize, pagination.CursorPagination):  # type: ig
             _("This cursor is not one the API gave out: follow the `next` link as it is."),
         )
 
-    def decode_cursor(self, request):
+    def decode_cursor(self, request: Request) -> pagination.Cursor | None:
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:

@@ -5,12 +5,13 @@ DRF's own exceptions and anything unexpected become a problem document.
 """
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
@@ -134,7 +135,9 @@ TITLES = {
 }
 
 
-def problem(status_code: int, detail: object, *, code: str | None = None, **extra) -> dict:
+def problem(
+    status_code: int, detail: object, *, code: str | None = None, **extra: object
+) -> dict[str, object]:
     """The problem document; `code` names the `type`, else the status's own."""
     slug = code or {
         400: "bad-request",
@@ -147,7 +150,7 @@ def problem(status_code: int, detail: object, *, code: str | None = None, **extr
         429: "throttled",
         500: "server-error",
     }.get(status_code, "error")
-    body = {
+    body: dict[str, object] = {
         "type": TYPE_BASE + slug,
         "title": str(TITLES.get(status_code, _("Error"))),
         "status": status_code,
@@ -157,7 +160,7 @@ def problem(status_code: int, detail: object, *, code: str | None = None, **extr
     return body
 
 
-def _messages(value, prefix: str = "") -> dict[str, list[str]]:
+def _messages(value: object, prefix: str = "") -> dict[str, list[str]]:
     """DRF's error tree flattened to {field: [messages]}; a nested field is named by its path,
     such as `title.zh-hans` or `items[2].amount`."""
     if isinstance(value, dict):
@@ -178,7 +181,7 @@ def _messages(value, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(message) for message in messages]}
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -244,7 +247,7 @@ def exception_handler(exc, context):
     return Response(body, status=exc.status_code, headers=headers, content_type=CONTENT_TYPE)
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 for paths no view matches: problem+json under /api/, the page elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse(
@@ -257,7 +260,7 @@ def not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(
             problem(500, _("Something went wrong on our side. The error has been logged.")),

@@ -9,6 +9,7 @@ workers together let through exactly the limit; else in this process's memory (t
 
 import functools
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from limits import parse
@@ -19,6 +20,10 @@ from rest_framework.throttling import BaseThrottle
 
 from aidportal.addresses import client_address
 from api.callers import caller_of
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 KEY_PREFIX = "aidportal-limits"
 
@@ -37,11 +42,11 @@ class _Throttle(BaseThrottle):
     scope = ""
     seconds_left = 0.0
 
-    def identity(self, request) -> str | None:
+    def identity(self, request: "Request") -> str | None:
         """Who is counted; None for requests this throttle does not count."""
         raise NotImplementedError
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: "Request", view: "APIView") -> bool:
         identity = self.identity(request)
         if identity is None:
             return True
@@ -62,7 +67,7 @@ class _Throttle(BaseThrottle):
 class AnonymousThrottle(_Throttle):
     scope = "anonymous"
 
-    def identity(self, request):
+    def identity(self, request: "Request") -> str | None:
         if not caller_of(request).is_anonymous:
             return None
         # The same address the admin sign-in lock counts, never one the caller names itself.
@@ -72,7 +77,7 @@ class AnonymousThrottle(_Throttle):
 class CallerThrottle(_Throttle):
     scope = "caller"
 
-    def identity(self, request):
+    def identity(self, request: "Request") -> str | None:
         caller = caller_of(request)
         if caller.is_anonymous:
             return None

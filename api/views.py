@@ -1,8 +1,9 @@
 """Behaviour every API view shares."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.plumbing import get_relative_url, set_query_parameters
@@ -11,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -18,7 +20,7 @@ from rest_framework.views import APIView
 from api.problems import PROBLEM_TYPES, TYPE_BASE
 
 
-class ProblemTypeSerializer(serializers.Serializer):
+class ProblemTypeSerializer(serializers.Serializer[Any]):
     type = serializers.CharField()
     description = serializers.CharField()
 
@@ -36,7 +38,7 @@ class RequestLanguageMixin(_View):
     language; partner systems ask for a language by header, not by URL prefix.
     """
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         language = translation.get_language_from_request(request)
         with translation.override(language):
             response = super().dispatch(request, *args, **kwargs)
@@ -52,7 +54,7 @@ class ProblemTypeListView(RequestLanguageMixin, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses=ProblemTypeSerializer(many=True), operation_id="problem_types_list")
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(
             [
                 {"type": TYPE_BASE + slug, "description": str(text)}
@@ -68,7 +70,7 @@ class ProblemTypeDetailView(RequestLanguageMixin, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses=ProblemTypeSerializer, operation_id="problem_types_retrieve")
-    def get(self, request, slug: str):
+    def get(self, request: Request, slug: str) -> Response:
         if slug not in PROBLEM_TYPES:
             raise NotFound()
         return Response({"type": TYPE_BASE + slug, "description": str(PROBLEM_TYPES[slug])})
@@ -79,7 +81,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     the page's language), else Accept-Language or the language cookie. The page's `lang` and
     the schema it loads, the introduction included, follow it."""
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         language = request.GET.get("lang")
         if language not in dict(settings.LANGUAGES):
             language = translation.get_language_from_request(request)
@@ -91,7 +93,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
 
-    def _get_schema_url(self, request):
+    def _get_schema_url(self, request: Request) -> str:
         schema_url = get_relative_url(reverse(self.url_name, request=request))
         return set_query_parameters(url=schema_url, lang=translation.get_language())
 
@@ -101,8 +103,12 @@ class ApiSchemaView(SpectacularAPIView):
     are documented in English, and partner tools that fetch it plainly get it as before."""
 
     @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # drf-spectacular leaves its views' get() untyped.
+        response: Response
         if request.GET.get("lang"):
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]
+            return response
         with translation.override("en"):
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]
+            return response

@@ -4,8 +4,10 @@ and which service performs each write."""
 
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from rest_framework import status, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
@@ -16,7 +18,7 @@ from api.idempotency import idempotent
 from api.views import RequestLanguageMixin
 
 
-class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
+class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet[Any]):
     # The capability a partner key needs to write here; subclasses name it.
     required_capability: str | None = None
     # What a write reads and what every answer shows; subclasses name them.
@@ -24,19 +26,19 @@ class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
     output_serializer_class: type[BaseSerializer[Any]]
 
     # -- what subclasses provide ------------------------------------------------------------
-    def visible_queryset(self, caller: Caller):
+    def visible_queryset(self, caller: Caller) -> QuerySet[Any]:
         raise NotImplementedError
 
-    def writable_queryset(self, caller: Caller):
+    def writable_queryset(self, caller: Caller) -> QuerySet[Any]:
         raise NotImplementedError
 
-    def perform_submit(self, caller: Caller, data: dict):
+    def perform_submit(self, caller: Caller, data: dict[str, Any]) -> models.Model:
         raise NotImplementedError
 
-    def perform_change(self, caller: Caller, instance, data: dict):
+    def perform_change(self, caller: Caller, instance: Any, data: dict[str, Any]) -> models.Model:
         raise NotImplementedError
 
-    def perform_withdraw(self, caller: Caller, instance) -> None:
+    def perform_withdraw(self, caller: Caller, instance: Any) -> None:
         raise NotImplementedError
 
     # -- the shared behaviour ---------------------------------------------------------------
@@ -44,28 +46,28 @@ class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
     def caller(self) -> Caller:
         return caller_of(self.request)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return self.visible_queryset(self.caller)
         # Another organisation's record is not there for writing: a 404, never a 403.
         return self.writable_queryset(self.caller)
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.request is not None and self.request.method in ("POST", "PUT", "PATCH"):
             return self.input_serializer_class
         return self.output_serializer_class
 
-    def _output(self, instance, **kwargs) -> Response:
+    def _output(self, instance: models.Model, **kwargs: Any) -> Response:
         data = self.output_serializer_class(instance, context=self.get_serializer_context()).data
         response = Response(data, **kwargs)
         response["ETag"] = etag_for(instance)
         return response
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._output(self.get_object())
 
     @idempotent
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.input_serializer_class(
             data=request.data, context=self.get_serializer_context()
         )
@@ -86,7 +88,9 @@ class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
         )
         return response
 
-    def update(self, request, *args, partial=False, **kwargs):
+    def update(
+        self, request: Request, *args: Any, partial: bool = False, **kwargs: Any
+    ) -> Response:
         instance = self.get_object()
         with transaction.atomic():
             locked = lock_matching(request, instance)
@@ -106,7 +110,7 @@ class PartnerWritableViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
             )
         return self._output(changed)
 
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         with transaction.atomic():
             locked = lock_matching(request, instance) if "If-Match" in request.headers else instance

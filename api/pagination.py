@@ -39,6 +39,7 @@ class StrictPageSize:
         return int(text)
 
 
+# StrictPageSize narrows DRF's page-size settings (never None here).
 class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # type: ignore[misc]
     """Page numbers for small lists, with a caller-chosen page size up to 100."""
 
@@ -62,6 +63,7 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # 
         return int(text)
 
 
+# StrictPageSize narrows DRF's page-size settings (never None here).
 class CursorPagination(StrictPageSize, pagination.CursorPagination):  # type: ignore[misc]
     """Cursor pages whose cursor must be one the API gave out."""
 

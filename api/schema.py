@@ -53,6 +53,7 @@ class AutoSchema(BaseAutoSchema):
             return responses
         for code in PROBLEMS[self._operation_kind()]:
             if code not in responses:
+                # drf-spectacular leaves this method untyped.
                 responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]
                     ProblemSerializer, code, media_types=[PROBLEM_MEDIA_TYPE]
                 )
@@ -92,6 +93,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-c
         }
 
 
+# As above: registered in drf-spectacular's untyped __init_subclass__.
 class StaffSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "api.authentication.VerifiedSessionAuthentication"
     name = "cookieAuth"

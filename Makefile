@@ -1,5 +1,6 @@
 # make run: the demo on http://127.0.0.1:8000 (SQLite unless DATABASE_URL says otherwise)
 # make test: the whole suite against PostgreSQL, as the runtime role, browser tests included
+# make lint: ruff (lint and format), the import layers (import-linter) and types (mypy)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -68,8 +69,12 @@ test: install browser
 	fi
 	TEST_REDIS_URL="$(TEST_REDIS_URL)" $(PY) -m pytest -n $(TEST_WORKERS)
 
+# Style, layers and types: the same checks as CI and the pre-commit hooks (.pre-commit-config.yaml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # Rebuild the Chinese translations after changing translatable text (needs GNU gettext).
 messages: install

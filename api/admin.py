@@ -1,6 +1,11 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -9,8 +14,11 @@ from api import capabilities
 from api.keys import issue_api_key, revoke_api_key
 from api.models import ApiKey, AuditEntry, KeyCapability
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-class ApiKeyAddForm(forms.ModelForm):
+
+class ApiKeyAddForm(forms.ModelForm[ApiKey]):
     """A new key: what it may write is chosen here, none by default."""
 
     capabilities = forms.MultipleChoiceField(
@@ -28,11 +36,12 @@ class ApiKeyAddForm(forms.ModelForm):
         model = ApiKey
         fields = ["organisation", "name", "expires_on"]
 
-    def clean_capabilities(self):
-        codes = self.cleaned_data["capabilities"]
+    def clean_capabilities(self) -> list[str]:
+        codes: list[str] = self.cleaned_data["capabilities"]
         for code in codes:
             permission = capabilities.CAPABILITIES[code].grant_permission
-            if permission and not self.user.has_perm(permission):
+            # The admin sets `user` on the form class (get_form below).
+            if permission and not self.user.has_perm(permission):  # type: ignore[attr-defined]
                 raise ValidationError(
                     _("Only a finance approver may grant %(code)s."),
                     code="grant_permission",
@@ -41,28 +50,28 @@ class ApiKeyAddForm(forms.ModelForm):
         return codes
 
 
-class KeyCapabilityInline(admin.TabularInline):
+class KeyCapabilityInline(admin.TabularInline[KeyCapability, ApiKey]):
     """A key's capabilities and who granted them, read-only: a key is reissued, not changed."""
 
     model = KeyCapability
     fields = ["code", "granted_by", "granted_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
     extra = 0
     can_delete = False
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         # Part of the key: whoever may see the key sees what it may do and who granted it.
         return request.user.has_perm("api.view_apikey")
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     list_display = [
         "prefix",
         "name",
@@ -80,35 +89,43 @@ class ApiKeyAdmin(admin.ModelAdmin):
     actions = ["revoke"]
     readonly_fields = ["prefix", "created_at", "created_by", "revoked_at", "last_used_at"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiKey]:
         return super().get_queryset(request).prefetch_related("capabilities")
 
     @admin.display(description=_("capabilities"))
-    def capability_list(self, obj):
+    def capability_list(self, obj: ApiKey) -> "StrOrPromise":
         return ", ".join(sorted(obj.capability_codes)) or _("read only")
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: ApiKey | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[ApiKey]]:
         if obj is None:
             kwargs["form"] = ApiKeyAddForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
+        form.user = request.user  # type: ignore[attr-defined]  # read by ApiKeyAddForm
         return form
 
-    def get_fields(self, request, obj=None):
+    def get_fields(
+        self, request: HttpRequest, obj: ApiKey | None = None
+    ) -> list[str | list[str] | tuple[str, ...]]:
         if obj is None:
             return ["organisation", "name", "capabilities", "expires_on"]
         return ["organisation", "name", "capability_list", "expires_on", *self.readonly_fields]
 
-    def get_inlines(self, request, obj):
+    def get_inlines(
+        self, request: HttpRequest, obj: ApiKey | None
+    ) -> list[type[InlineModelAdmin[Any, Any]]]:
         return [] if obj is None else [KeyCapabilityInline]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
         # A key's owner and capabilities never change: issue a new key instead.
         if obj is None:
             return []
         return ["organisation", "capability_list", *self.readonly_fields]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: ApiKey, form: forms.ModelForm[ApiKey], change: bool
+    ) -> None:
         if change:
             obj.save()
             return
@@ -117,29 +134,33 @@ class ApiKeyAdmin(admin.ModelAdmin):
             name=obj.name,
             capabilities=form.cleaned_data["capabilities"],
             expires_on=obj.expires_on,
-            created_by=request.user,
+            created_by=request.user,  # type: ignore[arg-type]  # the admin's user is signed in
         )
         obj.pk = key.pk
-        obj._raw_key = raw
+        obj._raw_key = raw  # type: ignore[attr-defined]  # shown once, by response_add
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm[ApiKey], formsets: Any, change: bool
+    ) -> None:
         # The capabilities were written with the key; the inline is read-only.
         if change:
             super().save_related(request, form, formsets, change)
 
-    def response_add(self, request, obj, post_url_continue=None):
+    def response_add(
+        self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None
+    ) -> HttpResponse:
         # Shown once, in this response only: the key is never stored in a session or cookie.
         context = {
             **self.admin_site.each_context(request),
             "title": _("New API key"),
             "key": obj,
-            "raw_key": obj._raw_key,
+            "raw_key": obj._raw_key,  # type: ignore[attr-defined]  # set by save_model
             "opts": self.opts,
         }
         return TemplateResponse(request, "admin/api/apikey/created.html", context)
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
-    def revoke(self, request, queryset):
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset.filter(revoked_at__isnull=True):
             revoke_api_key(key=key)
         count = queryset.count()
@@ -152,7 +173,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_display = [
         "at",
         "action",
@@ -168,11 +189,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "api_key", "api_key__organisation", "user"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

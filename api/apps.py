@@ -9,5 +9,5 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = _("Partner API")
 
-    def ready(self):
+    def ready(self) -> None:
         from api import schema  # noqa: F401  registers the bearer scheme

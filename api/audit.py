@@ -5,14 +5,15 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from rest_framework.request import Request
 
 from api.callers import Caller
 from api.models import AuditEntry
 
 
-def snapshot(instance: models.Model) -> dict:
+def snapshot(instance: models.Model) -> dict[str, object]:
     """The instance's concrete field values, as JSON-ready text."""
-    values = {}
+    values: dict[str, object] = {}
     for field in instance._meta.concrete_fields:
         value = field.value_from_object(instance)
         if isinstance(value, FieldFile):
@@ -23,7 +24,9 @@ def snapshot(instance: models.Model) -> dict:
     return values
 
 
-def changes_between(before: dict | None, after: dict | None) -> dict:
+def changes_between(
+    before: dict[str, object] | None, after: dict[str, object] | None
+) -> dict[str, list[object]]:
     before, after = before or {}, after or {}
     return {
         name: [before.get(name), after.get(name)]
@@ -35,14 +38,15 @@ def changes_between(before: dict | None, after: dict | None) -> dict:
 def record_write(
     *,
     caller: Caller,
-    request,
+    request: Request,
     action: str,
     instance: models.Model,
-    before: dict | None,
-    after: dict | None,
+    before: dict[str, object] | None,
+    after: dict[str, object] | None,
     idempotency_key: str = "",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    # A request being handled has its method.
+    return AuditEntry.objects.create(  # type: ignore[misc]
         api_key=caller.key,
         user=caller.user,
         organisation_id=caller.organisation_id,

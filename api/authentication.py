@@ -1,9 +1,15 @@
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from api.keys import InvalidKey, check_api_key
+from api.models import ApiKey
 from second_factor import services as second_factor
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 MESSAGES = {
     "unknown": _("The API key is not known."),
@@ -17,7 +23,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     keyword = "bearer"
 
-    def authenticate(self, request):
+    def authenticate(self, request: "Request") -> tuple[AnonymousUser, ApiKey] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.encode():
             return None
@@ -31,7 +37,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(MESSAGES[str(error)]) from None
         return AnonymousUser(), key
 
-    def authenticate_header(self, request):
+    def authenticate_header(self, request: "Request") -> str:
         return 'Bearer realm="api"'
 
 
@@ -39,7 +45,7 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
     """A staff session, once the sign-in is complete: someone who must confirm a second factor
     (the second_factor app) and has only typed the password is refused, reads included."""
 
-    def authenticate(self, request):
+    def authenticate(self, request: "Request") -> tuple[Any, None] | None:
         result = super().authenticate(request)
         if result is None:
             return None

@@ -1,14 +1,18 @@
 """Who is calling: anonymous, a partner organisation's key, or a signed-in staff member."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from api.models import ApiKey
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
 class Caller:
     key: ApiKey | None = None
-    user: object | None = None
+    user: "User | None" = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -35,7 +39,7 @@ class Caller:
         return self.user is not None and self.user.has_perm(perm)
 
 
-def caller_of(request) -> Caller:
+def caller_of(request: object) -> Caller:
     auth = getattr(request, "auth", None)
     if isinstance(auth, ApiKey):
         return Caller(key=auth)

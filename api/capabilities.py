@@ -7,9 +7,13 @@ key records who did.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 UPDATES_WRITE = "updates:write"
 MEDICAL_CLAIM = "medical:claim"
@@ -20,7 +24,7 @@ FUNDING_ENTRIES = "funding:entries"
 @dataclass(frozen=True)
 class Capability:
     code: str
-    label: str
+    label: "StrOrPromise"
     grant_permission: str | None = None
 
 
@@ -40,7 +44,7 @@ CAPABILITIES = {
 }
 
 
-def choices() -> list[tuple[str, str]]:
+def choices() -> list[tuple[str, "StrOrPromise"]]:
     return [
         (code, format_lazy("{} · {}", code, capability.label))
         for code, capability in CAPABILITIES.items()

@@ -3,15 +3,20 @@ back in If-Match. The comparison happens with the row locked, so two writers hol
 same ETag cannot both win."""
 
 import hashlib
+from typing import TypeVar
 
 from django.db import models
 from django.utils.translation import gettext as _
+from rest_framework.request import Request
 
 from api.problems import PreconditionFailed, PreconditionRequired
 
+M = TypeVar("M", bound=models.Model)
+
 
 def etag_for(instance: models.Model) -> str:
-    version = f"{instance._meta.label}:{instance.pk}:{instance.updated_at.isoformat()}"
+    # Every record partners change keeps an `updated_at`.
+    version = f"{instance._meta.label}:{instance.pk}:{instance.updated_at.isoformat()}"  # type: ignore[attr-defined]
     return f'"{hashlib.sha256(version.encode()).hexdigest()[:32]}"'
 
 
@@ -26,7 +31,7 @@ def _tags(header: str) -> list[str]:
     return tags
 
 
-def lock_matching(request, instance: models.Model) -> models.Model:
+def lock_matching(request: Request, instance: M) -> M:
     """The row, locked for this transaction, if If-Match still names its current ETag."""
     header = request.headers.get("If-Match")
     if not header:

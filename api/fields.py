@@ -1,37 +1,39 @@
 """Serializer fields every app's API shares."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 LANGUAGES = ("zh-hans", "en")
 
 
-class BilingualTextSerializer(serializers.Serializer):
+class BilingualTextSerializer(serializers.Serializer[Any]):
     """Schema of a text kept in both languages: {"zh-hans": "...", "en": "..."}."""
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # The keys are language codes, which are not valid attribute names.
         return {language: serializers.CharField(allow_blank=True) for language in LANGUAGES}
 
 
 @extend_schema_field(BilingualTextSerializer)
-class BilingualField(serializers.Field):
+class BilingualField(serializers.Field[dict[str, str], Any, dict[str, str], Any]):
     """Both languages of a django-modeltranslation field, whatever the request's language.
 
     Partner systems store both; a missing translation is an empty string, not a fallback.
     """
 
-    def __init__(self, source_field: str | None = None, **kwargs):
+    def __init__(self, source_field: str | None = None, **kwargs: Any) -> None:
         self.source_field = source_field
         kwargs["source"] = "*"
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
-    def bind(self, field_name, parent):
+    def bind(self, field_name: str, parent: serializers.BaseSerializer[Any]) -> None:
         super().bind(field_name, parent)
         self.source_field = self.source_field or field_name
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Any) -> dict[str, str]:
         return {
             language: getattr(instance, f"{self.source_field}_{language.replace('-', '_')}") or ""
             for language in LANGUAGES

@@ -9,12 +9,15 @@ fails (validation, conflict, crash) releases its claim, so a corrected retry may
 import datetime
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.callers import caller_of
@@ -27,7 +30,7 @@ ABANDONED_AFTER = datetime.timedelta(minutes=5)
 REPLAYED_HEADERS = ("Location", "ETag")
 
 
-def fingerprint(request) -> str:
+def fingerprint(request: Request) -> str:
     """The method, path and body, with JSON key order and spacing not counting."""
     try:
         body = json.dumps(
@@ -40,12 +43,13 @@ def fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _claim(*, caller: str, key: str, request) -> tuple[IdempotencyRecord, bool]:
+def _claim(*, caller: str, key: str, request: Request) -> tuple[IdempotencyRecord, bool]:
     now = timezone.now()
     digest = fingerprint(request)
     try:
         with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
+            # A request being handled has its method.
+            record = IdempotencyRecord.objects.create(  # type: ignore[misc]
                 caller=caller,
                 key=key,
                 method=request.method,
@@ -85,10 +89,14 @@ def _replay(record: IdempotencyRecord) -> Response:
     return response
 
 
-def idempotent(handler):
+Handler = Callable[..., Response]
+
+
+def idempotent(handler: Handler) -> Handler:
     """Wrap a view method that creates records (e.g. a viewset's `create`)."""
 
-    def wrapper(view, request, *args, **kwargs):
+    # `view` is the viewset whose method is wrapped; it learns the key for its audit rows.
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
             with transaction.atomic():

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +19,9 @@ from django.utils.translation import gettext as _
 from api.capabilities import CAPABILITIES
 from api.models import ApiKey, KeyCapability
 from reference.models import Organisation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 KEY_PREFIX = "ap_"
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
@@ -38,8 +42,8 @@ def issue_api_key(
     name: str,
     capabilities: Iterable[str] = (),
     expires_on: datetime.date | None = None,
-    created_by=None,
-    granted_by=None,
+    created_by: "User | None" = None,
+    granted_by: "User | None" = None,
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its one and only plain-text copy.
 

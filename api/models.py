@@ -45,10 +45,10 @@ class ApiKey(models.Model):
         verbose_name_plural = _("API keys")
         ordering = ["organisation", "-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.organisation.code} · {self.name} ({self.prefix}…)"
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         # A new key that could never work is a mistake; an existing key may since have expired.
         if self._state.adding and self.expires_on and self.expires_on < timezone.localdate():
@@ -109,7 +109,7 @@ class KeyCapability(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.code
 
 
@@ -138,7 +138,7 @@ class IdempotencyRecord(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.caller} {self.key}"
 
 
@@ -190,5 +190,5 @@ class AuditEntry(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"

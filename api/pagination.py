@@ -3,15 +3,18 @@
 cursor must learn it, not start over without noticing."""
 
 import re
+from typing import Any, NoReturn
 
+from django.core.paginator import Paginator
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
+from rest_framework.request import Request
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
-def _refuse(parameter: str, message: str):
+def _refuse(parameter: str, message: str) -> NoReturn:
     raise exceptions.ValidationError({parameter: [message]})
 
 
@@ -20,8 +23,11 @@ class StrictPageSize:
     than quietly cut, so that a caller never mistakes a short page for the end of the list."""
 
     page_size_query_param = "page_size"
+    # Set by each pagination class below; narrower than DRF's, which allows None.
+    page_size: int
+    max_page_size: int
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int:
         text = request.query_params.get(self.page_size_query_param)
         if text is None:
             return self.page_size
@@ -33,13 +39,14 @@ class StrictPageSize:
         return int(text)
 
 
-class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
+# StrictPageSize narrows DRF's page-size settings (never None here).
+class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # type: ignore[misc]
     """Page numbers for small lists, with a caller-chosen page size up to 100."""
 
     page_size = 20
     max_page_size = 100
 
-    def get_page_number(self, request, paginator):
+    def get_page_number(self, request: Request, paginator: Paginator[Any]) -> int | str:
         text = request.query_params.get(self.page_query_param)
         if text is None:
             return 1
@@ -56,22 +63,24 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
         return int(text)
 
 
-class CursorPagination(StrictPageSize, pagination.CursorPagination):
+# StrictPageSize narrows DRF's page-size settings (never None here).
+class CursorPagination(StrictPageSize, pagination.CursorPagination):  # type: ignore[misc]
     """Cursor pages whose cursor must be one the API gave out."""
 
-    def invalid_cursor(self):
+    def invalid_cursor(self) -> NoReturn:
         _refuse(
             self.cursor_query_param,
             _("This cursor is not one the API gave out: follow the `next` link as it is."),
         )
 
-    def decode_cursor(self, request):
+    def decode_cursor(self, request: Request) -> pagination.Cursor | None:
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:
             self.invalid_cursor()
         if cursor is not None and cursor.position is not None:
-            self.check_position(cursor.position)
+            # DRF's cursors carry the position as text; the stubs say int.
+            self.check_position(cursor.position)  # type: ignore[arg-type]
         return cursor
 
     def check_position(self, position: str) -> None:

@@ -4,6 +4,9 @@ No request of this API nests more than a few levels; a body nested thousands of 
 refused as a 400 before anything walks it (Python's parser would otherwise exhaust the stack).
 """
 
+from collections.abc import Iterable, Mapping
+from typing import IO, Any, NoReturn
+
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -17,18 +20,19 @@ class TooDeeplyNested(ParseError):
     default_code = "too-deeply-nested"
 
 
-def _refuse():
+def _refuse() -> NoReturn:
     raise TooDeeplyNested(
         _("The JSON body nests more than %(depth)d levels deep.") % {"depth": MAX_DEPTH},
         code="too-deeply-nested",
     )
 
 
-def check_depth(data) -> None:
+def check_depth(data: object) -> None:
     """Refuse data nested more than MAX_DEPTH levels, walking it without recursion."""
-    pending = [(data, 1)]
+    pending: list[tuple[object, int]] = [(data, 1)]
     while pending:
         value, depth = pending.pop()
+        children: Iterable[object]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):
@@ -41,7 +45,12 @@ def check_depth(data) -> None:
 
 
 class JSONParser(parsers.JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -9,10 +9,16 @@
 - Staff act per their groups' model permissions.
 """
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions
 
 from api.callers import caller_of
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 MISSING_CAPABILITY = "missing-capability"
 
@@ -35,7 +41,7 @@ ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"
 
 
 class PortalPermission(permissions.BasePermission):
-    def has_permission(self, request, view):
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
         if request.method in permissions.SAFE_METHODS or request.method not in view.allowed_methods:
             return True  # reads are scoped by the view's queryset; unknown methods get a 405
         caller = caller_of(request)
@@ -50,7 +56,8 @@ class PortalPermission(permissions.BasePermission):
             if not caller.key.has_capability(required):
                 raise MissingCapability(required)
             return True
-        model = view.get_queryset().model
+        # Writes reach only the generic views, which have a queryset.
+        model = view.get_queryset().model  # type: ignore[attr-defined]
         action = ACTIONS.get(request.method, "change")
         perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
         if not caller.has_perm(perm):

@@ -6,12 +6,13 @@ DRF's own exceptions and anything unexpected become a problem document.
 
 import functools
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -144,7 +145,9 @@ TITLES = {
 }
 
 
-def problem(status_code: int, detail: str, *, code: str | None = None, **extra) -> dict:
+def problem(
+    status_code: int, detail: object, *, code: str | None = None, **extra: object
+) -> dict[str, object]:
     """The problem document; `code` names the `type`, else the status's own."""
     slug = code or {
         400: "bad-request",
@@ -157,7 +160,7 @@ def problem(status_code: int, detail: str, *, code: str | None = None, **extra) 
         429: "throttled",
         500: "server-error",
     }.get(status_code, "error")
-    body = {
+    body: dict[str, object] = {
         "type": TYPE_BASE + slug,
         "title": str(TITLES.get(status_code, _("Error"))),
         "status": status_code,
@@ -167,7 +170,7 @@ def problem(status_code: int, detail: str, *, code: str | None = None, **extra) 
     return body
 
 
-def _messages(value, prefix: str = "") -> dict[str, list[str]]:
+def _messages(value: object, prefix: str = "") -> dict[str, list[str]]:
     """DRF's error tree flattened to {field: [messages]}; a nested field is named by its path,
     such as `title.zh-hans` or `items[2].amount`."""
     if isinstance(value, dict):
@@ -188,7 +191,7 @@ def _messages(value, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(message) for message in messages]}
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -219,15 +222,16 @@ def exception_handler(exc, context):
             content_type=CONTENT_TYPE,
         )
 
-    headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait) + 1)
+    headers: dict[str, str] = {}
+    if auth_header := getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
+    if wait := getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(wait) + 1)
 
     if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        errors = _messages(errors)
+        errors = _messages(
+            exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        )
         fields = ", ".join(errors)
         body = problem(
             400,
@@ -253,7 +257,7 @@ def exception_handler(exc, context):
     return Response(body, status=exc.status_code, headers=headers, content_type=CONTENT_TYPE)
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 for paths no view matches: problem+json under /api/, the page elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse(
@@ -266,7 +270,7 @@ def not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(
             problem(500, _("Something went wrong on our side. The error has been logged.")),

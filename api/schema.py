@@ -1,5 +1,7 @@
 """OpenAPI: the bearer scheme, and the problem+json answers every operation can give."""
 
+from typing import Any, Literal
+
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
@@ -9,14 +11,14 @@ from rest_framework import permissions, serializers
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[Any]):
     """RFC 9457 problem details; `errors` only on validation errors."""
 
     type = serializers.CharField(help_text="URI of the problem type; GET it for an explanation.")
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # DRF takes declared fields off the class
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages per field, for validation errors.",
@@ -43,18 +45,21 @@ class AutoSchema(BaseAutoSchema):
             return "create"
         return {"PUT": "update", "PATCH": "update", "DELETE": "destroy"}.get(self.method, "other")
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
         for code in PROBLEMS[self._operation_kind()]:
             if code not in responses:
-                responses[code] = self._get_response_for_code(
+                # drf-spectacular leaves this method untyped.
+                responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]
                     ProblemSerializer, code, media_types=[PROBLEM_MEDIA_TYPE]
                 )
         return responses
 
-    def get_operation(self, *args, **kwargs):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         capability = getattr(self.view, "required_capability", None)
         if operation is not None and capability and self.method not in permissions.SAFE_METHODS:
@@ -64,7 +69,7 @@ class AutoSchema(BaseAutoSchema):
             operation["description"] = f"{described}\n\n{needs}" if described else needs
         return operation
 
-    def get_auth(self):
+    def get_auth(self) -> list[dict[str, Any]]:
         auths = super().get_auth()
         # Anonymous callers read public data: on a read, credentials are optional.
         if self.method in permissions.SAFE_METHODS and {} not in auths:
@@ -72,11 +77,12 @@ class AutoSchema(BaseAutoSchema):
         return auths
 
 
-class ApiKeyScheme(OpenApiAuthenticationExtension):
+# drf-spectacular registers each extension in its untyped __init_subclass__.
+class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "api.authentication.ApiKeyAuthentication"
     name = "partnerKey"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: BaseAutoSchema) -> dict[str, str]:
         return {
             "type": "http",
             "scheme": "bearer",
@@ -87,11 +93,12 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
-class StaffSessionScheme(OpenApiAuthenticationExtension):
+# As above: registered in drf-spectacular's untyped __init_subclass__.
+class StaffSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "api.authentication.VerifiedSessionAuthentication"
     name = "cookieAuth"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: BaseAutoSchema) -> dict[str, str]:
         return {
             "type": "apiKey",
             "in": "cookie",

@@ -9,6 +9,7 @@ workers together let through exactly the limit; else in this process's memory (t
 
 import functools
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from limits import parse
@@ -19,6 +20,10 @@ from rest_framework.throttling import BaseThrottle
 
 from api.callers import caller_of
 from core.addresses import client_address
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 KEY_PREFIX = "aidportal-limits"
 
@@ -37,15 +42,16 @@ class _Throttle(BaseThrottle):
     scope = ""
     seconds_left = 0.0
 
-    def identity(self, request) -> str | None:
+    def identity(self, request: "Request") -> str | None:
         """Who is counted; None for requests this throttle does not count."""
         raise NotImplementedError
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: "Request", view: "APIView") -> bool:
         identity = self.identity(request)
         if identity is None:
             return True
-        rate = parse(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        # The rates are strings such as "60/minute"; the stubs allow numbers.
+        rate = parse(api_settings.DEFAULT_THROTTLE_RATES[self.scope])  # type: ignore[arg-type]
         limiter = rate_limiter()
         if limiter.hit(rate, self.scope, identity):
             return True
@@ -61,7 +67,7 @@ class _Throttle(BaseThrottle):
 class AnonymousThrottle(_Throttle):
     scope = "anonymous"
 
-    def identity(self, request):
+    def identity(self, request: "Request") -> str | None:
         if not caller_of(request).is_anonymous:
             return None
         # The same address the admin sign-in lock counts, never one the caller names itself.
@@ -71,7 +77,7 @@ class AnonymousThrottle(_Throttle):
 class CallerThrottle(_Throttle):
     scope = "caller"
 
-    def identity(self, request):
+    def identity(self, request: "Request") -> str | None:
         caller = caller_of(request)
         if caller.is_anonymous:
             return None

@@ -1,6 +1,9 @@
 """Behaviour every API view shares."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.plumbing import get_relative_url, set_query_parameters
@@ -9,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -16,19 +20,25 @@ from rest_framework.views import APIView
 from api.problems import TYPE_BASE, problem_types
 
 
-class ProblemTypeSerializer(serializers.Serializer):
+class ProblemTypeSerializer(serializers.Serializer[Any]):
     type = serializers.CharField()
     description = serializers.CharField()
 
 
-class RequestLanguageMixin:
+if TYPE_CHECKING:
+    _View = APIView
+else:
+    _View = object  # the views that use the mixin bring APIView
+
+
+class RequestLanguageMixin(_View):
     """Labels follow the caller's Accept-Language (or language cookie).
 
     The site's i18n_patterns pin every unprefixed URL, /api/v1/ included, to the default
     language; partner systems ask for a language by header, not by URL prefix.
     """
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         language = translation.get_language_from_request(request)
         with translation.override(language):
             response = super().dispatch(request, *args, **kwargs)
@@ -44,7 +54,7 @@ class ProblemTypeListView(RequestLanguageMixin, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses=ProblemTypeSerializer(many=True), operation_id="problem_types_list")
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(
             [
                 {"type": TYPE_BASE + slug, "description": str(text)}
@@ -60,7 +70,7 @@ class ProblemTypeDetailView(RequestLanguageMixin, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses=ProblemTypeSerializer, operation_id="problem_types_retrieve")
-    def get(self, request, slug: str):
+    def get(self, request: Request, slug: str) -> Response:
         types = problem_types()
         if slug not in types:
             raise NotFound()
@@ -72,19 +82,19 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     the page's language), else Accept-Language or the language cookie. The page's `lang` and
     the schema it loads, the introduction included, follow it."""
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         language = request.GET.get("lang")
         if language not in dict(settings.LANGUAGES):
             language = translation.get_language_from_request(request)
         with translation.override(language):
             response = super().dispatch(request, *args, **kwargs)
             # Rendered here, while the language is active: the template reads it.
-            response.render()
+            response.render()  # type: ignore[attr-defined]  # Swagger UI's page is a TemplateResponse
         response["Content-Language"] = language
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
 
-    def _get_schema_url(self, request):
+    def _get_schema_url(self, request: Request) -> str:
         schema_url = get_relative_url(reverse(self.url_name, request=request))
         return set_query_parameters(url=schema_url, lang=translation.get_language())
 
@@ -94,8 +104,12 @@ class ApiSchemaView(SpectacularAPIView):
     are documented in English, and partner tools that fetch it plainly get it as before."""
 
     @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # drf-spectacular leaves its views' get() untyped.
+        response: Response
         if request.GET.get("lang"):
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]
+            return response
         with translation.override("en"):
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]
+            return response

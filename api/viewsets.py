@@ -7,11 +7,15 @@ Location and ETag. Views supply only the input serializer, the service call and 
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
+from django.db.models import QuerySet
 from rest_framework import exceptions, status, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from api.audit import record_write, snapshot
 from api.callers import Caller, caller_of
@@ -133,19 +137,19 @@ class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.M
     sends_etag = True
 
     # -- what subclasses provide ------------------------------------------------------------
-    def visible_queryset(self, caller: Caller):
+    def visible_queryset(self, caller: Caller) -> QuerySet[Any]:
         raise NotImplementedError
 
-    def writable_queryset(self, caller: Caller):
+    def writable_queryset(self, caller: Caller) -> QuerySet[Any]:
         raise NotImplementedError
 
-    def perform_submit(self, caller: Caller, data: dict):
+    def perform_submit(self, caller: Caller, data: dict[str, Any]) -> models.Model:
         raise NotImplementedError
 
-    def perform_change(self, caller: Caller, instance, data: dict):
+    def perform_change(self, caller: Caller, instance: Any, data: dict[str, Any]) -> models.Model:
         raise NotImplementedError
 
-    def perform_withdraw(self, caller: Caller, instance) -> None:
+    def perform_withdraw(self, caller: Caller, instance: Any) -> None:
         raise NotImplementedError
 
     # -- the shared behaviour ---------------------------------------------------------------
@@ -155,7 +159,7 @@ class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.M
         # Another organisation's record is not there for writing: a 404, never a 403.
         return self.writable_queryset(self.caller)
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.request is not None and self.request.method in ("POST", "PUT", "PATCH"):
             return self.input_serializer_class
         return self.output_serializer_class
@@ -178,7 +182,9 @@ class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.M
             location=True,
         )
 
-    def update(self, request, *args, partial=False, **kwargs):
+    def update(
+        self, request: Request, *args: Any, partial: bool = False, **kwargs: Any
+    ) -> Response:
         instance = self.get_object()
         return self.partner_write(
             request,
@@ -192,7 +198,7 @@ class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.M
             partial=partial,
         )
 
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         return self.partner_write(
             request,

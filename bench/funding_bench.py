@@ -134,7 +134,7 @@ def dashboard(programme):
 def entries_view_class():
     from django.urls import resolve
 
-    return resolve(ENTRIES_URL).func.cls
+    return resolve(ENTRIES_URL).func.cls  # type: ignore[attr-defined]  # set by DRF's as_view()
 
 
 def ordering_of(view_class) -> list[str]:
@@ -328,8 +328,8 @@ def main() -> None:
         ratio = api_median / raw_median
         verdict("    ratio API / raw", f"{ratio:8.2f} ×", "≤ 3×", ratio <= 3)
 
-        cursor = deepest_cursor()
-        deep_url = f"{ENTRIES_URL}?{urlencode({'page_size': PAGE_SIZE, 'cursor': cursor})}"
+        deep_cursor = deepest_cursor()
+        deep_url = f"{ENTRIES_URL}?{urlencode({'page_size': PAGE_SIZE, 'cursor': deep_cursor})}"
         deep = client.get(deep_url)
         assert deep.status_code == 200, deep.content[:500]
         body = deep.json()
@@ -342,7 +342,7 @@ def main() -> None:
         assert deep_ids == sorted(oldest) and body["next"] is None, "not the last page"
         first_page_median = api_median
         deep_median, _ = timed(
-            f"(c) deepest page (cursor {base64.b64decode(cursor).decode()})",
+            f"(c) deepest page (cursor {base64.b64decode(deep_cursor).decode()})",
             lambda: client.get(deep_url),
         )
         ratio = deep_median / first_page_median

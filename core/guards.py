@@ -9,7 +9,9 @@ Tests empty the database between transactional tests over the owner's connection
 these triggers inside that one transaction (tests/conftest.py); nothing else may.
 """
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 FUNCTION = "refuse_truncate"
 
@@ -30,7 +32,7 @@ def trigger_name(table: str) -> str:
 def truncate_guard(*tables: str) -> migrations.RunPython:
     """A migration operation that installs the guard on each table (and removes it backwards)."""
 
-    def install(apps, schema_editor):
+    def install(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         quote = schema_editor.connection.ops.quote_name
@@ -43,7 +45,7 @@ def truncate_guard(*tables: str) -> migrations.RunPython:
                     f"ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
                 )
 
-    def remove(apps, schema_editor):
+    def remove(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         quote = schema_editor.connection.ops.quote_name

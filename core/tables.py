@@ -8,16 +8,22 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 Columns = list[tuple[str, str]]  # (key, header); headers stay Chinese in every language
+Row = tuple[object, ...]  # a spreadsheet's cells: text, numbers, dates or None
 
 
 class UnreadableFile(Exception):
@@ -32,14 +38,14 @@ class Problem:
     column: str  # the column's header; empty for the row or the file as a whole
     message: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = [_("row %(row)d") % {"row": self.row}] if self.row is not None else []
         if self.column:
             where.append(self.column)
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
-def _read_xlsx(content: bytes) -> list[tuple]:
+def _read_xlsx(content: bytes) -> list[Row]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
@@ -50,7 +56,7 @@ def _read_xlsx(content: bytes) -> list[tuple]:
         workbook.close()
 
 
-def _read_csv(content: bytes) -> list[tuple]:
+def _read_csv(content: bytes) -> list[Row]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -60,7 +66,7 @@ def _read_csv(content: bytes) -> list[tuple]:
     return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
 
 
-def read_table(content: bytes, filename: str) -> list[tuple]:
+def read_table(content: bytes, filename: str) -> list[Row]:
     """The file's rows as tuples of cell values, header first, whatever the format."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx" or (suffix != ".csv" and content[:2] == b"PK"):
@@ -70,7 +76,7 @@ def read_table(content: bytes, filename: str) -> list[tuple]:
     raise UnreadableFile(_("Upload an Excel (.xlsx) or CSV file."))
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     """A cell as text, stripped; a code Excel stored as a number comes back without '.0'."""
     if value is None:
         return ""
@@ -79,7 +85,7 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def column_key(cell, columns: Columns) -> str | None:
+def column_key(cell: object, columns: Columns) -> str | None:
     """Which column a header cell names, by its header or its key; half-width brackets and
     spaces as typed by hand are forgiven."""
     text = cell_text(cell).replace("(", "（").replace(")", "）").replace(" ", "")
@@ -96,7 +102,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?$")
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """A cell value safe to open in a spreadsheet: text that would start a formula gets a
     leading apostrophe, shown as text and never evaluated; numbers and other values unchanged."""
     if not isinstance(value, str) or PLAIN_NUMBER.match(value):
@@ -104,7 +110,7 @@ def neutralise(value):
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def write_csv(stream, rows) -> None:
+def write_csv(stream: "SupportsWrite[str]", rows: Iterable[Iterable[object]]) -> None:
     """Write rows as CSV to a file-like object (an HttpResponse too), every cell neutralised."""
     writer = csv.writer(stream)
     writer.writerows([neutralise(value) for value in row] for row in rows)
@@ -117,14 +123,14 @@ class _Line:
         return text
 
 
-def csv_lines(rows) -> Iterator[str]:
+def csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
     """Rows as CSV lines, one at a time, every cell neutralised: for downloads that stream."""
     writer = csv.writer(_Line())
     for row in rows:
         yield writer.writerow([neutralise(value) for value in row])
 
 
-def append_row(sheet, values) -> None:
+def append_row(sheet: Worksheet, values: Iterable[object]) -> None:
     """Append a row to an openpyxl sheet, every cell neutralised: openpyxl would store a text
     beginning with "=" as a formula."""
     sheet.append([neutralise(value) for value in values])
@@ -138,7 +144,7 @@ def template_csv(columns: Columns) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def template_workbook(columns: Columns, *, title: str) -> tuple[Workbook, object]:
+def template_workbook(columns: Columns, *, title: str) -> tuple[Workbook, Worksheet]:
     """A workbook whose first sheet has the headers in bold and frozen; the caller adds widths,
     formats and drop-downs, then saves it with `workbook_bytes`."""
     workbook = Workbook()

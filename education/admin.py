@@ -58,7 +58,10 @@ class AccessLoggedAdmin(admin.ModelAdmin):
         return response
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        response = super().history_form_view(request, object_id, version_id, extra_context)
+        # SimpleHistoryAdmin, beside this class in the admins that use it, defines the view.
+        response = super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context
+        )
         if response.status_code == 200:
             self._log(request, [object_id])
         return response
@@ -197,7 +200,8 @@ class ResultForm(forms.ModelForm):
         fields = ["student", "exam", "cohort", "absent", "score", "area_rank"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.instance.pk is None and not self.errors:
             problems = services.result_problems(
                 student=data["student"],
@@ -213,7 +217,7 @@ class ResultForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
-    programme = forms.ModelChoiceField(
+    programme: "forms.ModelChoiceField[SponsoredProgramme]" = forms.ModelChoiceField(
         label=_("Programme"), queryset=SponsoredProgramme.objects.all()
     )
     file = forms.FileField(
@@ -353,10 +357,12 @@ def figure_rows(stats: selectors.ExamStats | None) -> list[tuple[str, suppressio
 
 
 class ReleaseForm(forms.Form):
-    cohort = forms.ModelChoiceField(
+    cohort: "forms.ModelChoiceField[Cohort]" = forms.ModelChoiceField(
         label=_("Cohort"), queryset=Cohort.objects.select_related("programme")
     )
-    exam = forms.ModelChoiceField(label=_("Exam"), queryset=Exam.objects.all())
+    exam: "forms.ModelChoiceField[Exam]" = forms.ModelChoiceField(
+        label=_("Exam"), queryset=Exam.objects.all()
+    )
 
 
 @admin.register(ResultsRelease)
@@ -378,7 +384,7 @@ class ResultsReleaseAdmin(admin.ModelAdmin):
         "released_by",
         "released_at",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
 
     @admin.display(description=_("published figures"))
     def published_figures(self, obj):

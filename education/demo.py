@@ -92,7 +92,7 @@ def _check(document: Record) -> None:
 class Loader:
     def __init__(self, document: Record):
         self.document = document
-        self.counts = {model.__name__: Counter() for model in MODELS}
+        self.counts: dict[str, Counter[str]] = {model.__name__: Counter() for model in MODELS}
         source = document.get("source") or {}
         self.as_of = _date(source.get("as_of"), label="source.as_of")
         # The citation in both languages: source_zh_hans and source_en.
@@ -119,9 +119,10 @@ class Loader:
         return self.organisations[code]
 
     def place(self, ref: Any, *, label: str) -> Place:
-        if self.places.get(ref) is None:
+        place = self.places.get(ref)
+        if place is None:
             raise DemoDataError(f"{label}: unknown place {ref!r}.")
-        return self.places[ref]
+        return place
 
     def investment(self, item: Record, *, label: str) -> ReportedFigure:
         """A reported figure of the programme (the money invested, the students enrolled)."""

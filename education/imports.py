@@ -121,7 +121,7 @@ def check(table: list[tuple], *, programme: SponsoredProgramme) -> Report:
         cohort = None
         try:
             year = _whole(values.get("intake_year"), message=_("Write the year, such as 2021."))
-            cohort = cohorts.get(year)
+            cohort = cohorts.get(year) if year is not None else None
             if cohort is None:
                 problem("intake_year", _("The programme has no cohort of this year."))
         except ValueError as error:
@@ -158,7 +158,8 @@ def check(table: list[tuple], *, programme: SponsoredProgramme) -> Report:
         if problems:
             report.problems.extend(problems)
         else:
-            report.rows.append(Row(number, student, exam, cohort, absent, score, area_rank))
+            # A row without problems has found its student, exam and cohort.
+            report.rows.append(Row(number, student, exam, cohort, absent, score, area_rank))  # type: ignore[arg-type]
     if not report.rows and not report.problems:
         report.problems.append(Problem(None, "", _("The file has no rows below the header.")))
     return report

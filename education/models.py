@@ -11,6 +11,7 @@ that anonymisation erases. Results, enrolments and cohorts keep theirs.
 """
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -30,7 +31,7 @@ from reference.models import (
 )
 from reference.validators import no_invisible_controls
 
-SCORE = {"max_digits": 6, "decimal_places": 1}
+SCORE: dict[str, Any] = {"max_digits": 6, "decimal_places": 1}
 
 
 def new_public_id() -> str:

@@ -24,8 +24,10 @@ The suppression rules themselves are in `education.suppression`.
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
@@ -109,8 +111,9 @@ class IntakeSummary:
 
 def _intake_count(cohort: Cohort) -> tuple[str, int | None]:
     """Students admitted: every enrolment recorded, else the reported intake."""
-    if cohort.enrolled:
-        return RECORDED, cohort.enrolled
+    # `enrolled` is annotated by the queries that fetch cohorts.
+    if cohort.enrolled:  # type: ignore[attr-defined]
+        return RECORDED, cohort.enrolled  # type: ignore[attr-defined]
     return REPORTED, cohort.reported_intake
 
 
@@ -212,7 +215,7 @@ def _band_limits(exam: Exam) -> list[tuple[Decimal, Decimal]]:
 
 
 def _recorded_stats(
-    cohort: Cohort, exam: Exam, rows: list[dict], intake: Figure | None
+    cohort: Cohort, exam: Exam, rows: list[Mapping[str, Any]], intake: Figure | None
 ) -> ExamStats:
     scores = sorted(row["score"] for row in rows if not row["absent"])
     n = len(scores)
@@ -233,7 +236,8 @@ def _recorded_stats(
             bands=[Band(low, high, nothing) for low, high in limits],
         )
     # The number sitting with the cohort's published intake gives how many did not sit.
-    gap = intake.value - n if intake is not None and intake.shown else 0
+    # A shown figure has a value; an intake is a whole number of students.
+    gap: int = intake.value - n if intake is not None and intake.shown else 0  # type: ignore[operator, assignment]
     sitting = hidden(DIFFERENCING) if small(gap) else Figure(n)
     counts = [
         sum(1 for score in scores if low <= score < high or (index == 0 and score == high))
@@ -275,7 +279,8 @@ def _reported_stats(
     cohort: Cohort, exam: Exam, figure: ReportedCohortFigure, intake: Figure | None
 ) -> ExamStats:
     n = figure.students
-    gap = intake.value - n if intake is not None and intake.shown else 0
+    # A shown figure has a value; an intake is a whole number of students.
+    gap: int = intake.value - n if intake is not None and intake.shown else 0  # type: ignore[operator, assignment]
     limits = _band_limits(exam)
     not_reported = hidden(NOT_REPORTED)
     if small(n):
@@ -315,7 +320,7 @@ def exam_stats(cohort_list: list[Cohort]) -> list[ExamStats]:
     if not cohort_list:
         return []
     ids = [cohort.pk for cohort in cohort_list]
-    rows: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    rows: dict[tuple[int, int], list[Mapping[str, Any]]] = defaultdict(list)
     for row in ExamResult.objects.filter(cohort_id__in=ids).values(
         "cohort_id", "exam_id", "absent", "score", "area_rank"
     ):
@@ -400,7 +405,7 @@ def stats_of_release(release: ResultsRelease) -> ExamStats:
         ],
         release=release,
         frozen_area_top_n=data["area_top_n"],
-        **figures,
+        **figures,  # type: ignore[arg-type]  # exactly the Figure fields, FIGURE_NAMES
     )
 
 

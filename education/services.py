@@ -183,7 +183,7 @@ def _changed_since(release: ResultsRelease, result_ids: list[int], counts: dict)
     if release.basis == ResultsRelease.Basis.RECORDED:
         before, now = set(release.result_ids), set(result_ids)
         changed = (
-            ExamResult.history.filter(
+            ExamResult.history.filter(  # type: ignore[attr-defined]  # simple-history's manager
                 id__in=before & now, history_date__gt=release.released_at, history_type="~"
             )
             .values("id")

@@ -3,6 +3,7 @@ read-only, and list pages show the totals of what they list."""
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -84,7 +85,13 @@ def entry_totals(queryset) -> dict[str, Decimal]:
     return queryset.order_by().aggregate(**sums)
 
 
-class TotalsMixin:
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+else:
+    _Admin = object  # the admin classes that use the mixin bring ModelAdmin
+
+
+class TotalsMixin(_Admin):
     """A row of totals over the change list's filtered rows, above the list."""
 
     def list_totals(self, queryset) -> list[tuple[str, Decimal]]:
@@ -531,7 +538,7 @@ class LedgerEntryInline(EntryDisplay, admin.TabularInline):
     can_delete = False
     show_change_link = True
     fields = ["date", "type", "amount_cny", "provider", "receiver", "voucher", "flags"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
     ordering = ["-date", "-id"]
 
     class Media:
@@ -569,7 +576,7 @@ class ProjectFundingInline(admin.TabularInline):
         "pending_cny",
         "beyond_arrivals_cny",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
 
     @admin.display(description=_("planned investment (CNY)"))
     def planned_cny(self, obj):

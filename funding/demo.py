@@ -10,7 +10,7 @@ anything is written; any error raises DemoDataError and the whole load is rolled
 """
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,7 @@ def _check_expected(
                 f"entries: {name} adds up to {sums[type_]} in plan period {period!r}, "
                 f"the file expects {expected[name]}."
             )
-    due_in: Counter = Counter()
+    due_in: defaultdict[int, Decimal] = defaultdict(Decimal)
     for item in budget_lines:
         for year, amount in (item.get("due") or {}).items():
             due_in[int(year)] += _money(amount, label=f"budget lines {year}")
@@ -199,8 +199,8 @@ def _post_entries(
                 type=entry["type"],
                 date=entry["date"],
                 amount=entry["amount"],
-                provider=organisations.get(who.get("provider")),
-                receiver=organisations.get(who.get("receiver")),
+                provider=organisations.get(who.get("provider", "")),
+                receiver=organisations.get(who.get("receiver", "")),
                 voucher=entry["voucher"],
                 note=entry["note"],
                 illustrative=entry["illustrative"],
@@ -242,7 +242,7 @@ def _load_donations(
                 "purpose_en": purpose["purpose_en"],
                 "kind": item["kind"],
                 "value": _money(item["value"], label=label),
-                "donor": organisations.get(donor),
+                "donor": organisations[donor] if donor is not None else None,
                 **translated(item, "donor_name", label=label, required=False),
                 "beneficiaries": item["beneficiaries"],
                 "illustrative": item.get("illustrative", False),
@@ -281,7 +281,7 @@ def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
         budget_lines=budget_lines,
         donations=donations,
     )
-    counts = {model.__name__: Counter() for model in MODELS}
+    counts: dict[str, Counter[str]] = {model.__name__: Counter() for model in MODELS}
     # Many changes at once: the programme rollups are rebuilt once at the end.
     with rollups.deferred_rollups():
         _load_budget_lines(budget_lines, projects=projects, counts=counts)

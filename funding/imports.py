@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -304,7 +305,7 @@ def check(table: list[tuple], *, track: Track = _untracked) -> Report:
     for number, raw in track(numbered, len(numbered), _("Checking")):
         values, problems = _read_row(
             number,
-            lambda key, raw=raw: cell(raw, key),
+            partial(cell, raw),
             projects=projects,
             organisations=organisations,
         )

@@ -6,6 +6,7 @@ A mistake is corrected by a reversal entry pointing at the original. Every write
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,7 +19,7 @@ from projects.models import Project
 from reference.models import Organisation, Programme
 from reference.validators import no_invisible_controls
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class BudgetLine(models.Model):
@@ -304,7 +305,7 @@ class ProjectFundingYear(models.Model):
 
 
 # Sums over a whole programme outgrow a project's columns; these hold a million times more.
-ROLLUP_MONEY = {"max_digits": 20, "decimal_places": 2}
+ROLLUP_MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 2}
 
 
 class FundingRollup(models.Model):

@@ -14,8 +14,10 @@ round them once, at display.
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any, TypeGuard
 
 from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -173,7 +175,7 @@ def _projects(scope: Projects) -> QuerySet[Project]:
     return scope.projects() if isinstance(scope, Scope) else scope
 
 
-def _from_rollups(scope: Projects) -> bool:
+def _from_rollups(scope: Projects) -> TypeGuard[Scope]:
     return isinstance(scope, Scope) and scope.whole_groups
 
 
@@ -226,7 +228,7 @@ def by_year(scope: Projects, year: int | None = None) -> list[YearFigures]:
         row["year"]: row["total"]
         for row in due_lines.order_by().values("year").annotate(total=Sum("amount"))
     }
-    moved = {
+    moved: dict[int, Mapping[str, Any]] = {
         row["year"]: row
         for row in years.order_by()
         .values("year")

@@ -34,7 +34,7 @@ from projects.models import Participant, Project
 from reference.dates import check_reported_date
 from reference.exceptions import Conflict
 
-TYPE_TOTAL = {
+TYPE_TOTAL: dict[str, str] = {
     LedgerEntry.Type.INCOMING_COMMITMENT: "committed",
     LedgerEntry.Type.INCOMING_FUNDS: "arrived",
     LedgerEntry.Type.DISBURSEMENT: "disbursed",
@@ -151,7 +151,8 @@ def _partner_sides(*, project: Project, type: str, organisation, provider, recei
             sides[0]: [
                 _("Your organisation records only its own side: the %(side)s is %(code)s.")
                 % {
-                    "side": LedgerEntry._meta.get_field(sides[0]).verbose_name,
+                    # Provider and receiver are foreign keys, never a reverse relation.
+                    "side": LedgerEntry._meta.get_field(sides[0]).verbose_name,  # type: ignore[union-attr]
                     "code": organisation.code,
                 }
             ]

@@ -4,6 +4,8 @@ Configuration only: every change of status is an action or a form that calls
 `medical.services`; a step the status does not allow is refused with an error message.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -39,7 +41,13 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-class StepsMixin:
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+else:
+    _Admin = object  # the admin classes that use the mixin bring ModelAdmin
+
+
+class StepsMixin(_Admin):
     """Run one service step per selected record and say, per record, what happened."""
 
     def run_step(self, request, queryset, step, done: str):
@@ -103,7 +111,7 @@ class NeedAdmin(StepsMixin, TabbedTranslationAdmin):
 class ItemInline(ReadOnlyInline):
     model = CallItem
     fields = ["number", "title", "category", "max_claimants", "active_claims", "status"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
     show_change_link = True
 
 
@@ -161,9 +169,9 @@ class CallItemForm(forms.ModelForm):
             pool = Need.objects.filter(status=Need.Status.ACCEPTED)
             if self.instance.pk:
                 pool = pool | Need.objects.filter(items=self.instance)
-            self.fields["needs"].queryset = pool.distinct()
+            self.fields["needs"].queryset = pool.distinct()  # type: ignore[attr-defined]  # a model choice field
         if "call_list" in self.fields and not self.instance.pk:
-            self.fields["call_list"].queryset = CallList.objects.filter(status="draft")
+            self.fields["call_list"].queryset = CallList.objects.filter(status="draft")  # type: ignore[attr-defined]  # a model choice field
 
     def clean_max_claimants(self):
         value = self.cleaned_data["max_claimants"]
@@ -241,13 +249,13 @@ class CallItemAdmin(StepsMixin, HistoryTranslationAdmin):
 class ReportInline(ReadOnlyInline):
     model = ProgressReport
     fields = ["date", "text", "attachments", "created_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
 
 
 class VerificationInline(ReadOnlyInline):
     model = Verification
     fields = ["outcome", "score", "note", "verified_at", "verified_by"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
 
 
 @admin.register(Claim)
@@ -291,12 +299,13 @@ class VerificationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["claim"].queryset = Claim.objects.filter(
+        self.fields["claim"].queryset = Claim.objects.filter(  # type: ignore[attr-defined]  # a model choice field
             status=Claim.Status.DELIVERED
         ).select_related("item", "item__call_list", "organisation")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         outcome, score = data.get("outcome"), data.get("score")
         if outcome == Verification.Outcome.ACCEPTED and score is None:
             self.add_error("score", _("An accepted delivery gets a score from 0 to 100."))
@@ -422,8 +431,16 @@ class TransitionAdmin(ReadOnlyAdmin):
 
 class RowInline(ReadOnlyInline):
     model = LeaderboardRow
-    fields = ["rank", "organisation", "claimed", "delivered", "on_time", "verified", "points"]
-    readonly_fields = fields
+    fields = [
+        "rank",
+        "organisation",
+        "claimed",
+        "delivered",
+        "on_time",
+        "verified",
+        "points",
+    ]
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
 
 
 @admin.register(LeaderboardSnapshot)

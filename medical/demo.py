@@ -468,7 +468,7 @@ def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
         )
     _check_expected(document.get("expected") or {}, lists=lists, outreach=outreach)
 
-    counts = {name: Counter() for name in MODELS}
+    counts: dict[str, Counter[str]] = {name: Counter() for name in MODELS}
     organisations = dict(known)
     for record in claimants:
         organisation, outcome = upsert(

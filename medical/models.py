@@ -11,6 +11,8 @@ hospitals' "firsts". The names of each aid-team batch's medical staff are
 `reference.TeamMember` rows with the medical role: staff-only, never shown publicly.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,7 +23,7 @@ from api.models import ApiKey
 from reference.models import DatePrecision, Organisation, Place, Programme
 from reference.validators import no_invisible_controls
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Category(models.TextChoices):

@@ -36,7 +36,7 @@ from medical.models import (
 from projects.selectors import default_programme
 from reference.models import Organisation, Programme, ReportedFigure
 
-CATEGORY_POINTS = {
+CATEGORY_POINTS: dict[str, int] = {
     Category.TREATMENT: 10,
     Category.TRAINING: 8,
     Category.SPECIALTY: 12,

@@ -58,16 +58,17 @@ NeedStatus, ListStatus, ItemStatus, ClaimStatus = (
 )
 
 # action → {from status: to status}. Whatever is not here is refused.
-NEED_TRANSITIONS = {
+Transitions = dict[str, dict[str, str]]
+NEED_TRANSITIONS: Transitions = {
     "accept": {NeedStatus.COLLECTED: NeedStatus.ACCEPTED},
     "reject": {NeedStatus.COLLECTED: NeedStatus.REJECTED, NeedStatus.ACCEPTED: NeedStatus.REJECTED},
     "list": {NeedStatus.ACCEPTED: NeedStatus.LISTED},
 }
-LIST_TRANSITIONS = {
+LIST_TRANSITIONS: Transitions = {
     "publish": {ListStatus.DRAFT: ListStatus.PUBLISHED},
     "close": {ListStatus.PUBLISHED: ListStatus.CLOSED},
 }
-ITEM_TRANSITIONS = {
+ITEM_TRANSITIONS: Transitions = {
     # A claim while places remain keeps the item claimed.
     "claim": {ItemStatus.OPEN: ItemStatus.CLAIMED, ItemStatus.CLAIMED: ItemStatus.CLAIMED},
     # The last claim holding a place was withdrawn before any delivery.
@@ -94,7 +95,7 @@ ITEM_TRANSITIONS = {
         ItemStatus.RETURNED: ItemStatus.CANCELLED,
     },
 }
-CLAIM_TRANSITIONS = {
+CLAIM_TRANSITIONS: Transitions = {
     # Reporting progress changes no status, but only a claim at work may report.
     "report": {ClaimStatus.ACTIVE: ClaimStatus.ACTIVE, ClaimStatus.RETURNED: ClaimStatus.RETURNED},
     "deliver": {
@@ -108,7 +109,7 @@ CLAIM_TRANSITIONS = {
         ClaimStatus.RETURNED: ClaimStatus.WITHDRAWN,
     },
 }
-TABLES = {
+TABLES: dict[str, Transitions] = {
     Transition.Entity.NEED: NEED_TRANSITIONS,
     Transition.Entity.LIST: LIST_TRANSITIONS,
     Transition.Entity.ITEM: ITEM_TRANSITIONS,

@@ -53,7 +53,7 @@ class PhotoInline(TranslationTabularInline):
         # Only this project's updates can hold its photos.
         update_field = formset.form.base_fields.get("update")
         if update_field is not None:
-            update_field.queryset = (
+            update_field.queryset = (  # type: ignore[attr-defined]  # a model choice field
                 ProgressUpdate.objects.filter(project=obj)
                 if obj
                 else (ProgressUpdate.objects.none())

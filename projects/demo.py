@@ -8,7 +8,7 @@ the record, and the whole load is rolled back.
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.conf import settings
@@ -57,6 +57,7 @@ MODELS: tuple[type[models.Model], ...] = (
 )
 
 Record = dict[str, Any]
+M = TypeVar("M", bound=models.Model)
 Counts = dict[str, dict[str, int]]
 
 
@@ -68,7 +69,7 @@ class Tally:
     """How many rows of each model were created, updated or left unchanged."""
 
     def __init__(self) -> None:
-        self._counts = {model.__name__: Counter() for model in MODELS}
+        self._counts: dict[str, Counter[str]] = {model.__name__: Counter() for model in MODELS}
 
     def add(self, *, model: type[models.Model], outcome: str) -> None:
         self._counts[model.__name__][outcome] += 1
@@ -89,7 +90,7 @@ def _normalise(*, model: type[models.Model], data: Record, label: str) -> Record
     normalised = {}
     for name, value in data.items():
         field = model._meta.get_field(name)
-        if field.is_relation or value is None:
+        if not isinstance(field, models.Field) or field.is_relation or value is None:
             normalised[name] = value
             continue
         try:
@@ -101,6 +102,7 @@ def _normalise(*, model: type[models.Model], data: Record, label: str) -> Record
 
 def _current(obj: models.Model, name: str) -> Any:
     field = obj._meta.get_field(name)
+    assert isinstance(field, models.Field), "the demo names a model's own fields only"
     return getattr(obj, field.attname)
 
 
@@ -122,9 +124,7 @@ def _validate(obj: models.Model, *, label: str) -> None:
         raise DemoDataError(f"{label}: {details}") from exc
 
 
-def upsert(
-    model: type[models.Model], *, lookup: Record, values: Record, label: str
-) -> tuple[models.Model, str]:
+def upsert(model: type[M], *, lookup: Record, values: Record, label: str) -> tuple[M, str]:
     """Create the row found by `lookup`, or update it only where a value in `values` differs.
 
     An unchanged row is never saved, so it gets no history row and no new `updated_at`.
@@ -147,14 +147,12 @@ def upsert(
         obj = model(**lookup, **values)
         outcome = CREATED
     _validate(obj, label=label)
-    obj._change_reason = CHANGE_REASON
+    obj._change_reason = CHANGE_REASON  # type: ignore[attr-defined]  # read by simple-history
     obj.save()
     return obj, outcome
 
 
-def _write(
-    model: type[models.Model], *, lookup: Record, values: Record, label: str, tally: Tally
-) -> models.Model:
+def _write(model: type[M], *, lookup: Record, values: Record, label: str, tally: Tally) -> M:
     obj, outcome = upsert(model, lookup=lookup, values=values, label=label)
     tally.add(model=model, outcome=outcome)
     return obj
@@ -283,7 +281,7 @@ def _load_places(items: list[Record], *, tally: Tally) -> dict[str, Place]:
 
 
 def _load_programme(
-    item: Record, *, organisations: dict[str, Organisation], places: dict[str, Place], tally: Tally
+    item: Any, *, organisations: dict[str, Organisation], places: dict[str, Place], tally: Tally
 ) -> Programme:
     label = f"programme {item.get('code')!r}" if isinstance(item, dict) else "programme"
     _fields(

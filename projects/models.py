@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -22,6 +23,9 @@ from reference.models import (
     code_validator,
 )
 from reference.validators import no_invisible_controls
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Project(IllustrativeFieldsMixin, models.Model):
@@ -158,10 +162,10 @@ class Project(IllustrativeFieldsMixin, models.Model):
         return f"{self.code} {self.title}"
 
     def clean(self):
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         if (
-            self.plan_period_id
-            and self.programme_id
+            self.programme_id
+            and self.plan_period is not None
             and (self.plan_period.programme_id != self.programme_id)
         ):
             errors["plan_period"] = _("The plan period belongs to another programme.")
@@ -396,7 +400,11 @@ class Photo(models.Model):
         return self.caption
 
     def clean(self):
-        if self.update_id and self.project_id and self.update.project_id != self.project_id:
+        if (
+            self.project_id
+            and self.update is not None
+            and self.update.project_id != self.project_id
+        ):
             raise ValidationError({"update": _("The update belongs to another project.")})
 
 

@@ -6,6 +6,7 @@ Public readers only ever see published records: every public query starts from o
 
 import datetime
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -176,6 +177,7 @@ def milestone_durations(milestones: list[Milestone]) -> list[tuple[Milestone, Mi
     for first, last in pairs:
         if first in reached and last in reached:
             start, end = reached[first].actual_date, reached[last].actual_date
+            assert start and end, "reached milestones have an actual date"
             months = (end.year - start.year) * 12 + (end.month - start.month)
             if (
                 end.day < start.day
@@ -282,7 +284,7 @@ class PlaceMap:
     width: int
     height: int
     points: list[MapPoint]
-    unplaced: list[Place]  # places with projects but no recorded coordinates, listed instead
+    unplaced: Sequence[Place]  # places with projects but no recorded coordinates, listed instead
 
 
 MAP_WIDTH, MAP_MARGIN = 640, 48
@@ -366,7 +368,8 @@ def place_map(programme: Programme, *, highlight: Place | None = None) -> PlaceM
     points = []
     height = MAP_HEIGHTS[0]
     if located:
-        project = project_box([(p.latitude, p.longitude) for p in located])
+        # `located` holds the places with both coordinates.
+        project = project_box([(p.latitude, p.longitude) for p in located])  # type: ignore[misc]
         height = project.height
         for place in located:
             x, y = project(place.latitude, place.longitude)

@@ -1,6 +1,8 @@
 """Reference data every domain app shares: programmes, organisations, places, plan periods,
 aid-team batches and exchanges. Nothing here imports a domain app."""
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -10,8 +12,9 @@ from simple_history.models import HistoricalRecords
 
 from reference.validators import no_invisible_controls
 
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 code_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    CODE_PATTERN,
     _("Use letters, digits, dots, hyphens and underscores, starting with a letter or digit."),
 )
 
@@ -20,7 +23,7 @@ class IllustrativeFieldsMixin(models.Model):
     """Which of a record's fields no source states: the public pages mark them "illustrative".
     Each model lists the fields that may be so marked in ILLUSTRATIVE_CHOICES."""
 
-    ILLUSTRATIVE_CHOICES: tuple[str, ...] = ()
+    ILLUSTRATIVE_CHOICES: Sequence[str] = ()
 
     illustrative_fields = models.JSONField(
         _("illustrative fields"),

@@ -13,7 +13,8 @@ MODELS = [
 # Other apps' records point to these, so programme staff may not delete them.
 SHARED = ("organisation", "place", "programme", "planperiod")
 
-ROLES = {
+# Per role: per app label, per model, the actions it may take.
+ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     # Enters and corrects the programme's records.
     "Programme staff": {
         "reference": {

@@ -28,8 +28,9 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    actions = [*(BaseUserAdmin.actions or []), "reset_second_factor"]
-    list_display = (*BaseUserAdmin.list_display, "has_second_factor")
+    # The stubs make UserAdmin generic, so reading its class attributes is called ambiguous.
+    actions = [*(BaseUserAdmin.actions or []), "reset_second_factor"]  # type: ignore[misc]
+    list_display = (*BaseUserAdmin.list_display, "has_second_factor")  # type: ignore[misc]
 
     def get_queryset(self, request):
         enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)

@@ -25,7 +25,7 @@ def draw(size: int, *, rounded: bool = True) -> Image.Image:
     )
     for x, colour in ((16, YELLOW), (48, WHITE)):
         pen.ellipse(((x - 7) * unit, 35 * unit, (x + 7) * unit, 49 * unit), fill=colour)
-    return image.resize((size, size), Image.LANCZOS)
+    return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def main() -> None:

@@ -175,7 +175,7 @@ class ExamStatsSerializer(serializers.Serializer):
     basis = BasisField(
         help_text="`recorded`: computed from individual results; `reported`: as a source states.",
     )
-    source = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # DRF takes declared fields off the class
     sitting = serializers.IntegerField(allow_null=True)
     mean = serializers.DecimalField(**SCORE, allow_null=True)
     median = serializers.DecimalField(**SCORE, allow_null=True)
@@ -244,10 +244,10 @@ class ResultInputSerializer(StrictInputMixin, serializers.Serializer):
     student = serializers.SlugRelatedField(
         slug_field="public_id", queryset=Student.objects.all(), help_text="The student's public id."
     )
-    exam = serializers.SlugRelatedField(
+    exam = serializers.SlugRelatedField[Exam](
         slug_field="code", queryset=Exam.objects.all(), help_text="The exam's code."
     )
-    cohort = serializers.PrimaryKeyRelatedField(
+    cohort = serializers.PrimaryKeyRelatedField[Cohort](
         queryset=Cohort.objects.all(),
         help_text="Id of the cohort the student sat with; one of your own programme's.",
     )
@@ -263,7 +263,7 @@ class ResultInputSerializer(StrictInputMixin, serializers.Serializer):
         if request is not None:
             # A caller names its own programmes' cohorts and students only; others are not found.
             writable_cohorts = selectors.cohorts_writable_by(caller_of(request))
-            self.fields["cohort"].queryset = writable_cohorts
-            self.fields["student"].queryset = Student.objects.filter(
+            self.fields["cohort"].queryset = writable_cohorts  # type: ignore[attr-defined]  # a related field
+            self.fields["student"].queryset = Student.objects.filter(  # type: ignore[attr-defined]  # a related field
                 enrolments__cohort__in=writable_cohorts
             ).distinct()

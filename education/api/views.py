@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
@@ -106,7 +108,13 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
         return Response(CohortStatsSerializer(data, context={"request": request}).data)
 
 
-class RestrictedMixin(RequestLanguageMixin):
+if TYPE_CHECKING:
+    _ViewSet = viewsets.GenericViewSet[Any]
+else:
+    _ViewSet = object  # the viewsets that use the mixin bring GenericViewSet
+
+
+class RestrictedMixin(RequestLanguageMixin, _ViewSet):
     """Student-level records: staff with the education role read all; a host school's key reads
     its own programmes' (another school's records are not found, 404); anyone else is refused
     (401 anonymous, 403 staff without the role). Every read is logged."""

@@ -40,7 +40,8 @@ class EntryUrlField(serializers.Field):
             request = self.context.get("request")
             base = reverse("api:ledger-entry-list")
             base = request.build_absolute_uri(base) if request else base
-            self.context["entries_url"] = base
+            # The context is the dict the view passes; this caches the URL for every row.
+            self.context["entries_url"] = base  # type: ignore[index]
         return f"{base}{pk}/"
 
 
@@ -143,18 +144,20 @@ class LedgerEntryInputSerializer(StrictInputMixin, serializers.Serializer):
     """What finance staff or a partner send to post an entry. The ledger's rules (disbursed never
     beyond arrived, the approval threshold) are the service's; a refusal writes nothing."""
 
-    project = serializers.SlugRelatedField(slug_field="code", queryset=Project.objects.none())
+    project = serializers.SlugRelatedField[Project](
+        slug_field="code", queryset=Project.objects.none()
+    )
     type = LedgerEntryTypeField()
     date = serializers.DateField()
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
-    provider = serializers.SlugRelatedField(
+    provider = serializers.SlugRelatedField[Organisation](
         slug_field="code",
         queryset=Organisation.objects.all(),
         required=False,
         allow_null=True,
         help_text="Organisation code of who paid.",
     )
-    receiver = serializers.SlugRelatedField(
+    receiver = serializers.SlugRelatedField[Organisation](
         slug_field="code",
         queryset=Organisation.objects.all(),
         required=False,
@@ -174,7 +177,7 @@ class LedgerEntryInputSerializer(StrictInputMixin, serializers.Serializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Staff may post to any project; a partner names published projects and its own.
-        self.fields["project"].queryset = project_selectors.projects_known_to(
+        self.fields["project"].queryset = project_selectors.projects_known_to(  # type: ignore[attr-defined]  # a related field
             caller_of(self.context.get("request"))
         )
 
@@ -188,7 +191,7 @@ class ReversalInputSerializer(StrictInputMixin, serializers.Serializer):
 class SummaryQuerySerializer(serializers.Serializer):
     """Which projects the figures cover; without any, every project the caller may see."""
 
-    programme = serializers.SlugRelatedField(
+    programme = serializers.SlugRelatedField[Programme](
         slug_field="code",
         queryset=Programme.objects.all(),
         required=False,

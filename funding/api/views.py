@@ -43,7 +43,8 @@ class LedgerCursorPagination(CursorPagination):
         self.base_url = request.build_absolute_uri()
         self.cursor = self.decode_cursor(request)
         backwards = bool(self.cursor and self.cursor.reverse)
-        position = self._position(self.cursor.position) if self.cursor else None
+        # DRF's cursors carry the position as text; the stubs say int.
+        position = self._position(self.cursor.position) if self.cursor else None  # type: ignore[arg-type]
         if position is not None:
             date, pk = position
             # The redundant bound on `date` lets PostgreSQL seek the (date, id) index.
@@ -71,8 +72,9 @@ class LedgerCursorPagination(CursorPagination):
             self.invalid_cursor()
 
     def _link(self, entry: LedgerEntry | None, *, reverse: bool) -> str:
-        position = f"{entry.date.isoformat()}_{entry.pk}" if entry else self.cursor.position
-        return self.encode_cursor(pagination.Cursor(offset=0, reverse=reverse, position=position))
+        # Without an entry the page is empty and was reached by a cursor; positions are text.
+        position = f"{entry.date.isoformat()}_{entry.pk}" if entry else self.cursor.position  # type: ignore[union-attr]
+        return self.encode_cursor(pagination.Cursor(offset=0, reverse=reverse, position=position))  # type: ignore[arg-type]
 
     def get_next_link(self):
         if not self.has_next:

@@ -129,7 +129,8 @@ class CallItemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClaimantSerializer(many=True))
     def get_claimants(self, item: CallItem):
-        return ClaimantSerializer(item.holding, many=True).data
+        # `holding` is prefetched by selectors.holding_claims().
+        return ClaimantSerializer(item.holding, many=True).data  # type: ignore[attr-defined]
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -234,10 +235,9 @@ class ClaimInputSerializer(StrictInputMixin, serializers.Serializer):
     )
 
 
-def _not_in_future(value: datetime.date) -> datetime.date:
+def _not_in_future(value: datetime.date) -> None:
     if value > timezone.localdate():
         raise serializers.ValidationError(_("The date cannot be in the future."))
-    return value
 
 
 class ReportInputSerializer(StrictInputMixin, serializers.Serializer):
@@ -346,7 +346,9 @@ class PeopleServedSerializer(serializers.Serializer):
         help_text="`reported`: as the source states it, because the clinic records are "
         "illustrative; `recorded`: the sum of the clinic records.",
     )
-    source = BilingualTextSerializer(allow_null=True, help_text="The reported figure's source.")
+    source = BilingualTextSerializer(  # type: ignore[assignment]  # DRF takes declared fields off the class
+        allow_null=True, help_text="The reported figure's source."
+    )
     as_of = serializers.DateField(allow_null=True)
 
 

@@ -7,6 +7,8 @@ delivers and reads the private parts of its own organisation's claims only; anot
 organisation's claim is not found (404) there.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -64,7 +66,13 @@ KEYS_ONLY = gettext_lazy(
 )
 
 
-class ProgrammeScopedMixin:
+if TYPE_CHECKING:
+    _ViewSet = viewsets.GenericViewSet[Any]
+else:
+    _ViewSet = object  # the viewsets that use the mixins bring GenericViewSet
+
+
+class ProgrammeScopedMixin(_ViewSet):
     """Lists are per programme (`?programme=`); a single record is found by id alone."""
 
     def programme(self):

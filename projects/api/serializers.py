@@ -79,7 +79,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
 class MilestoneSerializer(serializers.ModelSerializer):
     kind_label = label_field("kind")
     title = BilingualField()
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # DRF takes declared fields off the class
     date_precision_label = label_field("date_precision")
 
     class Meta:
@@ -234,7 +234,9 @@ class ProgressUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
     """What a partner or staff member sends to report progress. Partner updates are published
     by programme staff after review, so partners leave `published` out or false."""
 
-    project = serializers.SlugRelatedField(slug_field="code", queryset=Project.objects.none())
+    project = serializers.SlugRelatedField[Project](
+        slug_field="code", queryset=Project.objects.none()
+    )
     date = serializers.DateField()
     title = BilingualInput(max_length=200, validators_each=[no_invisible_controls])
     text = BilingualInput(max_length=10000, chinese_required=False, required=False)
@@ -242,7 +244,7 @@ class ProgressUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = selectors.projects_known_to(
+        self.fields["project"].queryset = selectors.projects_known_to(  # type: ignore[attr-defined]  # a related field
             caller_of(self.context["request"])
         )
         if self.instance is not None:

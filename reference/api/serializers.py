@@ -9,7 +9,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
     short_name = BilingualField()
     type_label = label_field("type")
     iati_type = serializers.CharField(source="iati_code", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    parent = serializers.SlugRelatedField[Organisation](  # type: ignore[assignment]  # DRF takes declared fields off the class
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Organisation
@@ -63,8 +65,8 @@ class PlanPeriodSerializer(serializers.ModelSerializer):
 class ProgrammeSerializer(serializers.ModelSerializer):
     name = BilingualField()
     description = BilingualField()
-    donor = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    partner = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    donor = serializers.SlugRelatedField[Organisation](slug_field="code", read_only=True)
+    partner = serializers.SlugRelatedField[Organisation](slug_field="code", read_only=True)
     periods = PlanPeriodSerializer(many=True, read_only=True)
 
     class Meta:

@@ -8,9 +8,9 @@ from reference.api.serializers import (
     PlaceSerializer,
     ProgrammeSerializer,
 )
-from reference.models import code_validator
+from reference.models import CODE_PATTERN
 
-CODE_REGEX = code_validator.regex.pattern.strip("^$")
+CODE_REGEX = CODE_PATTERN.strip("^$")
 
 
 class OrganisationViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):

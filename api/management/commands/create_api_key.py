@@ -1,8 +1,9 @@
 import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from api.capabilities import CAPABILITIES
 from api.keys import issue_api_key
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         "It reads, and writes only what each --capability grants."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("organisation", help="The organisation's code.")
         parser.add_argument("--name", default="", help="What the key is for.")
         parser.add_argument(
@@ -33,7 +34,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--expires", help="Last day the key works, YYYY-MM-DD.")
 
-    def handle(self, *args, organisation, name, capabilities, granted_by, expires, **options):
+    def handle(
+        self,
+        *args: Any,
+        organisation: str,
+        name: str,
+        capabilities: list[str],
+        granted_by: str | None,
+        expires: str | None,
+        **options: Any,
+    ) -> None:
         owner = Organisation.objects.filter(code=organisation).first()
         if owner is None:
             raise CommandError(f"No organisation has the code {organisation!r}.")

@@ -1,5 +1,7 @@
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef, Q, Sum
@@ -30,7 +32,8 @@ def expected_totals():
         .order_by()
     )
     counted = live.filter(Q(needs_approval=False) | Q(approved=True))
-    totals = defaultdict(lambda: dict.fromkeys(TOTALS, ZERO))
+    totals: defaultdict[int, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(TOTALS, ZERO))
+    row: Mapping[str, Any]
     for row in counted.values("project_id", "type").annotate(total=Sum("amount")):
         totals[row["project_id"]][TYPE_TOTAL[row["type"]]] += row["total"]
     pending = live.filter(needs_approval=True, approved=False, type="disbursement")
@@ -39,7 +42,9 @@ def expected_totals():
     beyond = live.filter(beyond_arrivals=True)
     for row in beyond.values("project_id").annotate(total=Sum("amount")):
         totals[row["project_id"]]["beyond_arrivals"] += row["total"]
-    years = defaultdict(lambda: dict.fromkeys(YEAR_TOTALS, ZERO))
+    years: defaultdict[tuple[int, int], dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(YEAR_TOTALS, ZERO)
+    )
     yearly = counted.exclude(type="incoming_commitment").annotate(year=ExtractYear("date"))
     for row in yearly.values("project_id", "year", "type").annotate(total=Sum("amount")):
         years[(row["project_id"], row["year"])][TYPE_TOTAL[row["type"]]] += row["total"]
@@ -82,10 +87,10 @@ class Command(BaseCommand):
             for row in ProjectFundingYear.objects.all().only("project_id", "year", *YEAR_TOTALS)
         }
         for key in sorted(set(expected_years) | set(stored_years)):
-            row = stored_years.get(key)
+            year_row = stored_years.get(key)
             want = expected_years.get(key, dict.fromkeys(YEAR_TOTALS, ZERO))
             for name in YEAR_TOTALS:
-                have = getattr(row, name) if row else ZERO
+                have = getattr(year_row, name) if year_row else ZERO
                 if have != want[name]:
                     pid, year = key
                     differences.append(

@@ -1,6 +1,6 @@
 """Behaviour every API view shares."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
@@ -18,33 +18,12 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api.problems import TYPE_BASE, problem_types
+from core.rest import RequestLanguageMixin
 
 
 class ProblemTypeSerializer(serializers.Serializer[Any]):
     type = serializers.CharField()
     description = serializers.CharField()
-
-
-if TYPE_CHECKING:
-    _View = APIView
-else:
-    _View = object  # the views that use the mixin bring APIView
-
-
-class RequestLanguageMixin(_View):
-    """Labels follow the caller's Accept-Language (or language cookie).
-
-    The site's i18n_patterns pin every unprefixed URL, /api/v1/ included, to the default
-    language; partner systems ask for a language by header, not by URL prefix.
-    """
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        language = translation.get_language_from_request(request)
-        with translation.override(language):
-            response = super().dispatch(request, *args, **kwargs)
-        response["Content-Language"] = language
-        patch_vary_headers(response, ("Accept-Language", "Cookie"))
-        return response
 
 
 class ProblemTypeListView(RequestLanguageMixin, APIView):

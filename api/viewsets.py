@@ -21,7 +21,7 @@ from api.audit import record_write, snapshot
 from api.callers import Caller, caller_of
 from api.concurrency import etag_for, lock_matching
 from api.idempotency import idempotent
-from api.views import RequestLanguageMixin
+from core.rest import RequestLanguageMixin
 
 
 class PartnerWriteMixin:

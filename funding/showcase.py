@@ -1,5 +1,28 @@
-"""What funding registers with the showcase: the timestamps behind its public figures (数据截至).
-Its figures on the home page come from funding.selectors through projects.views."""
+"""What funding registers with the showcase: the timestamps behind its public figures (数据截至),
+and its figures on the home page and on each project's page (projects.views asks for them)."""
+
+from funding import selectors
+from projects.models import Project
+from reference.models import Programme
 
 # Ledger entries and approvals are append-only: when they were recorded is when figures changed.
 CHANGE_SOURCES = (("funding.LedgerEntry", "recorded_at"), ("funding.Approval", "approved_at"))
+
+
+def home_figures(*, programme: Programme | None) -> dict:
+    """The programme's funding totals, per year, and whether any of them is illustrative."""
+    scope = selectors.projects_in_scope(public=True, programme=programme)
+    return {
+        "funding": selectors.totals(scope),
+        "funding_years": selectors.year_rows(scope),
+        "funding_illustrative": bool(selectors.illustrative_years(scope)),
+    }
+
+
+def project_figures(*, project: Project) -> dict:
+    """One project's funding totals, and whether any of its years is illustrative."""
+    illustrative = selectors.illustrative_years(Project.objects.filter(pk=project.pk))
+    return {
+        "funding": selectors.project_totals(project),
+        "funding_illustrative": bool(illustrative),
+    }

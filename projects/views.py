@@ -1,6 +1,5 @@
 """Public showcase pages. Thin: every figure comes from a selector."""
 
-from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -8,33 +7,21 @@ from django.shortcuts import get_object_or_404, render
 from core.registry import app_modules
 from projects import caching, selectors
 from projects.filters import ProjectFilter
-from projects.models import Project
 from reference import selectors as reference_selectors
 from reference.models import Programme
 
 PAGE_SIZE = 20
 
 
-def _funding_figures(*, programme=None, project=None) -> dict:
-    """Funding figures for the home or a project page, from funding.selectors when the funding
-    app is installed. Imported here, not at the top: funding builds on projects, not the reverse.
-    """
-    if not apps.is_installed("funding"):
-        return {}
-    from funding import selectors as funding
-
-    if project is not None:
-        illustrative = funding.illustrative_years(Project.objects.filter(pk=project.pk))
-        return {
-            "funding": funding.project_totals(project),
-            "funding_illustrative": bool(illustrative),
-        }
-    scope = funding.projects_in_scope(public=True, programme=programme)
-    return {
-        "funding": funding.totals(scope),
-        "funding_years": funding.year_rows(scope),
-        "funding_illustrative": bool(funding.illustrative_years(scope)),
-    }
+def _contributed(hook: str, **kwargs) -> dict:
+    """What the apps that build on projects add to a page's context: each `showcase` module's
+    `hook(**kwargs)` (funding's figures on the home and project pages), in INSTALLED_APPS order."""
+    context: dict = {}
+    for module in app_modules("showcase"):
+        contribute = getattr(module, hook, None)
+        if contribute is not None:
+            context.update(contribute(**kwargs))
+    return context
 
 
 def _app_sections(programme) -> list[tuple[str, dict]]:
@@ -69,7 +56,7 @@ def _home_figures(programme) -> dict:
         "team": reference_selectors.team_summary(programme),
         "reported": list(reference_selectors.reported_figures(programme)),
         "exchanges": reference_selectors.exchange_totals(programme),
-        **_funding_figures(programme=programme),
+        **_contributed("home_figures", programme=programme),
         "sections": _app_sections(programme),
     }
 
@@ -125,7 +112,7 @@ def project_detail(request, code: str):
             "durations": selectors.milestone_durations(milestones),
             "place_map": selectors.place_map(project.programme, highlight=project.place),
             "events": selectors.published_events().filter(project=project),
-            **_funding_figures(project=project),
+            **_contributed("project_figures", project=project),
         },
     )
 

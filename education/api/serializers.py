@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.callers import caller_of
-from api.fields import BilingualField
 from api.serializers import StrictInputMixin
+from core.rest import BilingualField
 from education import selectors
 from education.models import SCORE, Cohort, Enrolment, Exam, ExamResult, SponsoredProgramme, Student
 from education.selectors import RECORDED, REPORTED

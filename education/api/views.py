@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from api.callers import Caller, caller_of
 from api.capabilities import EDUCATION_RESULTS
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
-from api.views import RequestLanguageMixin
 from api.viewsets import PartnerWriteMixin
+from core.rest import RequestLanguageMixin
 from education import selectors, services, suppression
 from education.api.filters import CohortFilter, ResultFilter
 from education.api.serializers import (

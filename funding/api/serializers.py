@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.callers import caller_of
-from api.fields import BilingualField, label_field
 from api.serializers import StrictInputMixin
+from core.rest import BilingualField, label_field
 from funding.models import MONEY, Donation, LedgerEntry
 from projects import selectors as project_selectors
 from projects.models import Project

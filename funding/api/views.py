@@ -10,8 +10,8 @@ from api.callers import Caller, caller_of
 from api.capabilities import FUNDING_ENTRIES
 from api.pagination import CursorPagination
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
-from api.views import RequestLanguageMixin
 from api.viewsets import PartnerWriteMixin
+from core.rest import RequestLanguageMixin
 from funding import selectors, services
 from funding.api.filters import DonationFilter, LedgerEntryFilter
 from funding.api.serializers import (

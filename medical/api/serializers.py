@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import BilingualField, BilingualTextSerializer, label_field
 from api.serializers import StrictInputMixin
+from core.rest import BilingualField, BilingualTextSerializer, label_field
 from medical import selectors
 from medical.models import MONEY, CallItem, CallList, Category, Claim, ProgressReport, Verification
 

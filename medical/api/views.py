@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from api.callers import Caller, caller_of
 from api.capabilities import MEDICAL_CLAIM
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
-from api.views import RequestLanguageMixin
 from api.viewsets import PartnerWriteMixin
+from core.rest import RequestLanguageMixin
 from medical import selectors, services
 from medical.api.filters import CallItemFilter, CallListFilter, ClaimFilter
 from medical.api.serializers import (

@@ -3,8 +3,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.callers import caller_of
-from api.fields import BilingualField, label_field
 from api.serializers import BilingualInput, StrictInputMixin
+from core.rest import BilingualField, label_field
 from projects import selectors
 from projects.models import (
     Indicator,

@@ -12,8 +12,8 @@ from api.schema import (
     IF_MATCH_PARAMETER,
 )
 from api.serializers import translated_values
-from api.views import RequestLanguageMixin
 from api.viewsets import PartnerWritableViewSet
+from core.rest import RequestLanguageMixin
 from projects import selectors, services
 from projects.api.filters import TimelineEventFilter
 from projects.api.serializers import (

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from api.fields import BilingualField, label_field
+from core.rest import BilingualField, label_field
 from reference.models import Organisation, Place, PlanPeriod, Programme
 
 

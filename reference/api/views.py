@@ -1,6 +1,6 @@
 from rest_framework import viewsets
 
-from api.views import RequestLanguageMixin
+from core.rest import RequestLanguageMixin
 from reference import selectors
 from reference.api.filters import OrganisationFilter, PlaceFilter
 from reference.api.serializers import (

@@ -1,9 +1,14 @@
-"""Serializer fields every app's API shares."""
+"""What every app's API shares below the API platform: bilingual text fields, choice labels,
+and answering in the caller's language."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.views import APIView
 
 LANGUAGES = ("zh-hans", "en")
 
@@ -43,3 +48,25 @@ class BilingualField(serializers.Field[dict[str, str], Any, dict[str, str], Any]
 def label_field(choice_field: str) -> serializers.CharField:
     """The display label of a choice, in the language the request asked for."""
     return serializers.CharField(source=f"get_{choice_field}_display", read_only=True)
+
+
+if TYPE_CHECKING:
+    _View = APIView
+else:
+    _View = object  # the views that use the mixin bring APIView
+
+
+class RequestLanguageMixin(_View):
+    """Labels follow the caller's Accept-Language (or language cookie).
+
+    The site's i18n_patterns pin every unprefixed URL, /api/v1/ included, to the default
+    language; partner systems ask for a language by header, not by URL prefix.
+    """
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+        response["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response

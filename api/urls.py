@@ -23,7 +23,7 @@ class Router(DefaultRouter):
 router = Router()
 for module in app_modules("api.urls"):
     for prefix, viewset, basename in module.routes:
-        router.register(prefix, viewset, basename=basename)  # type: ignore[arg-type]  # all viewsets
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     *router.urls,

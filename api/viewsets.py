@@ -5,13 +5,14 @@ validated, performed by the app's service, audited in the same transaction, its 
 translated (field names here, problem+json in `api.problems`) and answered with its status,
 Location and ETag. Views supply only the input serializer, the service call and the answer."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django_stubs_ext import StrOrPromise
 from rest_framework import exceptions, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,14 +24,19 @@ from api.concurrency import etag_for, lock_matching
 from api.idempotency import idempotent
 from core.rest import RequestLanguageMixin
 
+if TYPE_CHECKING:
+    _ViewSet = viewsets.GenericViewSet[Any]
+else:
+    _ViewSet = object  # the viewsets that use the mixin bring GenericViewSet
 
-class PartnerWriteMixin:
+
+class PartnerWriteMixin(_ViewSet):
     """The write pipeline, for viewsets and for their actions (claim, report, deliver...)."""
 
     # The capability a partner key needs to write here; views name it.
     required_capability: str | None = None
     # Where only a partner key writes (not staff), the refusal staff get.
-    keys_only: str | None = None
+    keys_only: StrOrPromise | None = None
     # Answers carry the record's ETag where partners change records with If-Match.
     sends_etag = False
 
@@ -39,10 +45,10 @@ class PartnerWriteMixin:
         return caller_of(self.request)
 
     def location_of(self, instance: models.Model) -> str:
-        return self.reverse_action("detail", kwargs={self.lookup_field: instance.pk})
+        return str(self.reverse_action("detail", kwargs={self.lookup_field: instance.pk}))
 
     @contextmanager
-    def service_errors(self, field_names: dict[str, str] | None):
+    def service_errors(self, field_names: dict[str, str] | None) -> Iterator[None]:
         """A service's field errors under the names this API's input gives those fields."""
         try:
             yield
@@ -55,14 +61,14 @@ class PartnerWriteMixin:
 
     def partner_write(
         self,
-        request,
-        perform: Callable[..., models.Model | None],
+        request: Request,
+        perform: Callable[..., Any],
         *,
         action: str = "create",
-        input_serializer=None,
+        input_serializer: type[BaseSerializer[Any]] | None = None,
         target: Callable[[], models.Model] | None = None,
         if_match: bool = False,
-        answer: Callable[[models.Model], object] | None = None,
+        answer: Callable[[Any], object] | None = None,
         status_code: int = status.HTTP_201_CREATED,
         location: bool = False,
         partial: bool | None = None,
@@ -75,16 +81,16 @@ class PartnerWriteMixin:
         values; `answer` gives the response body from what was written. A POST is
         idempotent; every write commits with its audit row or not at all."""
 
-        def run(view, request):
+        def run(view: object, request: Request) -> Response:
             caller = self.caller
             if self.keys_only and caller.key is None:
-                raise exceptions.PermissionDenied(self.keys_only)
+                raise exceptions.PermissionDenied(str(self.keys_only))
             record = target() if target is not None else None
             if record is not None and if_match:
                 record = lock_matching(request, record)
             # Creating on a record (a claim on an item, a reversal of an entry) changes none.
             changed = record is not None and action != "create"
-            before = snapshot(record) if changed else None
+            before = snapshot(record) if changed and record is not None else None
             data = None
             if input_serializer is not None:
                 context = self.get_serializer_context()
@@ -112,11 +118,19 @@ class PartnerWriteMixin:
             return response
 
         if request.method == "POST":
-            return idempotent(run)(self, request)
+            response: Response = idempotent(run)(self, request)
+            return response
         with transaction.atomic():
             return run(self, request)
 
-    def _audit(self, request, action, instance, before, after) -> None:
+    def _audit(
+        self,
+        request: Request,
+        action: str,
+        instance: Any,
+        before: dict[str, object] | None,
+        after: dict[str, object] | None,
+    ) -> None:
         record_write(
             caller=self.caller,
             request=request,
@@ -128,12 +142,13 @@ class PartnerWriteMixin:
         )
 
 
-class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.ModelViewSet):
+class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.ModelViewSet[Any]):
     """Records partners create, change and withdraw: subclasses say which records a caller sees
     and may write, and which service performs each write."""
 
-    input_serializer_class = None
-    output_serializer_class = None
+    # What a write reads and what every answer shows; subclasses name them.
+    input_serializer_class: type[BaseSerializer[Any]]
+    output_serializer_class: type[BaseSerializer[Any]]
     sends_etag = True
 
     # -- what subclasses provide ------------------------------------------------------------
@@ -153,7 +168,7 @@ class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.M
         raise NotImplementedError
 
     # -- the shared behaviour ---------------------------------------------------------------
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return self.visible_queryset(self.caller)
         # Another organisation's record is not there for writing: a 404, never a 403.
@@ -164,16 +179,16 @@ class PartnerWritableViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.M
             return self.input_serializer_class
         return self.output_serializer_class
 
-    def _data(self, instance):
+    def _data(self, instance: models.Model) -> Any:
         return self.output_serializer_class(instance, context=self.get_serializer_context()).data
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         response = Response(self._data(instance))
         response["ETag"] = etag_for(instance)
         return response
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.partner_write(
             request,
             lambda caller, data: self.perform_submit(caller, data),

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Core")
 
-    def ready(self):
+    def ready(self) -> None:
         from core.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="core.sync_roles")

@@ -63,7 +63,7 @@ def _field(field: Field) -> dict:
         descriptor["unit"] = field.unit
     if field.language:
         descriptor["language"] = field.language
-    constraints = {}
+    constraints: dict[str, object] = {}
     if field.required:
         constraints["required"] = True
     if field.enum:

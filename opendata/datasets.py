@@ -11,11 +11,14 @@ given by their code, listed in the field's `enum`.
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import models
 from django.db.models import Max, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from api.callers import Caller
 from education import selectors as education
 from education.models import ResultsRelease
 from education.suppression import REASONS as WITHHELD_REASONS
@@ -40,6 +43,9 @@ from reference.models import DatePrecision
 # Rows fetched from the database at a time: a download never holds a whole table.
 CHUNK_SIZE = 2000
 ZH, EN = "zh-Hans", "en"
+
+# The downloads show what anyone sees: the visibility of a caller with no key and no sign-in.
+PUBLIC = Caller()
 
 
 @dataclass(frozen=True)
@@ -69,9 +75,9 @@ class Dataset:
     fields: tuple[Field, ...]
     queryset: Callable[[], QuerySet]
     # The columns and tables whose latest time says when the dataset last changed.
-    changes: tuple[tuple[type, str], ...]
+    changes: tuple[tuple[type[models.Model], str], ...]
     # Rows computed in Python from each record, for datasets that are not plain columns.
-    compute: Callable[[object], tuple] | None = None
+    compute: Callable[[Any], tuple] | None = None
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
 
@@ -96,7 +102,8 @@ class Dataset:
         """When a record behind the dataset last changed (unpublished ones too: a record
         withdrawn changes the dataset)."""
         times = [
-            model.objects.aggregate(latest=Max(column))["latest"] for model, column in self.changes
+            model._default_manager.aggregate(latest=Max(column))["latest"]
+            for model, column in self.changes
         ]
         return max((time for time in times if time is not None), default=None)
 
@@ -178,15 +185,15 @@ def _released_row(release: ResultsRelease) -> tuple:
         release.cohort.programme.code,
         release.cohort.intake_year,
         release.exam.code,
-        release.exam.name_zh_hans,
-        release.exam.name_en,
+        release.exam.name_zh_hans,  # type: ignore[attr-defined]  # modeltranslation
+        release.exam.name_en,  # type: ignore[attr-defined]  # modeltranslation
         release.exam.date,
         release.exam.maximum_score,
         release.number,
         release.released_at,
         release.basis,
-        release.source_zh_hans,
-        release.source_en,
+        release.source_zh_hans,  # type: ignore[attr-defined]  # modeltranslation
+        release.source_en,  # type: ignore[attr-defined]  # modeltranslation
         *figures,
         stats.area_top_n,
     )
@@ -394,7 +401,7 @@ DATASETS: tuple[Dataset, ...] = (
         name="medical-lists",
         title=_("Open-call lists"),
         description=_("The published and closed open-call lists of medical needs, one per batch."),
-        queryset=lambda: medical.visible_lists(programme=None, see_all=False),
+        queryset=lambda: medical.visible_lists(PUBLIC, programme=None),
         changes=(_history(CallList),),
         primary_key=("programme", "batch"),
         fields=(
@@ -429,7 +436,7 @@ DATASETS: tuple[Dataset, ...] = (
         description=_(
             "The items of the published lists, and how many claims hold a place on each."
         ),
-        queryset=lambda: medical.visible_items(programme=None, see_all=False),
+        queryset=lambda: medical.visible_items(PUBLIC, programme=None),
         changes=(_history(CallItem),),
         primary_key=("programme", "batch", "number"),
         foreign_keys=(ForeignKey(("programme", "batch"), "medical-lists", ("programme", "batch")),),
@@ -458,7 +465,7 @@ DATASETS: tuple[Dataset, ...] = (
             "Who claimed which item, and when it was delivered: the public part of each claim on "
             "a published list."
         ),
-        queryset=lambda: medical.visible_claims(organisation_id=None, see_all=False),
+        queryset=lambda: medical.visible_claims(PUBLIC),
         changes=((Claim, "created_at"), (Verification, "verified_at"), (Transition, "at")),
         primary_key=("id",),
         foreign_keys=(

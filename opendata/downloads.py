@@ -9,7 +9,7 @@ import json
 import tempfile
 from decimal import Decimal
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from openpyxl import Workbook
 
 from core import tables
@@ -83,6 +83,7 @@ def _workbook_file(dataset: Dataset):
 
 def download(dataset: Dataset, format: str) -> StreamingHttpResponse:
     filename = f"{dataset.name}.{format}"
+    response: HttpResponseBase
     if format == "xlsx":
         response = FileResponse(_workbook_file(dataset), as_attachment=True, filename=filename)
         response["Content-Type"] = FORMATS["xlsx"]

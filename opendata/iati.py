@@ -24,13 +24,13 @@ COUNTRY = "CN"
 WGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 
 ACTIVITY_STATUS = {status: str(code) for code, status in enumerate(Project.Status.values, 1)}
-ORGANISATION_ROLE = {
+ORGANISATION_ROLE: dict[str, str] = {
     Participant.Role.FUNDING: "1",
     Participant.Role.ACCOUNTABLE: "2",
     Participant.Role.IMPLEMENTING: "4",
 }
 FUNDING_ROLE = ORGANISATION_ROLE[Participant.Role.FUNDING]
-BUDGET_TYPE = {BudgetLine.Kind.ORIGINAL: "1", BudgetLine.Kind.REVISED: "2"}
+BUDGET_TYPE: dict[str, str] = {BudgetLine.Kind.ORIGINAL: "1", BudgetLine.Kind.REVISED: "2"}
 BUDGET_COMMITTED = "2"
 RESULT_OUTPUT = "1"
 MEASURE_UNIT = "1"
@@ -265,7 +265,7 @@ def activity(project: Project, reporter: Organisation, today: datetime.date) -> 
     element = etree.Element(
         "iati-activity",
         {
-            "last-updated-datetime": _timestamp(project.last_changed),
+            "last-updated-datetime": _timestamp(project.last_changed),  # type: ignore[attr-defined]  # annotated by opendata.selectors
             XML_LANG: LANGUAGES[0][1],
             "default-currency": project.currency,
             "hierarchy": "1",
@@ -295,8 +295,8 @@ def activity(project: Project, reporter: Organisation, today: datetime.date) -> 
     if project.place is not None:
         _location(element, project.place)
     _sectors(element, project)
-    _budgets(element, project.iati_budget_lines)
-    _transactions(element, project.iati_entries, reporter)
+    _budgets(element, project.iati_budget_lines)  # type: ignore[attr-defined]  # prefetched by opendata.selectors
+    _transactions(element, project.iati_entries, reporter)  # type: ignore[attr-defined]  # prefetched by opendata.selectors
     _results(element, project)
     return element
 
@@ -310,7 +310,7 @@ def activities_xml(projects: list[Project], reporter: Organisation, today: datet
     by `reporter`; generated when its newest activity last changed."""
     root = etree.Element("iati-activities", {"version": VERSION})
     if projects:
-        newest = max(project.last_changed for project in projects)
+        newest = max(project.last_changed for project in projects)  # type: ignore[attr-defined]  # annotated by opendata.selectors
         root.set("generated-datetime", _timestamp(newest))
     for project in projects:
         root.append(activity(project, reporter, today))

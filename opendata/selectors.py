@@ -33,10 +33,10 @@ def last_changed():
     change histories of its participants, milestones, indicators and budget lines (deletions
     included), and its ledger entries and their approvals."""
     sources = [
-        _newest(Participant.history.model, "history_date"),
-        _newest(Milestone.history.model, "history_date"),
-        _newest(Indicator.history.model, "history_date"),
-        _newest(BudgetLine.history.model, "history_date"),
+        _newest(Participant.history.model, "history_date"),  # type: ignore[attr-defined]  # simple-history
+        _newest(Milestone.history.model, "history_date"),  # type: ignore[attr-defined]  # simple-history
+        _newest(Indicator.history.model, "history_date"),  # type: ignore[attr-defined]  # simple-history
+        _newest(BudgetLine.history.model, "history_date"),  # type: ignore[attr-defined]  # simple-history
         _newest(LedgerEntry, "recorded_at"),
         _newest(Approval, "approved_at", path="entry__project"),
     ]

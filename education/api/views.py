@@ -77,9 +77,7 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.cohorts()
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["intakes"] = selectors.PublishedIntakes()
-        return context
+        return {**super().get_serializer_context(), "intakes": selectors.PublishedIntakes()}
 
     @extend_schema(
         responses={200: CohortStatsSerializer},
@@ -201,7 +199,7 @@ class ResultViewSet(
     lookup_value_regex = "[0-9]+"
 
     @property
-    def required_capability(self) -> str | None:
+    def required_capability(self) -> str | None:  # type: ignore[override]  # chosen per action
         return EDUCATION_RESULTS if self.action == "create" else None
 
     def get_queryset(self):

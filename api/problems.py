@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from reference import exceptions as domain
+from core import exceptions as domain
 
 logger = logging.getLogger("api")
 

@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core import tables
+from core.templatetags.portal import rate
 from funding import selectors
 from projects import caching
 from projects.models import Project
-from projects.templatetags.portal import rate
 from reference import selectors as reference_selectors
 
 CENT = Decimal("0.01")

@@ -28,7 +28,7 @@ FIGURES_TIMEOUT = 60 * 60
 
 # What renders a page: a deployment that changes any of these changes every ETag.
 _CODE_SUFFIXES = (".py", ".html", ".mo")
-_CODE_FOLDERS = ("aidportal", "reference", "projects", "funding", "medical", "education")
+_CODE_FOLDERS = ("aidportal", "core", "reference", "projects", "funding", "medical", "education")
 # Settings read from the environment that change what a page shows.
 _PAGE_SETTINGS = (
     "DEFAULT_PROGRAMME",

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, fields, read, upsert
 from core.exceptions import Conflict
 from medical import services
 from medical.models import (
@@ -32,9 +33,6 @@ from medical.models import (
     HospitalFirst,
     Need,
 )
-from projects.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, upsert
-from projects.demo import _fields as fields
-from projects.demo import _read as read
 from reference.models import DatePrecision, Organisation, Programme
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "demo" / "hangzhou_seni_medical.yaml"

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from core import exceptions as domain
 from core.registry import app_modules
-from reference import exceptions as domain
 
 logger = logging.getLogger("api")
 

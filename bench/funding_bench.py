@@ -4,9 +4,9 @@ measured against a dedicated PostgreSQL database of synthetic data.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aidportal_bench \\
         .venv/bin/python bench/funding_bench.py [--projects 100000 --entries 1000000]
 
-Creates and migrates the database if needed, generates the data once (manage.py
-generate_ledger), then times each figure over repeated runs on one reused connection, without
-any application cache. See bench/README.md for what each line means.
+Creates and migrates the database if needed, generates the data once (bench/generate_ledger.py),
+then times each figure over repeated runs on one reused connection, without any application
+cache. See bench/README.md for what each line means.
 """
 
 import argparse
@@ -67,9 +67,8 @@ def setup_django() -> None:
 
 def ensure_data(projects: int, entries: int, seed: int) -> str:
     """Generate the synthetic programme once; return how long generation took, or 'reused'."""
-    from django.core.management import call_command
+    from generate_ledger import PROGRAMME_CODE, Generator
 
-    from funding.management.commands.generate_ledger import PROGRAMME_CODE
     from funding.models import LedgerEntry
     from projects.models import Project
     from reference.models import Programme
@@ -88,7 +87,7 @@ def ensure_data(projects: int, entries: int, seed: int) -> str:
             )
         return "reused"
     started = time.perf_counter()
-    call_command("generate_ledger", projects=projects, entries=entries, seed=seed)
+    Generator().run(projects=projects, entries=entries, seed=seed)
     return f"{time.perf_counter() - started:.1f} s"
 
 
@@ -242,8 +241,8 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.utils import translation
+    from generate_ledger import PROGRAMME_CODE
 
-    from funding.management.commands.generate_ledger import PROGRAMME_CODE
     from funding.models import LedgerEntry
     from reference.models import Programme
 

@@ -9,8 +9,6 @@ report states. Rows are found by their natural key and saved only when a value d
 second load writes nothing. Any error raises DemoDataError and the whole load is rolled back.
 """
 
-import datetime
-from collections import Counter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,20 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from core.demo import (
+    CREATED,
+    UNCHANGED,
+    Counts,
+    DemoDataError,
+    Record,
+    Tally,
+    choice,
+    day,
+    fields,
+    read,
+    section,
+    translated,
+)
 from education.models import (
     Cohort,
     Exam,
@@ -27,11 +39,6 @@ from education.models import (
     SponsoredProgramme,
 )
 from education.services import ReleaseRefused, release_results
-from projects.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, upsert
-from projects.demo import _fields as fields
-from projects.demo import _qualifier as qualifier
-from projects.demo import _read as read
-from projects.demo import _translated as translated
 from reference.models import Organisation, Place, Programme, ReportedFigure
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "demo" / "hangzhou_seni_education.yaml"
@@ -47,21 +54,6 @@ MODELS = (
 # Places the file names, by administrative code.
 PLACES = {"seni": "540602"}
 
-Record = dict[str, Any]
-
-
-def _list(document: Record, name: str) -> list[Record]:
-    items = document.get(name) or []
-    if not isinstance(items, list):
-        raise DemoDataError(f"{name}: expected a list.")
-    return items
-
-
-def _date(value: Any, *, label: str) -> datetime.date:
-    if not isinstance(value, datetime.date):
-        raise DemoDataError(f"{label}: {value!r} is not a date (YYYY-MM-DD).")
-    return value
-
 
 def _decimal(value: Any, *, label: str) -> Decimal:
     try:
@@ -76,7 +68,7 @@ def _check(document: Record) -> None:
     if "enrolled_to_date" not in expected:
         return
     years = set(expected.get("enrolled_to_date_intakes") or [])
-    for item in _list(document, "sponsored_programmes"):
+    for item in section(document, "sponsored_programmes"):
         total = sum(
             int(cohort.get("reported_intake") or 0)
             for cohort in item.get("cohorts") or []
@@ -92,9 +84,9 @@ def _check(document: Record) -> None:
 class Loader:
     def __init__(self, document: Record):
         self.document = document
-        self.counts: dict[str, Counter[str]] = {model.__name__: Counter() for model in MODELS}
+        self.tally = Tally(model.__name__ for model in MODELS)
         source = document.get("source") or {}
-        self.as_of = _date(source.get("as_of"), label="source.as_of")
+        self.as_of = day(source.get("as_of"), label="source.as_of")
         # The citation in both languages: source_zh_hans and source_en.
         self.source = translated(source, "source", label="source")
         try:
@@ -107,11 +99,6 @@ class Loader:
         self.places = {
             ref: Place.objects.filter(admin_code=code).first() for ref, code in PLACES.items()
         }
-
-    def write(self, model, *, lookup: Record, values: Record, label: str):
-        obj, outcome = upsert(model, lookup=lookup, values=values, label=label)
-        self.counts[model.__name__][outcome] += 1
-        return obj
 
     def organisation(self, code: Any, *, label: str) -> Organisation:
         if code not in self.organisations:
@@ -136,17 +123,19 @@ class Loader:
             **translated(item, "label", label=label),
             **translated(item, "unit", label=label, required=False),
             "value": _decimal(item["value"], label=label),
-            "qualifier": qualifier(item, label=label),
+            "qualifier": choice(
+                item, "qualifier", choices=ReportedFigure.Qualifier.values, label=label
+            ),
             "as_of": self.as_of,
             **self.source,
             "order": item.get("order", 0),
         }
         lookup = {"programme": self.pairing, "code": item["code"]}
-        return self.write(ReportedFigure, lookup=lookup, values=values, label=label)
+        return self.tally.write(ReportedFigure, lookup=lookup, values=values, label=label)
 
     def programmes(self) -> dict[str, SponsoredProgramme]:
         found = {}
-        for item in _list(self.document, "sponsored_programmes"):
+        for item in section(self.document, "sponsored_programmes"):
             label = f"sponsored programme {item.get('code')!r}"
             fields(
                 item,
@@ -164,7 +153,7 @@ class Loader:
                 "partner": self.organisation(item["partner"], label=label)
                 if item.get("partner")
                 else None,
-                "started_on": _date(item["started_on"], label=label),
+                "started_on": day(item["started_on"], label=label),
                 "investment": self.investment(investment, label=f"{label} investment")
                 if investment
                 else None,
@@ -172,7 +161,7 @@ class Loader:
                 if enrolled
                 else None,
             }
-            programme = self.write(
+            programme = self.tally.write(
                 SponsoredProgramme, lookup={"code": item["code"]}, values=values, label=label
             )
             found[programme.code] = programme
@@ -197,11 +186,11 @@ class Loader:
             "illustrative_fields": list(item.get("illustrative_fields") or []),
         }
         lookup = {"programme": programme, "intake_year": item["intake_year"]}
-        self.write(Cohort, lookup=lookup, values=values, label=label)
+        self.tally.write(Cohort, lookup=lookup, values=values, label=label)
 
     def exams(self) -> dict[str, Exam]:
         found = {}
-        for item in _list(self.document, "exams"):
+        for item in section(self.document, "exams"):
             label = f"exam {item.get('code')!r}"
             fields(
                 item,
@@ -211,7 +200,7 @@ class Loader:
             )
             values = {
                 **translated(item, "name", label=label),
-                "date": _date(item["date"], label=label),
+                "date": day(item["date"], label=label),
                 "date_precision": item.get("date_precision", "day"),
                 "maximum_score": _decimal(item["maximum_score"], label=label),
                 "ranking_area": self.place(item["ranking_area"], label=label)
@@ -219,13 +208,13 @@ class Loader:
                 else None,
                 "area_top_n": item.get("area_top_n"),
             }
-            found[item["code"]] = self.write(
+            found[item["code"]] = self.tally.write(
                 Exam, lookup={"code": item["code"]}, values=values, label=label
             )
         return found
 
     def reported_results(self, programmes: dict, exams: dict) -> None:
-        for index, item in enumerate(_list(self.document, "reported_results"), start=1):
+        for index, item in enumerate(section(self.document, "reported_results"), start=1):
             label = f"reported result #{index}"
             fields(
                 item,
@@ -253,7 +242,7 @@ class Loader:
                 "as_of": self.as_of,
             }
             lookup = {"exam": exams[item["exam"]], "cohort": cohort}
-            self.write(ReportedCohortFigure, lookup=lookup, values=values, label=label)
+            self.tally.write(ReportedCohortFigure, lookup=lookup, values=values, label=label)
 
     def releases(self, programmes: dict) -> None:
         """Release every reported aggregate loaded, unless its latest release says the same."""
@@ -266,12 +255,12 @@ class Loader:
             except ReleaseRefused as refused:
                 if refused.reason != ReleaseRefused.UNCHANGED:
                     raise DemoDataError(f"release of {figure}: {refused}") from None
-                self.counts["ResultsRelease"][UNCHANGED] += 1
+                self.tally.add("ResultsRelease", UNCHANGED)
             else:
-                self.counts["ResultsRelease"][CREATED] += 1
+                self.tally.add("ResultsRelease", CREATED)
 
     def placements(self, programmes: dict) -> None:
-        for index, item in enumerate(_list(self.document, "placements"), start=1):
+        for index, item in enumerate(section(self.document, "placements"), start=1):
             label = f"placement #{index}"
             fields(
                 item,
@@ -300,15 +289,15 @@ class Loader:
                 "headcount": item["headcount"],
                 "employer": str(item.get("employer") or ""),
                 "city": str(item.get("city") or ""),
-                "start_date": _date(item["start_date"], label=label),
+                "start_date": day(item["start_date"], label=label),
                 **self.source,
                 "illustrative_fields": list(item.get("illustrative_fields") or []),
             }
-            self.write(Placement, lookup=lookup, values=values, label=label)
+            self.tally.write(Placement, lookup=lookup, values=values, label=label)
 
 
 @transaction.atomic
-def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
+def load_demo(path: Path | None = None) -> Counts:
     """Load the demo education file; return created/updated/unchanged counts per model."""
     document = read(Path(path) if path else DEFAULT_PATH)
     _check(document)
@@ -319,8 +308,6 @@ def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
     loader.releases(programmes)
     loader.placements(programmes)
     return {
-        f"{name} (education)" if name == "ReportedFigure" else name: {
-            outcome: counter[outcome] for outcome in (CREATED, UPDATED, UNCHANGED)
-        }
-        for name, counter in loader.counts.items()
+        f"{name} (education)" if name == "ReportedFigure" else name: counts
+        for name, counts in loader.tally.as_dict().items()
     }

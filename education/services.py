@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.exceptions import Conflict
 from education import selectors, suppression
 from education.models import (
     AccessLogEntry,
@@ -28,7 +29,6 @@ from education.models import (
     ResultsRelease,
     Student,
 )
-from reference.exceptions import Conflict
 
 
 def result_problems(

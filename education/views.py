@@ -9,7 +9,7 @@ from django.shortcuts import render
 from education import selectors, suppression
 from education.templatetags.education import shown
 from projects import caching
-from projects import selectors as project_selectors
+from reference import selectors as reference_selectors
 
 
 def _share(value, scale) -> Decimal:
@@ -50,7 +50,7 @@ def _overview_figures(programme) -> dict:
 
 @caching.public_page
 def overview(request):
-    programme = selectors.public_programme(project_selectors.default_programme())
+    programme = selectors.public_programme(reference_selectors.default_programme())
     if programme is None:
         raise Http404
     figures = caching.cached_figures(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.exceptions import Conflict
 from funding import imports, selectors, services
 from funding.models import (
     Approval,
@@ -36,7 +37,6 @@ from funding.models import (
 from projects.admin import ProjectAdmin
 from projects.models import Project
 from reference.admin import HistoryTranslationAdmin
-from reference.exceptions import Conflict
 
 # Short labels carry the context "funding admin": "arrived" alone already means an aid team's
 # arrival elsewhere in the catalogue.

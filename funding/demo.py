@@ -9,47 +9,36 @@ writes nothing. The file's own totals are checked against the figures the report
 anything is written; any error raises DemoDataError and the whole load is rolled back.
 """
 
-import datetime
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.demo import (
+    CREATED,
+    UNCHANGED,
+    Counts,
+    DemoDataError,
+    Record,
+    Tally,
+    day,
+    fields,
+    money,
+    read,
+    section,
+    translated,
+)
 from funding import rollups, services
 from funding.models import BudgetLine, Donation, LedgerEntry
-from projects.demo import CREATED, UNCHANGED, UPDATED, DemoDataError, upsert
-from projects.demo import _fields as fields
-from projects.demo import _read as read
-from projects.demo import _translated as translated
 from projects.models import Project
 from reference.models import Organisation, Programme
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "demo" / "hangzhou_seni_funding.yaml"
 MODELS = (BudgetLine, LedgerEntry, Donation)
 ZERO = Decimal("0")
-
-Record = dict[str, Any]
-
-
-def _money(value: Any, *, label: str) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        raise DemoDataError(f"{label}: {value!r} is not an amount.") from None
-    if amount != amount.quantize(Decimal("0.01")):
-        raise DemoDataError(f"{label}: {value!r} has more than two decimal places.")
-    return amount
-
-
-def _list(document: Record, name: str) -> list[Record]:
-    items = document.get(name) or []
-    if not isinstance(items, list):
-        raise DemoDataError(f"{name}: expected a list.")
-    return items
 
 
 def _parse_entries(items: list[Record], *, projects: dict[str, Project]) -> list[Record]:
@@ -72,9 +61,8 @@ def _parse_entries(items: list[Record], *, projects: dict[str, Project]) -> list
             raise DemoDataError(f"{label}: unknown project {item['project']!r}.")
         if item["type"] not in LedgerEntry.Type.values:
             raise DemoDataError(f"{label}: unknown type {item['type']!r}.")
-        if not isinstance(item["date"], datetime.date):
-            raise DemoDataError(f"{label}: {item['date']!r} is not a date (YYYY-MM-DD).")
-        amount = _money(item["amount"], label=label)
+        day(item["date"], label=label)
+        amount = money(item["amount"], label=label)
         if item["type"] in services.APPROVED_TYPES and amount > services.approval_threshold():
             raise DemoDataError(
                 f"{label}: {amount} is above the approval threshold and would wait for a "
@@ -120,7 +108,7 @@ def _check_expected(
     due_in: defaultdict[int, Decimal] = defaultdict(Decimal)
     for item in budget_lines:
         for year, amount in (item.get("due") or {}).items():
-            due_in[int(year)] += _money(amount, label=f"budget lines {year}")
+            due_in[int(year)] += money(amount, label=f"budget lines {year}")
     for year, rate in (expected.get("payment_rates") or {}).items():
         due, paid = due_in[int(year)], disbursed_in[int(year)]
         actual = paid / due if due else None
@@ -131,7 +119,7 @@ def _check_expected(
             )
     total = for_students = ZERO
     for index, item in enumerate(donations, start=1):
-        value = _money(item.get("value"), label=f"donation #{index}")
+        value = money(item.get("value"), label=f"donation #{index}")
         total += value
         if item.get("kind") == Donation.Kind.GOODS and item.get("beneficiaries") == "students":
             for_students += value
@@ -142,9 +130,7 @@ def _check_expected(
             )
 
 
-def _load_budget_lines(
-    items: list[Record], *, projects: dict[str, Project], counts: dict[str, Counter]
-) -> None:
+def _load_budget_lines(items: list[Record], *, projects: dict[str, Project], tally: Tally) -> None:
     for item in items:
         label = f"budget lines of {item.get('project')!r}" if isinstance(item, dict) else "budget"
         fields(item, label=label, required={"project", "due"}, optional={"illustrative"})
@@ -153,16 +139,15 @@ def _load_budget_lines(
             raise DemoDataError(f"{label}: unknown project {item['project']!r}.")
         for year, amount in item["due"].items():
             where = f"{label} {year}"
-            _obj, outcome = upsert(
+            tally.write(
                 BudgetLine,
                 lookup={"project": project, "year": year, "kind": BudgetLine.Kind.ORIGINAL},
                 values={
-                    "amount": _money(amount, label=where),
+                    "amount": money(amount, label=where),
                     "illustrative": item.get("illustrative", False),
                 },
                 label=where,
             )
-            counts["BudgetLine"][outcome] += 1
 
 
 def _post_entries(
@@ -170,7 +155,7 @@ def _post_entries(
     *,
     parties: Record,
     organisations: dict[str, Organisation],
-    counts: dict[str, Counter],
+    tally: Tally,
 ) -> None:
     """Post the entries not in the ledger yet, in the file's order (arrivals before the
     disbursements they cover); skip those already posted; never change one."""
@@ -190,7 +175,7 @@ def _post_entries(
                     f"{entry['label']}: the ledger already holds this voucher as "
                     f"{existing}; posted entries are never changed: post a reversal instead."
                 )
-            counts["LedgerEntry"][UNCHANGED] += 1
+            tally.add("LedgerEntry", UNCHANGED)
             continue
         who = parties.get(entry["type"]) or {}
         try:
@@ -209,7 +194,7 @@ def _post_entries(
             raise DemoDataError(f"{entry['label']}: {'; '.join(exc.messages)}") from exc
         except services.BeyondArrivals as exc:
             raise DemoDataError(f"{entry['label']}: {exc}") from exc
-        counts["LedgerEntry"][CREATED] += 1
+        tally.add("LedgerEntry", CREATED)
 
 
 def _load_donations(
@@ -217,7 +202,7 @@ def _load_donations(
     *,
     programme: Programme,
     organisations: dict[str, Organisation],
-    counts: dict[str, Counter],
+    tally: Tally,
 ) -> None:
     for index, item in enumerate(items, start=1):
         label = f"donation #{index}"
@@ -231,7 +216,7 @@ def _load_donations(
         if donor is not None and donor not in organisations:
             raise DemoDataError(f"{label}: unknown organisation {donor!r}.")
         purpose = translated(item, "purpose", label=label)
-        _obj, outcome = upsert(
+        tally.write(
             Donation,
             lookup={
                 "programme": programme,
@@ -241,8 +226,8 @@ def _load_donations(
             values={
                 "purpose_en": purpose["purpose_en"],
                 "kind": item["kind"],
-                "value": _money(item["value"], label=label),
-                "donor": organisations[donor] if donor is not None else None,
+                "value": money(item["value"], label=label),
+                "donor": organisations.get(donor),
                 **translated(item, "donor_name", label=label, required=False),
                 "beneficiaries": item["beneficiaries"],
                 "illustrative": item.get("illustrative", False),
@@ -250,11 +235,10 @@ def _load_donations(
             },
             label=label,
         )
-        counts["Donation"][outcome] += 1
 
 
 @transaction.atomic
-def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
+def load_demo(path: Path | None = None) -> Counts:
     """Load the demo funding file; return created/updated/unchanged counts per model."""
     document = read(Path(path) if path else DEFAULT_PATH)
     try:
@@ -272,27 +256,24 @@ def load_demo(path: Path | None = None) -> dict[str, dict[str, int]]:
         for code in who.values():
             if code not in organisations:
                 raise DemoDataError(f"parties: unknown organisation {code!r}.")
-    budget_lines = _list(document, "budget_lines")
-    donations = _list(document, "donations")
-    entries = _parse_entries(_list(document, "entries"), projects=projects)
+    budget_lines = section(document, "budget_lines")
+    donations = section(document, "donations")
+    entries = _parse_entries(section(document, "entries"), projects=projects)
     _check_expected(
         document.get("expected") or {},
         entries=entries,
         budget_lines=budget_lines,
         donations=donations,
     )
-    counts: dict[str, Counter[str]] = {model.__name__: Counter() for model in MODELS}
+    tally = Tally(model.__name__ for model in MODELS)
     # Many changes at once: the programme rollups are rebuilt once at the end.
     with rollups.deferred_rollups():
-        _load_budget_lines(budget_lines, projects=projects, counts=counts)
-        _post_entries(entries, parties=parties, organisations=organisations, counts=counts)
+        _load_budget_lines(budget_lines, projects=projects, tally=tally)
+        _post_entries(entries, parties=parties, organisations=organisations, tally=tally)
     _load_donations(
         donations,
         programme=programme,
         organisations=organisations,
-        counts=counts,
+        tally=tally,
     )
-    return {
-        name: {outcome: counter[outcome] for outcome in (CREATED, UPDATED, UNCHANGED)}
-        for name, counter in counts.items()
-    }
+    return tally.as_dict()

@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core import tables
+from core.exceptions import Conflict
 from core.tables import Problem, UnreadableFile, cell_text, column_key, read_table
 from funding import services
 from funding.models import LedgerEntry, ProjectFunding
 from projects.models import Project
-from reference.exceptions import Conflict
 from reference.models import Organisation
 
 # The template's columns: (key, header). Headers stay Chinese in every interface language.

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.exceptions import Conflict
 from funding.models import (
     Approval,
     LedgerEntry,
@@ -32,7 +33,6 @@ from funding.models import (
 from funding.rollups import keeping_rollups
 from projects.models import Participant, Project
 from reference.dates import check_reported_date
-from reference.exceptions import Conflict
 
 TYPE_TOTAL: dict[str, str] = {
     LedgerEntry.Type.INCOMING_COMMITMENT: "committed",

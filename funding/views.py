@@ -8,17 +8,17 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core import tables
+from core.templatetags.portal import rate
 from funding import selectors
 from projects import caching
-from projects import selectors as project_selectors
 from projects.models import Project
-from projects.templatetags.portal import rate
+from reference import selectors as reference_selectors
 
 CENT = Decimal("0.01")
 
 
 def _scope():
-    programme = project_selectors.default_programme()
+    programme = reference_selectors.default_programme()
     if programme is None:
         raise Http404
     return programme, selectors.projects_in_scope(public=True, programme=programme)

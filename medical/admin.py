@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.exceptions import Conflict
 from medical import services
 from medical.models import (
     Bulletin,
@@ -32,7 +33,6 @@ from medical.models import (
     Verification,
 )
 from reference.admin import HistoryTranslationAdmin
-from reference.exceptions import Conflict
 
 
 def _reason(error: Exception) -> str:

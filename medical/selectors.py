@@ -33,8 +33,8 @@ from medical.models import (
     LeaderboardRow,
     Verification,
 )
-from projects.selectors import default_programme
 from reference.models import Organisation, Programme, ReportedFigure
+from reference.selectors import default_programme
 
 CATEGORY_POINTS: dict[str, int] = {
     Category.TREATMENT: 10,

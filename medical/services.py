@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import Conflict
 from medical.models import (
     Bulletin,
     CallItem,
@@ -33,7 +34,6 @@ from medical.models import (
     Verification,
 )
 from reference.dates import check_reported_date
-from reference.exceptions import Conflict
 from reference.models import Organisation
 from reference.selectors import within_organisation
 

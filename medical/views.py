@@ -7,6 +7,7 @@ from django.shortcuts import render
 from medical import selectors
 from medical.models import Category
 from projects import caching
+from reference import selectors as reference_selectors
 
 
 def _overview_figures(programme) -> dict:
@@ -39,7 +40,7 @@ def _overview_figures(programme) -> dict:
 
 @caching.public_page
 def overview(request):
-    programme = selectors.default_programme()
+    programme = reference_selectors.default_programme()
     if programme is None:
         raise Http404
     figures = caching.cached_figures(

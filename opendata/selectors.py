@@ -12,8 +12,9 @@ from django.db.models.functions import Coalesce, Greatest
 from funding import selectors as funding
 from funding.models import Approval, BudgetLine, LedgerEntry
 from projects.models import Indicator, Milestone, Participant, Project
-from projects.selectors import default_programme, published_projects
+from projects.selectors import published_projects
 from reference.models import Organisation, Programme
+from reference.selectors import default_programme
 
 
 def _newest(model, column: str, path: str = "project") -> Subquery:

@@ -30,6 +30,7 @@ FIGURES_TIMEOUT = 60 * 60
 _CODE_SUFFIXES = (".py", ".html", ".mo")
 _CODE_FOLDERS = (
     "aidportal",
+    "core",
     "reference",
     "projects",
     "funding",

@@ -6,7 +6,8 @@ from functools import partial
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from projects import caching, selectors
+from projects import caching
+from reference import selectors as reference_selectors
 
 
 def data_as_of(request) -> dict:
@@ -17,7 +18,7 @@ def data_as_of(request) -> dict:
 
 def site_frame(request) -> dict:
     # Lazy: the programme is read once, and only by a page that shows the header or footer.
-    programme = SimpleLazyObject(selectors.default_programme)
+    programme = SimpleLazyObject(reference_selectors.default_programme)
 
     def publisher() -> str:
         # SITE_PUBLISHER, else the donor organisation of the programme the showcase opens on.

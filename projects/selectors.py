@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Sum, When
 from django.shortcuts import get_object_or_404
@@ -30,16 +29,6 @@ from projects.models import (
     TimelineEvent,
 )
 from reference.models import Place, Programme
-
-
-def default_programme() -> Programme | None:
-    """The programme the showcase opens on: DEFAULT_PROGRAMME, else the first by code."""
-    programmes = Programme.objects.select_related("donor", "partner", "partner_place")
-    if settings.DEFAULT_PROGRAMME:
-        found = programmes.filter(code=settings.DEFAULT_PROGRAMME).first()
-        if found:
-            return found
-    return programmes.order_by("code").first()
 
 
 def published_projects() -> QuerySet[Project]:

@@ -8,10 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.exceptions import Conflict
 from projects import selectors
 from projects.models import ProgressUpdate, Project
 from reference.dates import check_reported_date
-from reference.exceptions import Conflict
 from reference.models import Organisation
 
 UPDATE_FIELDS = ("date", "title_zh_hans", "title_en", "text_zh_hans", "text_en", "published")

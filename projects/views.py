@@ -64,7 +64,7 @@ def _home_figures(programme) -> dict:
 @caching.public_page
 def home(request, programme_code: str | None = None):
     if programme_code is None:
-        programme = selectors.default_programme()
+        programme = reference_selectors.default_programme()
     else:
         programme = get_object_or_404(
             Programme.objects.select_related("donor", "partner", "partner_place"),
@@ -119,7 +119,7 @@ def project_detail(request, code: str):
 
 @caching.public_page
 def timeline(request):
-    programme = selectors.default_programme()
+    programme = reference_selectors.default_programme()
     if programme is None:
         raise Http404
     events = selectors.published_events(programme).order_by("date", "id")

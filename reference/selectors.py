@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet, Sum
 
@@ -21,6 +22,16 @@ def organisations() -> QuerySet[Organisation]:
 
 def places() -> QuerySet[Place]:
     return Place.objects.all()
+
+
+def default_programme() -> Programme | None:
+    """The programme the showcase opens on: DEFAULT_PROGRAMME, else the first by code."""
+    programmes = Programme.objects.select_related("donor", "partner", "partner_place")
+    if settings.DEFAULT_PROGRAMME:
+        found = programmes.filter(code=settings.DEFAULT_PROGRAMME).first()
+        if found:
+            return found
+    return programmes.order_by("code").first()
 
 
 def programmes() -> QuerySet[Programme]:

@@ -3,8 +3,8 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
+from core.templatetags.portal import cny_compact_parts, qualified
 from education import selectors, suppression
-from projects.templatetags.portal import cny_compact_parts, qualified
 
 register = template.Library()
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from selenium.webdriver.common.by import By
 
+from core.templatetags.portal import rate
 from funding import selectors
-from projects.templatetags.portal import rate
 from reference.models import Programme
 from tests.browser.test_csp import csp_violations, drawn_share
 

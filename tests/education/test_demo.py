@@ -6,8 +6,9 @@ import pytest
 import yaml
 from django.core.management import call_command
 
+from core.demo import DemoDataError
 from education import selectors
-from education.demo import DEFAULT_PATH, DemoDataError, load_demo
+from education.demo import DEFAULT_PATH, load_demo
 from education.models import Cohort, ReportedCohortFigure, SponsoredProgramme, Student
 
 pytestmark = pytest.mark.django_db

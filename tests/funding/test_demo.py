@@ -10,10 +10,10 @@ import yaml
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from core.demo import DemoDataError
 from funding import selectors
 from funding.demo import DEFAULT_PATH, load_demo
 from funding.models import BudgetLine, Donation, LedgerEntry, ProjectFunding
-from projects.demo import DemoDataError
 from reference.models import Programme
 
 pytestmark = pytest.mark.django_db

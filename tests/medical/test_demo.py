@@ -12,10 +12,10 @@ import yaml
 from django.apps import apps
 from django.core.management import call_command
 
+from core.demo import DemoDataError
 from medical import selectors
 from medical.demo import DEFAULT_PATH, load_demo
 from medical.models import CallItem, CallList, Claim, LeaderboardSnapshot, Transition
-from projects.demo import DemoDataError
 from reference.models import Programme
 
 pytestmark = pytest.mark.django_db

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission, User
 from django.http import StreamingHttpResponse
 from openpyxl import load_workbook
 
+from api.callers import Caller
 from education import selectors as education
 from funding import selectors as funding
 from funding import services
@@ -20,6 +21,7 @@ from medical import selectors as medical
 from medical.models import CallList
 from opendata.datasets import DATASETS
 from projects import selectors as projects
+from reference import selectors as reference
 from tests.factories import (
     IndicatorFactory,
     MilestoneFactory,
@@ -78,7 +80,7 @@ def test_the_rows_are_what_the_selectors_show(client, demo):
     assert [int(row["id"]) for row in read_csv(client, "ledger-entries")] == list(
         funding.public_entries().values_list("id", flat=True)
     )
-    claims = medical.visible_claims(organisation_id=None, see_all=False)
+    claims = medical.visible_claims(Caller())
     assert [row["id"] for row in read_json(client, "medical-claims")] == list(
         claims.values_list("id", flat=True)
     )
@@ -97,7 +99,7 @@ def test_the_rows_are_what_the_selectors_show(client, demo):
         assert list(header) == dataset.field_names
         assert len(rows) == dataset.count(), dataset.name
     # What /funding/ shows as arrived is what the ledger download adds up to.
-    programme = projects.default_programme()
+    programme = reference.default_programme()
     figures = funding.totals(funding.projects_in_scope(public=True, programme=programme))
     arrived = sum(
         Decimal(row["amount"]) * (-1 if row["reverses"] else 1)

@@ -17,7 +17,7 @@ from lxml import etree
 from funding import services
 from funding.models import BudgetLine, LedgerEntry, ProjectFunding
 from projects.models import Participant, Project
-from projects.selectors import default_programme
+from reference.selectors import default_programme
 from tests.factories import (
     IndicatorFactory,
     MilestoneFactory,

@@ -9,7 +9,8 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
-from projects.demo import DEFAULT_PATH, DemoDataError, load_demo
+from core.demo import DemoDataError
+from projects.demo import DEFAULT_PATH, load_demo
 from projects.models import Milestone, Project
 from reference.models import AidTeamBatch, ExchangeVisit, ReportedFigure
 

@@ -1,24 +1,22 @@
 """Load the Hangzhou–Seni demo data; running it again changes nothing."""
 
-from importlib import import_module
 from pathlib import Path
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils.module_loading import module_has_submodule
 
-from projects.demo import DemoDataError
+from core.demo import DemoDataError
+from core.registry import app_modules
 
 
 def demo_loaders():
     """Each installed app's `demo.load_demo`, in INSTALLED_APPS order: projects comes before the
-    apps that build on it, and never has to import them."""
-    for config in apps.get_app_configs():
-        if module_has_submodule(config.module, "demo"):
-            loader = getattr(import_module(f"{config.name}.demo"), "load_demo", None)
-            if loader is not None:
-                yield config.label, loader
+    apps that build on it, and never has to import them. A `demo` module without one is a part
+    others use: `core.demo` the framework, `reference.demo` the sections of the projects file."""
+    for module in app_modules("demo"):
+        loader = getattr(module, "load_demo", None)
+        if loader is not None:
+            yield module.__name__.partition(".")[0], loader
 
 
 class Command(BaseCommand):

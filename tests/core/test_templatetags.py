@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.utils import translation
 
-from projects.templatetags.portal import cny, cny_compact, precise_date
+from core.templatetags.portal import cny, cny_compact, precise_date
 
 
 def test_money_is_shown_exactly_in_both_languages():

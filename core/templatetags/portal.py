@@ -1,4 +1,5 @@
-"""Template filters for money, dates of known precision and illustrative markers; table boxes."""
+"""Template filters every app's pages share: money, dates of known precision, rates, reported
+figures, illustrative markers, table boxes and the page's addresses (`{% load portal %}`)."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -8,7 +9,6 @@ from django.urls import translate_url
 from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -102,20 +102,6 @@ def largest(rows, *names) -> Decimal:
 @register.filter
 def illustrative(project, field_name: str) -> bool:
     return project.is_illustrative(field_name)
-
-
-@register.simple_tag
-def team_roles(batch) -> str:
-    """'3 cadres, 8 medical staff, 1 lawyer': the roles a batch has, none it lacks."""
-    parts = [
-        (batch.cadres, ngettext("%(n)s cadre", "%(n)s cadres", batch.cadres)),
-        (batch.medical, ngettext("%(n)s medical staff", "%(n)s medical staff", batch.medical)),
-        (batch.teachers, ngettext("%(n)s teacher", "%(n)s teachers", batch.teachers)),
-        (batch.lawyers, ngettext("%(n)s lawyer", "%(n)s lawyers", batch.lawyers)),
-        (batch.others, ngettext("%(n)s other", "%(n)s others", batch.others)),
-    ]
-    separator = ", " if translation.get_language() == "en" else "、"
-    return separator.join(text % {"n": count} for count, text in parts if count)
 
 
 @register.simple_tag(takes_context=True)

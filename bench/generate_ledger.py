@@ -1,9 +1,13 @@
 """Generate a large synthetic programme for benchmarks: projects, budget lines, ledger entries and
 the running totals, written by PostgreSQL itself (INSERT … SELECT generate_series).
 
-Meant for a dedicated database (bench/funding_bench.py makes one). The ledger is append-only, so
-the command never deletes: it refuses to run twice into the same database, and refuses a database
-that already holds other projects unless told otherwise. To start again, drop the database.
+    DATABASE_URL=postgres://…/some_empty_db .venv/bin/python bench/generate_ledger.py \\
+        [--projects 100000 --entries 1000000 --seed 1] [--allow-shared-database]
+
+Meant for a dedicated, migrated database (bench/funding_bench.py makes one and runs `Generator`).
+The ledger is append-only, so the generator never deletes: it refuses to run twice into the same
+database, and refuses a database that already holds other projects unless told otherwise. To
+start again, drop the database.
 
 Every value is derived from hashint8extended(row number, seed), so a given --seed gives the same
 rows whatever order PostgreSQL computes them in. Amounts are whole cents in integer arithmetic,
@@ -12,25 +16,26 @@ repeated (arrival, disbursement of at most that arrival, expenditure of at most 
 disbursement), so cumulative disbursements never exceed cumulative arrivals on any date.
 """
 
+import argparse
 import datetime
+import os
+import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-
-from funding import rollups
-from funding.services import approval_threshold
-from projects.models import Project
-from reference.models import Organisation, PlanPeriod, Programme
+ROOT = Path(__file__).resolve().parent.parent
 
 PROGRAMME_CODE = "synthetic"
 CODE_PREFIX = "syn-"
 FIRST_YEAR, LAST_YEAR = 2021, 2025
 IMPLEMENTERS = 20
-FIELDS = [choice.value for choice in Project.Field]
-CATEGORIES = [choice.value for choice in Project.Category]
 STATUSES = ["implementation", "finalisation", "closed"]
 MAX_BIGINT = 9223372036854775807
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
 
 
 def pick(values: list[str], index_sql: str) -> str:
@@ -39,42 +44,42 @@ def pick(values: list[str], index_sql: str) -> str:
     return f"({array})[1 + ({index_sql}) % {len(values)}]"
 
 
-class Command(BaseCommand):
-    help = (
-        "Generate a synthetic programme (code 'synthetic') with N projects and M ledger entries, "
-        "their budget lines and running totals, into an otherwise empty PostgreSQL database."
-    )
+class Refused(Exception):
+    """The database or the arguments are not fit to generate into; the message says why."""
 
-    def add_arguments(self, parser):
-        parser.add_argument("--projects", type=int, default=100_000)
-        parser.add_argument("--entries", type=int, default=1_000_000)
-        parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument(
-            "--allow-shared-database",
-            action="store_true",
-            help="Generate even though the database holds other programmes' projects. The "
-            "synthetic rows can then only be removed by dropping the database.",
-        )
 
-    def handle(self, *args, **options):
-        projects, entries, seed = options["projects"], options["entries"], options["seed"]
+class Generator:
+    """Generates the synthetic programme. Django must be set up first: the models are imported
+    inside, as everywhere in bench/, so that the script can set Django up before them."""
+
+    def __init__(self, log: Callable[[str], None] = say) -> None:
+        self.log = log
+
+    def run(
+        self, *, projects: int, entries: int, seed: int, allow_shared_database: bool = False
+    ) -> None:
+        from django.db import connection, transaction
+
+        from projects.models import Project
+        from reference.models import Programme
+
         if connection.vendor != "postgresql":
-            raise CommandError(
+            raise Refused(
                 "generate_ledger needs PostgreSQL (it writes with INSERT … SELECT "
                 "generate_series); set DATABASE_URL=postgres://… to a dedicated database."
             )
         if projects < 1 or entries < 0:
-            raise CommandError("--projects must be at least 1 and --entries at least 0.")
+            raise Refused("--projects must be at least 1 and --entries at least 0.")
         if not 0 <= seed < 2**40:
-            raise CommandError("--seed must be between 0 and 2**40.")
+            raise Refused("--seed must be between 0 and 2**40.")
         if Programme.objects.filter(code=PROGRAMME_CODE).exists():
-            raise CommandError(
+            raise Refused(
                 f"The programme '{PROGRAMME_CODE}' already exists here. Ledger entries cannot be "
                 "deleted (append-only), so generate into a fresh database: drop this one or "
                 "point DATABASE_URL at another."
             )
-        if Project.objects.exists() and not options["allow_shared_database"]:
-            raise CommandError(
+        if Project.objects.exists() and not allow_shared_database:
+            raise Refused(
                 "This database already holds projects. Generate into a dedicated database "
                 "(createdb …; DATABASE_URL=… manage.py migrate), or pass "
                 "--allow-shared-database if you really want synthetic rows beside real ones."
@@ -90,10 +95,11 @@ class Command(BaseCommand):
         self._step(f"Done: {projects:,} projects and {entries:,} ledger entries")
 
     def _step(self, message: str) -> None:
-        self.stdout.write(f"[{time.monotonic() - self.started:7.1f}s] {message}")
-        self.stdout.flush()
+        self.log(f"[{time.monotonic() - self.started:7.1f}s] {message}")
 
     def _reference_rows(self):
+        from reference.models import Organisation, PlanPeriod, Programme
+
         organisation = {}
         for code, name_zh, name_en, kind in [
             ("donor", "合成援助城市", "Synthetic donor city", "local_government"),
@@ -131,6 +137,13 @@ class Command(BaseCommand):
         return programme, period, organisation
 
     def _generate(self, cursor, programme, period, organisations, projects, entries, seed):
+        from funding import rollups
+        from funding.services import approval_threshold
+        from projects.models import Project
+
+        fields = [choice.value for choice in Project.Field]
+        categories = [choice.value for choice in Project.Category]
+
         def h(key_sql: str, salt: int) -> str:
             """A deterministic non-negative pseudo-random bigint for a row and a purpose."""
             return f"(hashint8extended(({key_sql})::bigint, {seed * 64 + salt}) & {MAX_BIGINT})"
@@ -156,7 +169,7 @@ class Command(BaseCommand):
                 programme_id, plan_period_id
             )
             SELECT code, title_zh, title_zh, title_en, '', '', '', '', '', '',
-                {pick(FIELDS, h("g", 1))}, {pick(CATEGORIES, h("g", 2))},
+                {pick(fields, h("g", 1))}, {pick(categories, h("g", 2))},
                 {pick(STATUSES, h("g", 3))},
                 DATE '{first_day}', DATE '{last_day}',
                 -- One original budget line a year: planned is exactly five of them.
@@ -313,3 +326,39 @@ class Command(BaseCommand):
         ):
             cursor.execute(f"ANALYZE {table}")
         self._step("Tables analysed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description="Generate a synthetic programme (code 'synthetic') with N projects and M "
+        "ledger entries, their budget lines and running totals, into an otherwise empty, "
+        "migrated PostgreSQL database (DATABASE_URL)."
+    )
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--allow-shared-database",
+        action="store_true",
+        help="Generate even though the database holds other programmes' projects. The "
+        "synthetic rows can then only be removed by dropping the database.",
+    )
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aidportal.settings")
+    import django
+
+    django.setup()
+    try:
+        Generator().run(
+            projects=args.projects,
+            entries=args.entries,
+            seed=args.seed,
+            allow_shared_database=args.allow_shared_database,
+        )
+    except Refused as refused:
+        sys.exit(str(refused))
+
+
+if __name__ == "__main__":
+    main()

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.core.exceptions import ValidationError
@@ -27,6 +27,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED)
 
 Record = dict[str, Any]
+M = TypeVar("M", bound=models.Model)
 # Created/updated/unchanged counts per model (or kind of record), in loading order.
 Counts = dict[str, dict[str, int]]
 
@@ -45,9 +46,7 @@ class Tally:
     def add(self, name: str, outcome: str, count: int = 1) -> None:
         self._counts[name][outcome] += count
 
-    def write(
-        self, model: type[models.Model], *, lookup: Record, values: Record, label: str
-    ) -> models.Model:
+    def write(self, model: type[M], *, lookup: Record, values: Record, label: str) -> M:
         """`upsert` one row and count its outcome under the model's name."""
         obj, outcome = upsert(model, lookup=lookup, values=values, label=label)
         self.add(model.__name__, outcome)
@@ -69,7 +68,7 @@ def _normalise(*, model: type[models.Model], data: Record, label: str) -> Record
     normalised = {}
     for name, value in data.items():
         field = model._meta.get_field(name)
-        if field.is_relation or value is None:
+        if not isinstance(field, models.Field) or field.is_relation or value is None:
             normalised[name] = value
             continue
         try:
@@ -81,6 +80,7 @@ def _normalise(*, model: type[models.Model], data: Record, label: str) -> Record
 
 def _current(obj: models.Model, name: str) -> Any:
     field = obj._meta.get_field(name)
+    assert isinstance(field, models.Field), "the demo names a model's own fields only"
     return getattr(obj, field.attname)
 
 
@@ -102,9 +102,7 @@ def _validate(obj: models.Model, *, label: str) -> None:
         raise DemoDataError(f"{label}: {details}") from exc
 
 
-def upsert(
-    model: type[models.Model], *, lookup: Record, values: Record, label: str
-) -> tuple[models.Model, str]:
+def upsert(model: type[M], *, lookup: Record, values: Record, label: str) -> tuple[M, str]:
     """Create the row found by `lookup`, or update it only where a value in `values` differs.
 
     An unchanged row is never saved, so it gets no history row and no new `updated_at`.
@@ -127,7 +125,7 @@ def upsert(
         obj = model(**lookup, **values)
         outcome = CREATED
     _validate(obj, label=label)
-    obj._change_reason = CHANGE_REASON  # type: ignore[attr-defined]
+    obj._change_reason = CHANGE_REASON  # type: ignore[attr-defined]  # read by simple-history
     obj.save()
     return obj, outcome
 

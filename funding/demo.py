@@ -227,7 +227,7 @@ def _load_donations(
                 "purpose_en": purpose["purpose_en"],
                 "kind": item["kind"],
                 "value": money(item["value"], label=label),
-                "donor": organisations.get(donor),
+                "donor": organisations.get(donor) if donor is not None else None,
                 **translated(item, "donor_name", label=label, required=False),
                 "beneficiaries": item["beneficiaries"],
                 "illustrative": item.get("illustrative", False),

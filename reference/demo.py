@@ -6,6 +6,7 @@ to these records by the file's own keys (a place's `ref`, an organisation's code
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 
@@ -117,7 +118,7 @@ def _load_places(items: list[Record], *, tally: Tally) -> dict[str, Place]:
 
 
 def _load_programme(
-    item: Record, *, organisations: dict[str, Organisation], places: dict[str, Place], tally: Tally
+    item: Any, *, organisations: dict[str, Organisation], places: dict[str, Place], tally: Tally
 ) -> Programme:
     label = f"programme {item.get('code')!r}" if isinstance(item, dict) else "programme"
     fields(

@@ -2,12 +2,15 @@
 figures, illustrative markers, table boxes and the page's addresses (`{% load portal %}`)."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django import template
 from django.conf import settings
+from django.template import Context
 from django.urls import translate_url
 from django.utils import formats, translation
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -22,7 +25,7 @@ def _trim(value: Decimal) -> str:
 
 
 @register.filter
-def cny(value) -> str:
+def cny(value: Any) -> str:
     """410050000 → '410,050,000' (cents shown only when there are any)."""
     if value is None:
         return "—"
@@ -32,7 +35,7 @@ def cny(value) -> str:
     return f"{value:,.2f}"
 
 
-def cny_compact_parts(value) -> tuple[str, str]:
+def cny_compact_parts(value: Any) -> tuple[str, str]:
     """The number and the unit of `cny_compact`: ('4.1005', '亿元'), ('CNY 410.05 million', '').
     A qualifier goes between them in Chinese (3000余万元)."""
     value = Decimal(value)
@@ -46,7 +49,7 @@ def cny_compact_parts(value) -> tuple[str, str]:
 
 
 @register.filter
-def cny_compact(value) -> str:
+def cny_compact(value: Any) -> str:
     """410050000 → '4.1005亿元' or 'CNY 410.05 million'; 1.1e9 → 'CNY 1.1 billion'. Exact."""
     if value is None:
         return "—"
@@ -54,7 +57,7 @@ def cny_compact(value) -> str:
 
 
 @register.filter
-def precise_date(value, precision: str = "day") -> str:
+def precise_date(value: Any, precision: str = "day") -> str:
     """A date shown only as precisely as its source states it."""
     if value is None:
         return "—"
@@ -68,7 +71,7 @@ def precise_date(value, precision: str = "day") -> str:
 
 
 @register.filter
-def percent(share) -> str:
+def percent(share: Any) -> str:
     """A 0–1 share as a whole-number percentage for widths and labels."""
     if share is None:
         return "0"
@@ -76,7 +79,7 @@ def percent(share) -> str:
 
 
 @register.filter
-def rate(share) -> str:
+def rate(share: Any) -> str:
     """A Decimal share as a percentage to 0.1%: Decimal("1.34") → '134.0%'; None → '—'."""
     if share is None:
         return "—"
@@ -84,7 +87,7 @@ def rate(share) -> str:
 
 
 @register.filter
-def share_of(value, total):
+def share_of(value: Any, total: Any) -> Decimal:
     """value ÷ total as a 0–1 share for bar widths (0 when there is no total)."""
     if not total:
         return Decimal("0")
@@ -92,7 +95,7 @@ def share_of(value, total):
 
 
 @register.simple_tag
-def largest(rows, *names) -> Decimal:
+def largest(rows: Any, *names: str) -> Decimal:
     """The largest of the named attributes over `rows`: the scale of a chart's bars."""
     return max(
         (Decimal(getattr(row, name) or 0) for row in rows for name in names), default=Decimal("0")
@@ -100,12 +103,12 @@ def largest(rows, *names) -> Decimal:
 
 
 @register.filter
-def illustrative(project, field_name: str) -> bool:
-    return project.is_illustrative(field_name)
+def illustrative(project: Any, field_name: str) -> bool:
+    return bool(project.is_illustrative(field_name))
 
 
 @register.simple_tag(takes_context=True)
-def other_language_url(context, language: str) -> str:
+def other_language_url(context: Context, language: str) -> str:
     request = context["request"]
     path = request.get_full_path()
     translated = translate_url(path, language)
@@ -117,13 +120,13 @@ def other_language_url(context, language: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def absolute_url(context, path: str) -> str:
+def absolute_url(context: Context, path: str) -> str:
     """A path (or an absolute URL, kept as it is) as an absolute URL on this site."""
-    return context["request"].build_absolute_uri(path)
+    return str(context["request"].build_absolute_uri(path))
 
 
 @register.filter
-def figure_value(figure) -> str:
+def figure_value(figure: Any) -> str:
     """A reported figure as the source states it: '近11亿元', '2000余人次', 'nearly CNY 1.1
     billion', 'over 2,000 person-times', '56'."""
     value = Decimal(figure.value)
@@ -156,7 +159,7 @@ def qualified(number: str, qualifier: str, *, unit: str = "") -> str:
 
 
 @register.filter
-def any_illustrative(records, field_name: str = "") -> bool:
+def any_illustrative(records: Any, field_name: str = "") -> bool:
     """Whether any record is illustrative (its `illustrative` flag), or has the named field
     marked illustrative: a section shows its notice only then."""
     if field_name:
@@ -165,7 +168,7 @@ def any_illustrative(records, field_name: str = "") -> bool:
 
 
 @register.filter
-def illustrative_labels(record) -> str:
+def illustrative_labels(record: Any) -> str:
     """The names of a record's illustrative fields, for its notice: 'planned investment, place'."""
     separator = ", " if translation.get_language() == "en" else "、"
     return separator.join(
@@ -175,15 +178,15 @@ def illustrative_labels(record) -> str:
     )
 
 
-def _field_label(field) -> str:
+def _field_label(field: Any) -> str:
     # A reverse relation (a project's participants) is named after the records it holds.
     if field.auto_created and not field.concrete:
-        return field.related_model._meta.verbose_name_plural
-    return field.verbose_name
+        return str(field.related_model._meta.verbose_name_plural)
+    return str(field.verbose_name)
 
 
 @register.simple_block_tag
-def scrolltable(content, label):
+def scrolltable(content: str, label: str) -> SafeString:
     """A table that scrolls sideways inside its own box when a phone is narrower than it, instead
     of the page; its first column stays in view (CSS). Tab reaches the box, the arrow keys scroll
     it, and screen readers name it after the table: {% scrolltable _("Projects") %}<table>…
@@ -200,7 +203,7 @@ OG_LOCALES = {"zh-hans": "zh_CN", "en": "en_GB"}
 
 
 @register.simple_tag(takes_context=True)
-def page_addresses(context) -> dict:
+def page_addresses(context: Context) -> dict[str, str]:
     """The page's absolute addresses for search engines and link previews: `canonical` (this
     language, without the query string), `alternates` as (hreflang, URL) for each language and
     x-default (the Chinese page), and the Open Graph locales."""

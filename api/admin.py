@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from api import capabilities
 from api.keys import issue_api_key, revoke_api_key
 from api.models import ApiKey, AuditEntry, KeyCapability
+from core.admin import ReadOnlyAdmin
 
 
 class ApiKeyAddForm(forms.ModelForm):
@@ -152,7 +153,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "at",
         "action",
@@ -167,12 +168,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "object_id", "path", "idempotency_key"]
     list_select_related = ["organisation", "api_key", "api_key__organisation", "user"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdmin
 from education import imports, selectors, services
 from education.models import (
     AccessLogEntry,
@@ -455,7 +456,7 @@ class PlacementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only: who read which student records, when, where."""
 
     list_display = ["at", "user", "api_key", "model", "record_count", "method", "path"]
@@ -466,12 +467,3 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("records"))
     def record_count(self, obj):
         return len(obj.object_ids)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

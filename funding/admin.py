@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from funding import imports, selectors, services
 from funding.models import (
     Approval,
@@ -526,13 +527,11 @@ class LedgerEntryAdmin(TotalsMixin, EntryDisplay, admin.ModelAdmin):
         ) % {"count": count, "file": filename, "parts": parts}
 
 
-class LedgerEntryInline(EntryDisplay, admin.TabularInline):
+class LedgerEntryInline(EntryDisplay, ReadOnlyInline):
     """The project's ledger, read-only: entries are posted and reversed from the ledger list."""
 
     model = LedgerEntry
     fk_name = "project"
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = ["date", "type", "amount_cny", "provider", "receiver", "voucher", "flags"]
     readonly_fields = fields
@@ -548,22 +547,11 @@ class LedgerEntryInline(EntryDisplay, admin.TabularInline):
             .select_related("provider", "receiver", "reversed_by", "approval__approved_by")
         )
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ProjectFundingInline(admin.TabularInline):
+class ProjectFundingInline(ReadOnlyInline):
     """The project's running totals, as the ledger keeps them."""
 
     model = ProjectFunding
-    extra = 0
-    can_delete = False
     fields = [
         "planned_cny",
         "committed_cny",
@@ -591,29 +579,9 @@ class ProjectFundingInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # projects does not know about funding; funding adds itself to the project page.
 ProjectAdmin.inlines = [*ProjectAdmin.inlines, ProjectFundingInline, LedgerEntryInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BudgetLine)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from medical import services
 from medical.models import (
     Bulletin,
@@ -59,17 +60,6 @@ class StepsMixin:
                     gettext("%(record)s: %(done)s") % {"record": record, "done": done},
                     messages.SUCCESS,
                 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Need)
@@ -391,17 +381,6 @@ class CharityBatchAdmin(SimpleHistoryAdmin):
 class HospitalFirstAdmin(HistoryTranslationAdmin):
     list_display = ["date", "what", "hospital", "illustrative"]
     list_filter = ["programme"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Transition)

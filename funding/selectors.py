@@ -17,7 +17,19 @@ import datetime
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -342,6 +354,51 @@ def entries(
         own_keys = ApiKey.objects.filter(organisation_id=organisation_id).values("pk")
         visible |= Q(recorded_by_key__in=own_keys)
     return queryset.annotate(shown_note=Case(When(visible, then=F("note")), default=Value("")))
+
+
+def counted_entries() -> Q:
+    """The entries the running totals count: an entry once it needs no approval or has it, and
+    a reversal exactly when the entry it reverses counted."""
+    return (
+        Q(reverses__isnull=True, needs_approval=False)
+        | Q(reverses__isnull=True, approval__isnull=False)
+        | Q(reverses__isnull=False, reverses__needs_approval=False)
+        | Q(reverses__isnull=False, reverses__approval__isnull=False)
+    )
+
+
+def entry_totals(queryset: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
+    """Arrived, disbursed, spent and awaiting approval over `queryset`, net of reversals.
+
+    Counted as the running totals count them: a reversal subtracts what its original added, and
+    a disbursement awaiting approval is only reserved (`pending`) until it is approved."""
+    signed = Case(
+        When(reverses__isnull=False, then=-F("amount")),
+        default=F("amount"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    counted = counted_entries()
+    moved = {
+        "arrived": LedgerEntry.Type.INCOMING_FUNDS,
+        "disbursed": LedgerEntry.Type.DISBURSEMENT,
+        "spent": LedgerEntry.Type.EXPENDITURE,
+    }
+    sums = {
+        name: Coalesce(Sum(signed, filter=counted & Q(type=type)), MONEY_ZERO)
+        for name, type in moved.items()
+    }
+    sums["pending"] = Coalesce(
+        Sum(signed, filter=~counted & Q(type=LedgerEntry.Type.DISBURSEMENT)), MONEY_ZERO
+    )
+    return queryset.order_by().aggregate(**sums)
+
+
+def budget_totals(queryset: QuerySet[BudgetLine]) -> dict[str, Decimal]:
+    """The original and the revised budget lines of `queryset`, each summed."""
+    return queryset.order_by().aggregate(
+        original=Coalesce(Sum("amount", filter=Q(kind=BudgetLine.Kind.ORIGINAL)), MONEY_ZERO),
+        revised=Coalesce(Sum("amount", filter=Q(kind=BudgetLine.Kind.REVISED)), MONEY_ZERO),
+    )
 
 
 def donations(*, public: bool) -> QuerySet[Donation]:

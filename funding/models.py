@@ -14,11 +14,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import SUM_DIGITS, MoneyField
 from projects.models import Project
 from reference.models import Organisation, Programme
 from reference.validators import no_invisible_controls
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class BudgetLine(models.Model):
@@ -35,7 +34,7 @@ class BudgetLine(models.Model):
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ORIGINAL)
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY, validators=[MinValueValidator(0)])
+    amount = MoneyField(_("amount (CNY)"), validators=[MinValueValidator(0)])
     note = models.CharField(_("note"), max_length=300, blank=True)
     illustrative = models.BooleanField(_("illustrative"), default=False)
 
@@ -73,7 +72,7 @@ class LedgerEntry(models.Model):
     )
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     date = models.DateField(_("date"))
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    amount = MoneyField(_("amount (CNY)"))
     currency = models.CharField(_("currency"), max_length=3, default="CNY", editable=False)
     provider = models.ForeignKey(
         Organisation,
@@ -243,19 +242,17 @@ class ProjectFunding(models.Model):
     project = models.OneToOneField(
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funding"
     )
-    committed = models.DecimalField(_("committed"), **MONEY, default=Decimal("0"))
-    arrived = models.DecimalField(pgettext_lazy("money", "arrived"), **MONEY, default=Decimal("0"))
-    disbursed = models.DecimalField(_("disbursed"), **MONEY, default=Decimal("0"))
-    spent = models.DecimalField(_("spent"), **MONEY, default=Decimal("0"))
-    pending = models.DecimalField(
+    committed = MoneyField(_("committed"), default=Decimal("0"))
+    arrived = MoneyField(pgettext_lazy("money", "arrived"), default=Decimal("0"))
+    disbursed = MoneyField(_("disbursed"), default=Decimal("0"))
+    spent = MoneyField(_("spent"), default=Decimal("0"))
+    pending = MoneyField(
         _("awaiting approval"),
-        **MONEY,
         default=Decimal("0"),
         help_text=_("Disbursements not yet approved."),
     )
-    beyond_arrivals = models.DecimalField(
+    beyond_arrivals = MoneyField(
         _("recorded beyond arrivals"),
-        **MONEY,
         default=Decimal("0"),
         help_text=_("The sum of disbursements staff recorded beyond the funds arrived."),
     )
@@ -287,9 +284,9 @@ class ProjectFundingYear(models.Model):
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funding_years"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    arrived = models.DecimalField(pgettext_lazy("money", "arrived"), **MONEY, default=Decimal("0"))
-    disbursed = models.DecimalField(_("disbursed"), **MONEY, default=Decimal("0"))
-    spent = models.DecimalField(_("spent"), **MONEY, default=Decimal("0"))
+    arrived = MoneyField(pgettext_lazy("money", "arrived"), default=Decimal("0"))
+    disbursed = MoneyField(_("disbursed"), default=Decimal("0"))
+    spent = MoneyField(_("spent"), default=Decimal("0"))
 
     class Meta:
         verbose_name = _("project funding for a year")
@@ -301,10 +298,6 @@ class ProjectFundingYear(models.Model):
 
     def __str__(self):
         return f"{self.project.code} {self.year}"
-
-
-# Sums over a whole programme outgrow a project's columns; these hold a million times more.
-ROLLUP_MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
 class FundingRollup(models.Model):
@@ -327,14 +320,14 @@ class FundingRollup(models.Model):
     # The plan period's id, 0 for projects outside any period: a NULL would not be unique.
     plan_period_key = models.PositiveIntegerField(_("plan period"))
     projects = models.IntegerField(_("projects"), default=0)
-    planned = models.DecimalField(_("planned"), **ROLLUP_MONEY, default=Decimal("0"))
-    committed = models.DecimalField(_("committed"), **ROLLUP_MONEY, default=Decimal("0"))
-    arrived = models.DecimalField(
-        pgettext_lazy("money", "arrived"), **ROLLUP_MONEY, default=Decimal("0")
+    planned = MoneyField(_("planned"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    committed = MoneyField(_("committed"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    arrived = MoneyField(
+        pgettext_lazy("money", "arrived"), max_digits=SUM_DIGITS, default=Decimal("0")
     )
-    disbursed = models.DecimalField(_("disbursed"), **ROLLUP_MONEY, default=Decimal("0"))
-    spent = models.DecimalField(_("spent"), **ROLLUP_MONEY, default=Decimal("0"))
-    pending = models.DecimalField(_("awaiting approval"), **ROLLUP_MONEY, default=Decimal("0"))
+    disbursed = MoneyField(_("disbursed"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    spent = MoneyField(_("spent"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    pending = MoneyField(_("awaiting approval"), max_digits=SUM_DIGITS, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("programme funding totals")
@@ -365,12 +358,12 @@ class FundingRollupYear(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     present = models.IntegerField(default=0)
     illustrative = models.IntegerField(_("illustrative"), default=0)
-    due = models.DecimalField(_("due"), **ROLLUP_MONEY, default=Decimal("0"))
-    arrived = models.DecimalField(
-        pgettext_lazy("money", "arrived"), **ROLLUP_MONEY, default=Decimal("0")
+    due = MoneyField(_("due"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    arrived = MoneyField(
+        pgettext_lazy("money", "arrived"), max_digits=SUM_DIGITS, default=Decimal("0")
     )
-    disbursed = models.DecimalField(_("disbursed"), **ROLLUP_MONEY, default=Decimal("0"))
-    spent = models.DecimalField(_("spent"), **ROLLUP_MONEY, default=Decimal("0"))
+    disbursed = MoneyField(_("disbursed"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    spent = MoneyField(_("spent"), max_digits=SUM_DIGITS, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("programme funding for a year")
@@ -404,9 +397,7 @@ class Donation(models.Model):
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
-    value = models.DecimalField(
-        _("value (CNY)"), **MONEY, help_text=_("The amount, or the assessed value of goods.")
-    )
+    value = MoneyField(_("value (CNY)"), help_text=_("The amount, or the assessed value of goods."))
     donor = models.ForeignKey(
         Organisation,
         verbose_name=_("donor"),

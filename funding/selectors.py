@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
-    DecimalField,
     Exists,
     F,
     Max,
@@ -34,6 +33,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from api.models import ApiKey
+from core.fields import MoneyField
 from funding import rollups
 from funding.models import (
     BudgetLine,
@@ -375,7 +375,7 @@ def entry_totals(queryset: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
     signed = Case(
         When(reverses__isnull=False, then=-F("amount")),
         default=F("amount"),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
+        output_field=MoneyField(),
     )
     counted = counted_entries()
     moved = {

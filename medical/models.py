@@ -18,10 +18,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiKey
+from core.fields import MoneyField
 from reference.models import DatePrecision, Organisation, Place, Programme
 from reference.validators import no_invisible_controls
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Category(models.TextChoices):
@@ -164,9 +163,7 @@ class CallItem(models.Model):
     description = models.TextField(_("description"), blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     deliverables = models.TextField(_("expected deliverables"), blank=True)
-    budget = models.DecimalField(
-        _("budget (CNY)"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
-    )
+    budget = MoneyField(_("budget (CNY)"), null=True, blank=True, validators=[MinValueValidator(0)])
     due_on = models.DateField(_("due on"), null=True, blank=True)
     max_claimants = models.PositiveSmallIntegerField(
         _("maximum claimants"), default=1, validators=[MinValueValidator(1)]
@@ -533,7 +530,7 @@ class CharityBatch(models.Model):
         _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
     patients = models.PositiveIntegerField(_("patients treated"))
-    funds = models.DecimalField(_("funds (CNY)"), **MONEY, validators=[MinValueValidator(0)])
+    funds = MoneyField(_("funds (CNY)"), validators=[MinValueValidator(0)])
     spine = models.BooleanField(_("spine"), default=False)
     knee = models.BooleanField(_("knee"), default=False)
     hip = models.BooleanField(_("hip"), default=False)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ImportAdminMixin, ReadOnlyInline
+from core.fields import MONEY_DECIMALS, MONEY_DIGITS
 from funding import imports, selectors, services
 from funding.admin.display import TotalsMixin, money
 from funding.models import LedgerEntry
@@ -87,8 +88,8 @@ class LedgerEntryForm(forms.ModelForm):
     amount = forms.DecimalField(
         label=pgettext_lazy("funding admin", "amount (CNY)"),
         min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
+        max_digits=MONEY_DIGITS,
+        decimal_places=MONEY_DECIMALS,
     )
     # Set by LedgerEntryAdmin when the service refused this very form's entry.
     refusal: Exception | None = None

@@ -160,8 +160,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "model",
         "object_repr",
         "organisation",
-        "api_key",
-        "user",
+        "actor_display",
         "path",
     ]
     list_filter = ["action", "model", "organisation"]

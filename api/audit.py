@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
+from api.actors import Actor
 from api.callers import Caller
 from api.models import AuditEntry
 
@@ -43,8 +44,7 @@ def record_write(
     idempotency_key: str = "",
 ) -> AuditEntry:
     return AuditEntry.objects.create(
-        api_key=caller.key,
-        user=caller.user,
+        actor=Actor.of(caller),
         organisation_id=caller.organisation_id,
         action=action,
         model=instance._meta.label,

@@ -413,7 +413,7 @@ class PlacementAdmin(SimpleHistoryAdmin):
 class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only: who read which student records, when, where."""
 
-    list_display = ["at", "user", "api_key", "model", "record_count", "method", "path"]
+    list_display = ["at", "actor_display", "model", "record_count", "method", "path"]
     list_filter = ["model"]
     date_hierarchy = "at"
     list_select_related = ["user", "api_key__organisation"]

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from api.actors import ActorMixin, actor_columns
 from core.fields import SUM_DIGITS, MoneyField
 from projects.models import Project
 from reference.models import Organisation, Programme
@@ -51,7 +52,7 @@ class BudgetLine(models.Model):
         return f"{self.project.code} {self.year} {self.get_kind_display()}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(ActorMixin, models.Model):
     """One posted movement of money. Types follow IATI's TransactionType codelist."""
 
     class Type(models.TextChoices):
@@ -120,23 +121,12 @@ class LedgerEntry(models.Model):
         ),
     )
     illustrative = models.BooleanField(_("illustrative"), default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    recorded_by_key = models.ForeignKey(
-        "api.ApiKey",
-        verbose_name=_("recorded with API key"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
+    recorded_by, recorded_by_key = actor_columns(
+        user_label=_("recorded by"), key_label=_("recorded with API key")
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True, db_index=True)
+
+    actor_fields = ("recorded_by", "recorded_by_key")
 
     class Meta:
         verbose_name = _("ledger entry")

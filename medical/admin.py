@@ -392,11 +392,10 @@ class TransitionAdmin(ReadOnlyAdmin):
         "action",
         "from_status",
         "to_status",
-        "user",
-        "api_key",
+        "actor_display",
     ]
     list_filter = ["entity", "action"]
-    list_select_related = ["user", "api_key"]
+    list_select_related = ["user", "api_key__organisation"]
 
 
 class RowInline(ReadOnlyInline):

@@ -195,8 +195,7 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
         "beyond_arrivals",
         "needs_approval",
         "illustrative",
-        "recorded_by",
-        "recorded_by_key",
+        "actor_display",
         "recorded_at",
     ]
 

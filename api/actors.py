@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
     from api.callers import Caller
     from api.models import ApiKey
 
@@ -33,13 +35,13 @@ class Actor:
         if self.key is not None:
             return str(self.key)
         if self.user is not None:
-            return self.user.get_username()
+            return str(self.user.get_username())
         return "—"
 
 
 def actor_columns(
-    *, user_label, key_label, key_related_name: str | None = "+"
-) -> tuple[models.ForeignKey, models.ForeignKey]:
+    *, user_label: "_StrOrPromise", key_label: "_StrOrPromise", key_related_name: str | None = "+"
+) -> tuple["models.ForeignKey[Any, Any]", "models.ForeignKey[Any, Any]"]:
     """The (user, key) foreign keys of a record's actor, for `user, key = actor_columns(...)`."""
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

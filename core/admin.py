@@ -1,44 +1,56 @@
 """Admin pieces every app shares: read-only pages for records no one edits by hand, and the
 upload page of a spreadsheet import."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.imports import Importer, Report
 
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+    TabularInline = admin.TabularInline[Any, Any]
+else:
+    # The stubs' generic admin classes cannot be subscripted at run time.
+    ModelAdmin = admin.ModelAdmin
+    TabularInline = admin.TabularInline
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(ModelAdmin):
     """A record written only by a service (an approval, a transition, an audit entry): staff
     read it, nobody adds, changes or deletes it here."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     """Related records shown on their parent's page, read-only."""
 
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -54,20 +66,20 @@ class ImportForm(forms.Form):
     )
     dry_run = forms.BooleanField(label=_("Only check the file; write nothing"), required=False)
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > self.max_bytes:
+    def clean_file(self) -> "UploadedFile[bytes]":
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
+        if (upload.size or 0) > self.max_bytes:
             raise ValidationError(self.too_large)
         return upload
 
 
-class ImportAdminMixin:
+class ImportAdminMixin(ModelAdmin):
     """An upload page (`import/`) and the template's downloads (`import/template.xlsx`, `.csv`)
     for a model admin whose records also come from a spreadsheet, all through `importer`.
 
     Only staff who may add the model's records may import them or download the template."""
 
-    importer: type[Importer]
+    importer: type[Importer[Any]]
     import_form: type[ImportForm] = ImportForm
     import_title: str
     import_filename: str  # the downloaded template's name, without its extension
@@ -77,17 +89,17 @@ class ImportAdminMixin:
         "csv": "text/csv; charset=utf-8",
     }
 
-    def get_importer(self, request, form) -> Importer:
+    def get_importer(self, request: HttpRequest, form: ImportForm) -> Importer[Any]:
         return self.importer()
 
-    def checked_message(self, report: Report) -> str:
+    def checked_message(self, report: Report[Any]) -> str:
         """What a dry run of a file without problems would have written."""
         raise NotImplementedError
 
-    def imported_message(self, report: Report, filename: str) -> str:
+    def imported_message(self, report: Report[Any], filename: str) -> str:
         raise NotImplementedError
 
-    def import_summary(self, report: Report) -> list[str]:
+    def import_summary(self, report: Report[Any]) -> list[str]:
         """Lines below the dry run's message, such as the sums per kind of row."""
         return []
 
@@ -95,24 +107,26 @@ class ImportAdminMixin:
         """How to fill in the file, beyond the columns and the all-or-nothing rule."""
         return []
 
-    def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_import"
+    def _import_url_name(self, view: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
-            path("import/", view(self.import_view), name=name),
+            path("import/", view(self.import_view), name=self._import_url_name("import")),
             *(
                 path(
                     f"import/template.{format}",
                     view(self.import_template_view),
                     {"format": format},
-                    name=f"{name}_template_{format}",
+                    name=self._import_url_name(f"import_template_{format}"),
                 )
                 for format in self.template_types
             ),
             *super().get_urls(),
         ]
 
-    def import_template_view(self, request, format):
+    def import_template_view(self, request: HttpRequest, format: str) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
         template = {"xlsx": self.importer.template_xlsx, "csv": self.importer.template_csv}
@@ -120,7 +134,7 @@ class ImportAdminMixin:
         response["Content-Disposition"] = f'attachment; filename="{self.import_filename}.{format}"'
         return response
 
-    def import_view(self, request):
+    def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = self.import_form(request.POST or None, request.FILES or None)
@@ -134,10 +148,7 @@ class ImportAdminMixin:
                 self.message_user(
                     request, self.imported_message(report, upload.name), messages.SUCCESS
                 )
-                return HttpResponseRedirect(
-                    reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-                )
-        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_import_template"
+                return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('changelist')}"))
         context = {
             **self.admin_site.each_context(request),
             "title": self.import_title,
@@ -147,7 +158,8 @@ class ImportAdminMixin:
             "checked": self.checked_message(report) if report and report.ok else "",
             "summary": self.import_summary(report) if report and report.ok else [],
             "template_urls": [
-                (format, reverse(f"{name}_{format}")) for format in self.template_types
+                (format, reverse(f"admin:{self._import_url_name(f'import_template_{format}')}"))
+                for format in self.template_types
             ],
             "columns": self.importer.headers(),
             "notes": self.import_notes(),

@@ -25,11 +25,11 @@ class NumberedRow(Protocol):
 
 RowT = TypeVar("RowT", bound=NumberedRow)
 # A progress reporter: (rows, how many, the stage's name) -> the same rows, iterated.
-Track = Callable[[Iterable, int, str], Iterable]
+Track = Callable[[Iterable[Any], int, str], Iterable[Any]]
 ROW_LEVEL = ""  # the column of a problem that belongs to the row or the file as a whole
 
 
-def untracked(rows: Iterable, total: int, stage: str) -> Iterable:
+def untracked(rows: Iterable[Any], total: int, stage: str) -> Iterable[Any]:
     return rows
 
 
@@ -56,7 +56,7 @@ class Importer(Generic[RowT]):
 
     columns: ClassVar[Columns]  # (key, header); headers stay Chinese in every language
     sheet_title: ClassVar[str]
-    report_class: ClassVar[type[Report]] = Report
+    report_class: ClassVar[type[Report[Any]]] = Report
     # What a row's service may refuse with; any of these undoes the whole file.
     refusals: ClassVar[tuple[type[Exception], ...]] = (ValidationError,)
 
@@ -81,7 +81,7 @@ class Importer(Generic[RowT]):
     def template_csv(cls) -> bytes:
         return tables.template_csv(cls.columns)
 
-    def check(self, table: list[tuple]) -> Report[RowT]:
+    def check(self, table: list[tuple[Any, ...]]) -> Report[RowT]:
         """Read and check every row of the table; collect every problem; write nothing."""
         raise NotImplementedError
 

@@ -333,6 +333,16 @@ def project_totals(project: Project) -> FundingFigures:
     )
 
 
+# The running totals' counting rule: an entry counts unless it awaits approval; a reversal counts
+# (negatively) when its original did.
+COUNTED = (
+    Q(reverses__isnull=True, needs_approval=False)
+    | Q(reverses__isnull=True, approval__isnull=False)
+    | Q(reverses__isnull=False, reverses__needs_approval=False)
+    | Q(reverses__isnull=False, reverses__approval__isnull=False)
+)
+
+
 def entries(
     *, public: bool, see_all_notes: bool = False, organisation_id: int | None = None
 ) -> QuerySet[LedgerEntry]:
@@ -356,17 +366,6 @@ def entries(
     return queryset.annotate(shown_note=Case(When(visible, then=F("note")), default=Value("")))
 
 
-def counted_entries() -> Q:
-    """The entries the running totals count: an entry once it needs no approval or has it, and
-    a reversal exactly when the entry it reverses counted."""
-    return (
-        Q(reverses__isnull=True, needs_approval=False)
-        | Q(reverses__isnull=True, approval__isnull=False)
-        | Q(reverses__isnull=False, reverses__needs_approval=False)
-        | Q(reverses__isnull=False, reverses__approval__isnull=False)
-    )
-
-
 def entry_totals(queryset: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
     """Arrived, disbursed, spent and awaiting approval over `queryset`, net of reversals.
 
@@ -377,18 +376,17 @@ def entry_totals(queryset: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
         default=F("amount"),
         output_field=MoneyField(),
     )
-    counted = counted_entries()
     moved = {
         "arrived": LedgerEntry.Type.INCOMING_FUNDS,
         "disbursed": LedgerEntry.Type.DISBURSEMENT,
         "spent": LedgerEntry.Type.EXPENDITURE,
     }
     sums = {
-        name: Coalesce(Sum(signed, filter=counted & Q(type=type)), MONEY_ZERO)
+        name: Coalesce(Sum(signed, filter=COUNTED & Q(type=type)), MONEY_ZERO)
         for name, type in moved.items()
     }
     sums["pending"] = Coalesce(
-        Sum(signed, filter=~counted & Q(type=LedgerEntry.Type.DISBURSEMENT)), MONEY_ZERO
+        Sum(signed, filter=~COUNTED & Q(type=LedgerEntry.Type.DISBURSEMENT)), MONEY_ZERO
     )
     return queryset.order_by().aggregate(**sums)
 

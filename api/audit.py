@@ -43,8 +43,7 @@ def record_write(
     after: dict | None,
     idempotency_key: str = "",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=Actor.of(caller),
+    entry = AuditEntry(
         organisation_id=caller.organisation_id,
         action=action,
         model=instance._meta.label,
@@ -55,3 +54,6 @@ def record_write(
         path=request.path[:500],
         idempotency_key=idempotency_key,
     )
+    entry.actor = Actor.of(caller)
+    entry.save(force_insert=True)
+    return entry

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from core.imports import Importer, Report
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
     ModelAdmin = admin.ModelAdmin[Any]
     TabularInline = admin.TabularInline[Any, Any]
 else:
@@ -81,7 +83,7 @@ class ImportAdminMixin(ModelAdmin):
 
     importer: type[Importer[Any]]
     import_form: type[ImportForm] = ImportForm
-    import_title: str
+    import_title: "_StrOrPromise"
     import_filename: str  # the downloaded template's name, without its extension
     import_template = "admin/import.html"
     template_types = {

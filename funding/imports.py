@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -296,7 +298,7 @@ class LedgerImporter(Importer[Row]):
         for number, raw in self.track(numbered, len(numbered), _("Checking")):
             values, problems = _read_row(
                 number,
-                lambda key, raw=raw: cell(raw, key),
+                partial(cell, raw),
                 projects=projects,
                 organisations=organisations,
             )
@@ -358,4 +360,5 @@ def import_ledger(
 ) -> LedgerReport:
     """Check a whole file and, unless it is a dry run or has any problem, write all its rows."""
     importer = LedgerImporter(recorded_by=recorded_by, track=track)
-    return importer.run(content, filename, dry_run=dry_run)
+    # Every report a LedgerImporter makes is its report_class, LedgerReport.
+    return cast(LedgerReport, importer.run(content, filename, dry_run=dry_run))

@@ -5,6 +5,7 @@ arrival elsewhere in the catalogue."""
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.utils.formats import number_format
@@ -24,7 +25,13 @@ def money_column(name: str, description) -> Callable:
     return column
 
 
-class TotalsMixin:
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+else:
+    _Admin = object  # the admin classes that use the mixin bring ModelAdmin
+
+
+class TotalsMixin(_Admin):
     """A row of totals over the change list's filtered rows, above the list."""
 
     def list_totals(self, queryset) -> list[tuple[str, Decimal]]:

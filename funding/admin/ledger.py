@@ -399,7 +399,7 @@ class LedgerEntryInline(EntryDisplay, ReadOnlyInline):
     fk_name = "project"
     show_change_link = True
     fields = ["date", "type", "amount_cny", "provider", "receiver", "voucher", "flags"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
     ordering = ["-date", "-id"]
 
     class Media:

@@ -29,7 +29,7 @@ class ProjectFundingInline(ReadOnlyInline):
         "pending_cny",
         "beyond_arrivals_cny",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
 
     @admin.display(description=_("planned investment (CNY)"))
     def planned_cny(self, obj):

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from api import capabilities
 from api.keys import issue_api_key, revoke_api_key
 from api.models import ApiKey, AuditEntry, KeyCapability
+from core.admin import ReadOnlyAdmin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -173,27 +174,17 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "at",
         "action",
         "model",
         "object_repr",
         "organisation",
-        "api_key",
-        "user",
+        "actor_display",
         "path",
     ]
     list_filter = ["action", "model", "organisation"]
     search_fields = ["object_repr", "object_id", "path", "idempotency_key"]
     list_select_related = ["organisation", "api_key", "api_key__organisation", "user"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False

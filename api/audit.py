@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from rest_framework.request import Request
 
+from api.actors import Actor
 from api.callers import Caller
 from api.models import AuditEntry
 
@@ -46,9 +47,7 @@ def record_write(
     idempotency_key: str = "",
 ) -> AuditEntry:
     # A request being handled has its method.
-    return AuditEntry.objects.create(  # type: ignore[misc]
-        api_key=caller.key,
-        user=caller.user,
+    entry = AuditEntry(  # type: ignore[misc]
         organisation_id=caller.organisation_id,
         action=action,
         model=instance._meta.label,
@@ -59,3 +58,6 @@ def record_write(
         path=request.path[:500],
         idempotency_key=idempotency_key,
     )
+    entry.actor = Actor.of(caller)
+    entry.save(force_insert=True)
+    return entry

@@ -9,6 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from api import capabilities
+from api.actors import ActorMixin, actor_columns
 from reference.models import Organisation
 
 
@@ -142,7 +143,7 @@ class IdempotencyRecord(models.Model):
         return f"{self.caller} {self.key}"
 
 
-class AuditEntry(models.Model):
+class AuditEntry(ActorMixin, models.Model):
     """One write through the API: who, when, what changed."""
 
     class Action(models.TextChoices):
@@ -151,16 +152,9 @@ class AuditEntry(models.Model):
         DELETE = "delete", _("deleted")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    api_key = models.ForeignKey(
-        ApiKey, verbose_name=_("API key"), on_delete=models.PROTECT, null=True, blank=True
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
+    # The key's reverse accessor (auditentry_set) predates the other actors' "+".
+    user, api_key = actor_columns(
+        user_label=_("user"), key_label=_("API key"), key_related_name=None
     )
     organisation = models.ForeignKey(
         Organisation,

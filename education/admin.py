@@ -4,14 +4,15 @@ through `education.services`; every page that shows students or results logs the
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ImportAdminMixin, ImportForm, ReadOnlyAdmin
 from education import imports, selectors, services, suppression
 from education.models import (
     AccessLogEntry,
@@ -28,8 +29,6 @@ from education.models import (
 from education.services import ReleaseRefused
 from education.templatetags.education import shown
 from reference.admin import HistoryTranslationAdmin
-
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
 class AccessLoggedAdmin(admin.ModelAdmin):
@@ -216,26 +215,23 @@ class ResultForm(forms.ModelForm):
         return data
 
 
-class ImportForm(forms.Form):
+class ResultsImportForm(ImportForm):
+    max_bytes = 5 * 1024 * 1024
+    too_large = _("The file is larger than 5 MB; split it.")
+    field_order = ["programme", "file", "dry_run"]
+
     programme: "forms.ModelChoiceField[SponsoredProgramme]" = forms.ModelChoiceField(
         label=_("Programme"), queryset=SponsoredProgramme.objects.all()
     )
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("An Excel (.xlsx) or CSV (UTF-8) file laid out as the template."),
-    )
-    dry_run = forms.BooleanField(label=_("Only check the file; write nothing"), required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > IMPORT_MAX_BYTES:
-            raise ValidationError(_("The file is larger than 5 MB; split it."))
-        return upload
 
 
 @admin.register(ExamResult)
-class ExamResultAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+class ExamResultAdmin(ImportAdminMixin, AccessLoggedAdmin, SimpleHistoryAdmin):
     form = ResultForm
+    importer = imports.ResultsImporter
+    import_form = ResultsImportForm
+    import_title = _("Import exam results")
+    import_filename = "results-import"
     list_display = ["student", "exam", "cohort", "absent", "score", "area_rank"]
     list_filter = ["exam", "cohort__programme", "cohort"]
     search_fields = ["student__public_id"]
@@ -264,68 +260,27 @@ class ExamResultAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
         obj.pk = saved.pk
         obj.recorded_at = saved.recorded_at
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("import/", view(self.import_view), name="education_examresult_import"),
-            path(
-                "import/template.xlsx",
-                view(self.template_view),
-                {"format": "xlsx"},
-                name="education_examresult_import_template_xlsx",
-            ),
-            path(
-                "import/template.csv",
-                view(self.template_view),
-                {"format": "csv"},
-                name="education_examresult_import_template_csv",
-            ),
-            *super().get_urls(),
-        ]
+    def get_importer(self, request, form):
+        return imports.ResultsImporter(programme=form.cleaned_data["programme"])
 
-    def template_view(self, request, format):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        if format == "xlsx":
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            content = imports.template_xlsx()
-        else:
-            content_type = "text/csv; charset=utf-8"
-            content = imports.template_csv()
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="results-import.{format}"'
-        return response
+    def checked_message(self, report):
+        count = len(report.rows)
+        return ngettext(
+            "The file has no problems: %(counter)s result would be imported. Nothing was "
+            "written (only checked).",
+            "The file has no problems: %(counter)s results would be imported. Nothing was "
+            "written (only checked).",
+            count,
+        ) % {"counter": count}
 
-    def import_view(self, request):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = ImportForm(request.POST or None, request.FILES or None)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            report = imports.import_results(
-                upload.read(),
-                upload.name,
-                programme=form.cleaned_data["programme"],
-                dry_run=form.cleaned_data["dry_run"],
-            )
-            if report.written:
-                self.message_user(
-                    request,
-                    gettext("Imported %(count)d results from %(file)s.")
-                    % {"count": len(report.rows), "file": upload.name},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(reverse("admin:education_examresult_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Import exam results"),
-            "opts": self.opts,
-            "form": form,
-            "report": report,
-            "columns": [header for _key, header in imports.COLUMNS],
+    def import_notes(self):
+        return [gettext("缺考: write 是 for an absent student and leave the score empty.")]
+
+    def imported_message(self, report, filename):
+        return gettext("Imported %(count)d results from %(file)s.") % {
+            "count": len(report.rows),
+            "file": filename,
         }
-        return TemplateResponse(request, "admin/education/examresult/import.html", context)
 
 
 @admin.register(ReportedCohortFigure)
@@ -459,10 +414,10 @@ class PlacementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only: who read which student records, when, where."""
 
-    list_display = ["at", "user", "api_key", "model", "record_count", "method", "path"]
+    list_display = ["at", "actor_display", "model", "record_count", "method", "path"]
     list_filter = ["model"]
     date_hierarchy = "at"
     list_select_related = ["user", "api_key__organisation"]
@@ -470,12 +425,3 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("records"))
     def record_count(self, obj):
         return len(obj.object_ids)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,15 +5,13 @@ Every row is checked first and every problem is reported with its row number (th
 through `services.record_result`, so the same rules apply as to a result posted by the API.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import tables
-from core.tables import Problem, UnreadableFile, cell_text, column_key, read_table
+from core.imports import Importer, Report
+from core.tables import Problem, cell_text, column_key
 from education import services
 from education.models import Cohort, Exam, SponsoredProgramme, Student
 
@@ -43,22 +41,6 @@ class Row:
     area_rank: int | None
 
 
-@dataclass
-class Report:
-    problems: list[Problem] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
-    written: bool = False
-
-
-def template_xlsx() -> bytes:
-    workbook, _sheet = tables.template_workbook(COLUMNS, title="成绩")
-    return tables.workbook_bytes(workbook)
-
-
-def template_csv() -> bytes:
-    return tables.template_csv(COLUMNS)
-
-
 def _score(value) -> Decimal | None:
     if isinstance(value, float):
         value = repr(value)
@@ -83,116 +65,110 @@ def _whole(value, *, message: str) -> int | None:
     return int(text)
 
 
-def check(table: list[tuple], *, programme: SponsoredProgramme) -> Report:
-    """Every row read and checked against the rules; nothing written."""
-    report = Report()
-    if not table:
-        report.problems.append(Problem(None, "", _("The file is empty.")))
+class ResultsImporter(Importer[Row]):
+    """Exam results of one sponsored programme, each row written through
+    `services.record_result`."""
+
+    columns = COLUMNS
+    sheet_title = "成绩"
+
+    def __init__(self, *, programme: SponsoredProgramme):
+        super().__init__()
+        self.programme = programme
+
+    def check(self, table: list[tuple]) -> Report[Row]:
+        """Every row read and checked against the rules; nothing written."""
+        report: Report[Row] = Report()
+        if not table:
+            report.problems.append(Problem(None, "", _("The file is empty.")))
+            return report
+        keys = [column_key(cell, COLUMNS) for cell in table[0]]
+        missing = [HEADER[key] for key in REQUIRED if key not in keys]
+        if missing:
+            report.problems.append(
+                Problem(1, "", _("Missing columns: %(names)s.") % {"names": ", ".join(missing)})
+            )
+            return report
+        students = {
+            s.public_id: s
+            for s in Student.objects.filter(enrolments__cohort__programme=self.programme).distinct()
+        }
+        exams = {exam.code: exam for exam in Exam.objects.all()}
+        cohorts = {cohort.intake_year: cohort for cohort in self.programme.cohorts.all()}
+        seen: dict[tuple[int, int], int] = {}
+        for number, cells in enumerate(table[1:], start=2):
+            if all(not cell_text(cell) for cell in cells):
+                continue
+            values = {key: cells[i] for i, key in enumerate(keys) if key and i < len(cells)}
+            problems: list[Problem] = []
+
+            def problem(key: str, message: str, number=number, problems=problems) -> None:
+                problems.append(Problem(number, HEADER[key], message))
+
+            student = students.get(cell_text(values.get("student")))
+            if student is None:
+                problem("student", _("No student of this programme has this id."))
+            exam = exams.get(cell_text(values.get("exam")))
+            if exam is None:
+                problem("exam", _("No exam has this code."))
+            cohort = None
+            try:
+                year = _whole(values.get("intake_year"), message=_("Write the year, such as 2021."))
+                cohort = cohorts.get(year) if year is not None else None
+                if cohort is None:
+                    problem("intake_year", _("The programme has no cohort of this year."))
+            except ValueError as error:
+                problem("intake_year", str(error))
+            absent_text = cell_text(values.get("absent")).lower()
+            absent = absent_text in YES
+            if not absent and absent_text not in NO:
+                problem("absent", _("Write 是 (absent) or leave it empty."))
+            score = area_rank = None
+            try:
+                score = _score(values.get("score"))
+            except ValueError as error:
+                problem("score", str(error))
+            try:
+                area_rank = _whole(values.get("area_rank"), message=_("A rank is a whole number."))
+            except ValueError as error:
+                problem("area_rank", str(error))
+            if student and exam and cohort and not problems:
+                rules = services.result_problems(
+                    student=student,
+                    exam=exam,
+                    cohort=cohort,
+                    score=score,
+                    area_rank=area_rank,
+                    absent=absent,
+                )
+                for name, messages in rules.items():
+                    for message in messages:
+                        problem(name if name in HEADER else "student", message)
+                earlier = seen.get((student.pk, exam.pk))
+                if earlier:
+                    problem("student", _("Also in row %(row)d for this exam.") % {"row": earlier})
+                seen[(student.pk, exam.pk)] = number
+            if problems:
+                report.problems.extend(problems)
+            else:
+                # A row without problems has found its student, exam and cohort.
+                report.rows.append(Row(number, student, exam, cohort, absent, score, area_rank))  # type: ignore[arg-type]
+        if not report.rows and not report.problems:
+            report.problems.append(Problem(None, "", _("The file has no rows below the header.")))
         return report
-    keys = [column_key(cell, COLUMNS) for cell in table[0]]
-    missing = [HEADER[key] for key in REQUIRED if key not in keys]
-    if missing:
-        report.problems.append(
-            Problem(1, "", _("Missing columns: %(names)s.") % {"names": ", ".join(missing)})
+
+    def write_row(self, row: Row) -> None:
+        services.record_result(
+            student=row.student,
+            exam=row.exam,
+            cohort=row.cohort,
+            score=row.score,
+            area_rank=row.area_rank,
+            absent=row.absent,
         )
-        return report
-    students = {
-        s.public_id: s
-        for s in Student.objects.filter(enrolments__cohort__programme=programme).distinct()
-    }
-    exams = {exam.code: exam for exam in Exam.objects.all()}
-    cohorts = {cohort.intake_year: cohort for cohort in programme.cohorts.all()}
-    seen: dict[tuple[int, int], int] = {}
-    for number, cells in enumerate(table[1:], start=2):
-        if all(not cell_text(cell) for cell in cells):
-            continue
-        values = {key: cells[i] for i, key in enumerate(keys) if key and i < len(cells)}
-        problems: list[Problem] = []
-
-        def problem(key: str, message: str, number=number, problems=problems) -> None:
-            problems.append(Problem(number, HEADER[key], message))
-
-        student = students.get(cell_text(values.get("student")))
-        if student is None:
-            problem("student", _("No student of this programme has this id."))
-        exam = exams.get(cell_text(values.get("exam")))
-        if exam is None:
-            problem("exam", _("No exam has this code."))
-        cohort = None
-        try:
-            year = _whole(values.get("intake_year"), message=_("Write the year, such as 2021."))
-            cohort = cohorts.get(year) if year is not None else None
-            if cohort is None:
-                problem("intake_year", _("The programme has no cohort of this year."))
-        except ValueError as error:
-            problem("intake_year", str(error))
-        absent_text = cell_text(values.get("absent")).lower()
-        absent = absent_text in YES
-        if not absent and absent_text not in NO:
-            problem("absent", _("Write 是 (absent) or leave it empty."))
-        score = area_rank = None
-        try:
-            score = _score(values.get("score"))
-        except ValueError as error:
-            problem("score", str(error))
-        try:
-            area_rank = _whole(values.get("area_rank"), message=_("A rank is a whole number."))
-        except ValueError as error:
-            problem("area_rank", str(error))
-        if student and exam and cohort and not problems:
-            rules = services.result_problems(
-                student=student,
-                exam=exam,
-                cohort=cohort,
-                score=score,
-                area_rank=area_rank,
-                absent=absent,
-            )
-            for name, messages in rules.items():
-                for message in messages:
-                    problem(name if name in HEADER else "student", message)
-            earlier = seen.get((student.pk, exam.pk))
-            if earlier:
-                problem("student", _("Also in row %(row)d for this exam.") % {"row": earlier})
-            seen[(student.pk, exam.pk)] = number
-        if problems:
-            report.problems.extend(problems)
-        else:
-            # A row without problems has found its student, exam and cohort.
-            report.rows.append(Row(number, student, exam, cohort, absent, score, area_rank))  # type: ignore[arg-type]
-    if not report.rows and not report.problems:
-        report.problems.append(Problem(None, "", _("The file has no rows below the header.")))
-    return report
-
-
-@transaction.atomic
-def write(report: Report) -> None:
-    for row in report.rows:
-        try:
-            services.record_result(
-                student=row.student,
-                exam=row.exam,
-                cohort=row.cohort,
-                score=row.score,
-                area_rank=row.area_rank,
-                absent=row.absent,
-            )
-        except ValidationError as error:
-            transaction.set_rollback(True)
-            report.problems.append(Problem(row.number, "", "; ".join(error.messages)))
-            return
-    report.written = True
 
 
 def import_results(
     content: bytes, filename: str, *, programme: SponsoredProgramme, dry_run: bool = False
-) -> Report:
-    try:
-        table = read_table(content, filename)
-    except UnreadableFile as error:
-        return Report(problems=[Problem(None, "", str(error))])
-    report = check(table, programme=programme)
-    if report.problems or dry_run:
-        return report
-    write(report)
-    return report
+) -> Report[Row]:
+    return ResultsImporter(programme=programme).run(content, filename, dry_run=dry_run)

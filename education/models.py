@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from api.actors import ActorMixin, actor_columns
 from reference.models import (
     DatePrecision,
     IllustrativeFieldsMixin,
@@ -515,27 +516,12 @@ class Placement(IllustrativeFieldsMixin, models.Model):
         return f"{self.get_kind_display()} · {self.province} {self.city}".strip()
 
 
-class AccessLogEntry(models.Model):
+class AccessLogEntry(ActorMixin, models.Model):
     """One read of student-level records: who, when, which records, where. Written in the same
     request as the read; never changed."""
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    api_key = models.ForeignKey(
-        "api.ApiKey",
-        verbose_name=_("API key"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    user, api_key = actor_columns(user_label=_("staff member"), key_label=_("API key"))
     model = models.CharField(_("records of"), max_length=60)
     object_ids = models.JSONField(_("record ids"), default=list)
     method = models.CharField(_("method"), max_length=8)

@@ -9,19 +9,20 @@ row, the whole import rolls back and the report names that row.
 
 import datetime
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import partial
+from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core import tables
 from core.exceptions import Conflict
-from core.tables import Problem, UnreadableFile, cell_text, column_key, read_table
+from core.imports import ROW_LEVEL, Importer, Report, Track, untracked
+from core.tables import Problem, cell_text, column_key
 from funding import services
 from funding.models import LedgerEntry, ProjectFunding
 from projects.models import Project
@@ -40,7 +41,6 @@ COLUMNS = [
 ]
 HEADER = dict(COLUMNS)
 REQUIRED = ("project", "type", "date", "amount")
-ROW_LEVEL = ""  # the column of a problem that belongs to the row or the file as a whole
 
 TYPE_NAMES = {
     "到位": LedgerEntry.Type.INCOMING_FUNDS,
@@ -71,18 +71,7 @@ class Row:
     note: str
 
 
-@dataclass
-class Report:
-    """What an import found and did: problems, or the rows read and whether they were written."""
-
-    problems: list[Problem] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
-    written: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
+class LedgerReport(Report[Row]):
     def by_type(self) -> list[tuple[str, int, Decimal]]:
         """Per entry type with rows in the file: its label, the row count and the sum."""
         result = []
@@ -91,47 +80,6 @@ class Report:
             if amounts:
                 result.append((str(label), len(amounts), sum(amounts, Decimal("0"))))
         return result
-
-
-Track = Callable[[Iterable, int, str], Iterable]
-
-
-def _untracked(rows: Iterable, total: int, stage: str) -> Iterable:
-    return rows
-
-
-def template_xlsx() -> bytes:
-    """The import template: the headers, a drop-down for the type, and a sheet of instructions."""
-    workbook, sheet = tables.template_workbook(COLUMNS, title="台账")
-    for letter, width in zip("ABCDEFGH", (16, 8, 12, 16, 16, 16, 18, 40), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for cell_range, number_format in (("C2:C5000", "yyyy-mm-dd"), ("D2:D5000", "#,##0.00")):
-        for row in sheet[cell_range]:
-            row[0].number_format = number_format
-    types = DataValidation(type="list", formula1='"' + ",".join(TYPE_NAMES) + '"', allow_blank=True)
-    types.add("B2:B5000")
-    sheet.add_data_validation(types)
-    notes = workbook.create_sheet("说明")
-    for line in (
-        ["列", "填写说明"],
-        ["项目编号", "门户中已有的项目编号，如 HZ-2021-001"],
-        ["类型", "到位、拨付、支出或承诺（也可填代码 incoming_funds、disbursement 等）"],
-        ["日期", "如 2024-03-01"],
-        ["金额（元）", "大于零，最多两位小数"],
-        ["付款单位编号", "可空；门户中已有的单位编号"],
-        ["收款单位编号", "可空；门户中已有的单位编号"],
-        ["凭证号", "可空，最多 100 字"],
-        ["备注", "可空，最多 500 字"],
-        ["", "第一张表的第 1 行是表头，从第 2 行起每行一笔；有任何一行出错则整份文件都不导入。"],
-    ):
-        tables.append_row(notes, line)
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 80
-    return tables.workbook_bytes(workbook)
-
-
-def template_csv() -> bytes:
-    return tables.template_csv(COLUMNS)
 
 
 def _blank(value) -> bool:
@@ -257,120 +205,149 @@ def _beyond_arrivals(number: int, project: Project, amount: Decimal, available: 
     )
 
 
-def check(table: list[tuple], *, track: Track = _untracked) -> Report:
-    """Read and check every row; collect every problem, stopping at none."""
-    report = Report()
-    if not table or all(_blank(heading) for heading in table[0]):
-        report.problems.append(Problem(1, ROW_LEVEL, _("The file has no header row.")))
-        return report
-    positions: dict[str, int] = {}
-    for index, heading in enumerate(table[0]):
-        if _blank(heading):
-            continue
-        key = column_key(heading, COLUMNS)
-        if key is None:
-            report.problems.append(
-                Problem(1, cell_text(heading), _("Unknown column: use the template's headers."))
-            )
-        elif key in positions:
-            report.problems.append(Problem(1, HEADER[key], _("This column appears twice.")))
-        else:
-            positions[key] = index
-    for key in REQUIRED:
-        if key not in positions:
-            report.problems.append(Problem(1, HEADER[key], _("This column is missing.")))
-    if report.problems:
-        return report
-    numbered = _rows_with_numbers(table)
-    if not numbered:
-        report.problems.append(Problem(None, ROW_LEVEL, _("The file has no rows to import.")))
-        return report
+class LedgerImporter(Importer[Row]):
+    """Ledger entries, each row written through `services.record_entry` as `recorded_by`."""
 
-    def cell(row: tuple, key: str):
-        index = positions.get(key)
-        return row[index] if index is not None and index < len(row) else None
+    columns = COLUMNS
+    sheet_title = "台账"
+    report_class = LedgerReport
+    refusals = (Conflict, ValidationError)
 
-    project_codes = {cell_text(cell(row, "project")) for _n, row in numbered}
-    projects = {p.code: p for p in Project.objects.filter(code__in=project_codes)}
-    org_codes = {
-        cell_text(cell(row, key)) for _n, row in numbered for key in ("provider", "receiver")
-    }
-    organisations = {o.code: o for o in Organisation.objects.filter(code__in=org_codes)}
-    # What each project may still disburse, as record_entry reckons it, before the file's rows.
-    room = {
-        row.project_id: row.arrived - row.disbursed - row.pending
-        for row in ProjectFunding.objects.filter(project__in=projects.values())
-    }
+    def __init__(self, *, recorded_by=None, track: Track = untracked):
+        super().__init__(track=track)
+        self.recorded_by = recorded_by
 
-    for number, raw in track(numbered, len(numbered), _("Checking")):
-        values, problems = _read_row(
-            number,
-            partial(cell, raw),
-            projects=projects,
-            organisations=organisations,
+    @classmethod
+    def lay_out_template(cls, workbook, sheet) -> None:
+        """A drop-down for the type, number formats and a sheet of instructions."""
+        for letter, width in zip("ABCDEFGH", (16, 8, 12, 16, 16, 16, 18, 40), strict=True):
+            sheet.column_dimensions[letter].width = width
+        for cell_range, number_format in (("C2:C5000", "yyyy-mm-dd"), ("D2:D5000", "#,##0.00")):
+            for row in sheet[cell_range]:
+                row[0].number_format = number_format
+        types = DataValidation(
+            type="list", formula1='"' + ",".join(TYPE_NAMES) + '"', allow_blank=True
         )
-        if not problems and values["type"] in (
-            LedgerEntry.Type.INCOMING_FUNDS,
-            LedgerEntry.Type.DISBURSEMENT,
+        types.add("B2:B5000")
+        sheet.add_data_validation(types)
+        notes = workbook.create_sheet("说明")
+        for line in (
+            ["列", "填写说明"],
+            ["项目编号", "门户中已有的项目编号，如 HZ-2021-001"],
+            ["类型", "到位、拨付、支出或承诺（也可填代码 incoming_funds、disbursement 等）"],
+            ["日期", "如 2024-03-01"],
+            ["金额（元）", "大于零，最多两位小数"],
+            ["付款单位编号", "可空；门户中已有的单位编号"],
+            ["收款单位编号", "可空；门户中已有的单位编号"],
+            ["凭证号", "可空，最多 100 字"],
+            ["备注", "可空，最多 500 字"],
+            [
+                "",
+                "第一张表的第 1 行是表头，从第 2 行起每行一笔；有任何一行出错则整份文件都不导入。",
+            ],
         ):
-            project, amount = values["project"], values["amount"]
-            available = room.get(project.pk, Decimal("0"))
-            if values["type"] == LedgerEntry.Type.INCOMING_FUNDS:
-                # An arrival above the approval threshold covers nothing until approved.
-                if amount <= services.approval_threshold():
-                    room[project.pk] = available + amount
+            tables.append_row(notes, line)
+        notes.column_dimensions["A"].width = 16
+        notes.column_dimensions["B"].width = 80
+
+    def check(self, table: list[tuple]) -> LedgerReport:
+        """Read and check every row; collect every problem, stopping at none."""
+        report = LedgerReport()
+        if not table or all(_blank(heading) for heading in table[0]):
+            report.problems.append(Problem(1, ROW_LEVEL, _("The file has no header row.")))
+            return report
+        positions: dict[str, int] = {}
+        for index, heading in enumerate(table[0]):
+            if _blank(heading):
+                continue
+            key = column_key(heading, COLUMNS)
+            if key is None:
+                report.problems.append(
+                    Problem(1, cell_text(heading), _("Unknown column: use the template's headers."))
+                )
+            elif key in positions:
+                report.problems.append(Problem(1, HEADER[key], _("This column appears twice.")))
             else:
-                if amount > available:
-                    problems.append(_beyond_arrivals(number, project, amount, available))
-                room[project.pk] = available - amount
-        if problems:
-            report.problems.extend(problems)
-        else:
-            report.rows.append(Row(number=number, **values))
-    return report
+                positions[key] = index
+        for key in REQUIRED:
+            if key not in positions:
+                report.problems.append(Problem(1, HEADER[key], _("This column is missing.")))
+        if report.problems:
+            return report
+        numbered = _rows_with_numbers(table)
+        if not numbered:
+            report.problems.append(Problem(None, ROW_LEVEL, _("The file has no rows to import.")))
+            return report
 
+        def cell(row: tuple, key: str):
+            index = positions.get(key)
+            return row[index] if index is not None and index < len(row) else None
 
-class _Refused(Exception):
-    def __init__(self, problem: Problem):
-        self.problem = problem
+        project_codes = {cell_text(cell(row, "project")) for _n, row in numbered}
+        projects = {p.code: p for p in Project.objects.filter(code__in=project_codes)}
+        org_codes = {
+            cell_text(cell(row, key)) for _n, row in numbered for key in ("provider", "receiver")
+        }
+        organisations = {o.code: o for o in Organisation.objects.filter(code__in=org_codes)}
+        # What each project may still disburse, as record_entry reckons it, before the file's rows.
+        room = {
+            row.project_id: row.arrived - row.disbursed - row.pending
+            for row in ProjectFunding.objects.filter(project__in=projects.values())
+        }
 
+        for number, raw in self.track(numbered, len(numbered), _("Checking")):
+            values, problems = _read_row(
+                number,
+                partial(cell, raw),
+                projects=projects,
+                organisations=organisations,
+            )
+            if not problems and values["type"] in (
+                LedgerEntry.Type.INCOMING_FUNDS,
+                LedgerEntry.Type.DISBURSEMENT,
+            ):
+                project, amount = values["project"], values["amount"]
+                available = room.get(project.pk, Decimal("0"))
+                if values["type"] == LedgerEntry.Type.INCOMING_FUNDS:
+                    # An arrival above the approval threshold covers nothing until approved.
+                    if amount <= services.approval_threshold():
+                        room[project.pk] = available + amount
+                else:
+                    if amount > available:
+                        problems.append(_beyond_arrivals(number, project, amount, available))
+                    room[project.pk] = available - amount
+            if problems:
+                report.problems.extend(problems)
+            else:
+                report.rows.append(Row(number=number, **values))
+        return report
 
-def _refusal(row: Row, error: Exception) -> Problem:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        key, messages = next(iter(error.message_dict.items()))
-        return Problem(row.number, HEADER.get(key, ROW_LEVEL), " ".join(messages))
-    if isinstance(error, ValidationError):
-        return Problem(row.number, ROW_LEVEL, " ".join(error.messages))
-    column = HEADER["amount"] if isinstance(error, services.BeyondArrivals) else ROW_LEVEL
-    return Problem(row.number, column, str(error))
+    def before_writing(self, report: Report[Row]) -> None:
+        # Lock every project's totals up front, in one order, before any programme rollup:
+        # a single entry posted meanwhile waits here instead of deadlocking with the file.
+        services.lock_totals({row.project for row in report.rows})
 
+    def write_row(self, row: Row) -> None:
+        services.record_entry(
+            project=row.project,
+            type=row.type,
+            date=row.date,
+            amount=row.amount,
+            provider=row.provider,
+            receiver=row.receiver,
+            voucher=row.voucher,
+            note=row.note,
+            recorded_by=self.recorded_by,
+        )
 
-def write(report: Report, *, recorded_by=None, track: Track = _untracked) -> None:
-    """Record every checked row in one transaction; one refusal undoes them all."""
-    try:
-        with transaction.atomic():
-            # Lock every project's totals up front, in one order, before any programme rollup:
-            # a single entry posted meanwhile waits here instead of deadlocking with the file.
-            services.lock_totals({row.project for row in report.rows})
-            for row in track(report.rows, len(report.rows), _("Writing")):
-                try:
-                    services.record_entry(
-                        project=row.project,
-                        type=row.type,
-                        date=row.date,
-                        amount=row.amount,
-                        provider=row.provider,
-                        receiver=row.receiver,
-                        voucher=row.voucher,
-                        note=row.note,
-                        recorded_by=recorded_by,
-                    )
-                except (Conflict, ValidationError) as error:
-                    raise _Refused(_refusal(row, error)) from error
-    except _Refused as refused:
-        report.problems.append(refused.problem)
-        return
-    report.written = True
+    def refusal(self, row: Row, error: Exception) -> Problem:
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            key, messages = next(iter(error.message_dict.items()))
+            return Problem(row.number, HEADER.get(key, ROW_LEVEL), " ".join(messages))
+        if isinstance(error, ValidationError):
+            return Problem(row.number, ROW_LEVEL, " ".join(error.messages))
+        column = HEADER["amount"] if isinstance(error, services.BeyondArrivals) else ROW_LEVEL
+        return Problem(row.number, column, str(error))
 
 
 def import_ledger(
@@ -379,14 +356,9 @@ def import_ledger(
     *,
     recorded_by=None,
     dry_run: bool = False,
-    track: Track = _untracked,
-) -> Report:
+    track: Track = untracked,
+) -> LedgerReport:
     """Check a whole file and, unless it is a dry run or has any problem, write all its rows."""
-    try:
-        table = read_table(content, filename)
-    except UnreadableFile as error:
-        return Report(problems=[Problem(None, ROW_LEVEL, str(error))])
-    report = check(table, track=track)
-    if report.ok and not dry_run:
-        write(report, recorded_by=recorded_by, track=track)
-    return report
+    importer = LedgerImporter(recorded_by=recorded_by, track=track)
+    # Every report a LedgerImporter makes is its report_class, LedgerReport.
+    return cast(LedgerReport, importer.run(content, filename, dry_run=dry_run))

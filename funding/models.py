@@ -6,7 +6,6 @@ A mistake is corrected by a reversal entry pointing at the original. Every write
 """
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,11 +14,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from api.actors import ActorMixin, actor_columns
+from core.fields import SUM_DIGITS, MoneyField
 from projects.models import Project
 from reference.models import Organisation, Programme
 from reference.validators import no_invisible_controls
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class BudgetLine(models.Model):
@@ -36,7 +35,7 @@ class BudgetLine(models.Model):
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ORIGINAL)
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY, validators=[MinValueValidator(0)])
+    amount = MoneyField(_("amount (CNY)"), validators=[MinValueValidator(0)])
     note = models.CharField(_("note"), max_length=300, blank=True)
     illustrative = models.BooleanField(_("illustrative"), default=False)
 
@@ -53,7 +52,7 @@ class BudgetLine(models.Model):
         return f"{self.project.code} {self.year} {self.get_kind_display()}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(ActorMixin, models.Model):
     """One posted movement of money. Types follow IATI's TransactionType codelist."""
 
     class Type(models.TextChoices):
@@ -74,7 +73,7 @@ class LedgerEntry(models.Model):
     )
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     date = models.DateField(_("date"))
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    amount = MoneyField(_("amount (CNY)"))
     currency = models.CharField(_("currency"), max_length=3, default="CNY", editable=False)
     provider = models.ForeignKey(
         Organisation,
@@ -122,23 +121,12 @@ class LedgerEntry(models.Model):
         ),
     )
     illustrative = models.BooleanField(_("illustrative"), default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    recorded_by_key = models.ForeignKey(
-        "api.ApiKey",
-        verbose_name=_("recorded with API key"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
+    recorded_by, recorded_by_key = actor_columns(
+        user_label=_("recorded by"), key_label=_("recorded with API key")
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True, db_index=True)
+
+    actor_fields = ("recorded_by", "recorded_by_key")
 
     class Meta:
         verbose_name = _("ledger entry")
@@ -244,19 +232,17 @@ class ProjectFunding(models.Model):
     project = models.OneToOneField(
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funding"
     )
-    committed = models.DecimalField(_("committed"), **MONEY, default=Decimal("0"))
-    arrived = models.DecimalField(pgettext_lazy("money", "arrived"), **MONEY, default=Decimal("0"))
-    disbursed = models.DecimalField(_("disbursed"), **MONEY, default=Decimal("0"))
-    spent = models.DecimalField(_("spent"), **MONEY, default=Decimal("0"))
-    pending = models.DecimalField(
+    committed = MoneyField(_("committed"), default=Decimal("0"))
+    arrived = MoneyField(pgettext_lazy("money", "arrived"), default=Decimal("0"))
+    disbursed = MoneyField(_("disbursed"), default=Decimal("0"))
+    spent = MoneyField(_("spent"), default=Decimal("0"))
+    pending = MoneyField(
         _("awaiting approval"),
-        **MONEY,
         default=Decimal("0"),
         help_text=_("Disbursements not yet approved."),
     )
-    beyond_arrivals = models.DecimalField(
+    beyond_arrivals = MoneyField(
         _("recorded beyond arrivals"),
-        **MONEY,
         default=Decimal("0"),
         help_text=_("The sum of disbursements staff recorded beyond the funds arrived."),
     )
@@ -288,9 +274,9 @@ class ProjectFundingYear(models.Model):
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funding_years"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    arrived = models.DecimalField(pgettext_lazy("money", "arrived"), **MONEY, default=Decimal("0"))
-    disbursed = models.DecimalField(_("disbursed"), **MONEY, default=Decimal("0"))
-    spent = models.DecimalField(_("spent"), **MONEY, default=Decimal("0"))
+    arrived = MoneyField(pgettext_lazy("money", "arrived"), default=Decimal("0"))
+    disbursed = MoneyField(_("disbursed"), default=Decimal("0"))
+    spent = MoneyField(_("spent"), default=Decimal("0"))
 
     class Meta:
         verbose_name = _("project funding for a year")
@@ -302,10 +288,6 @@ class ProjectFundingYear(models.Model):
 
     def __str__(self):
         return f"{self.project.code} {self.year}"
-
-
-# Sums over a whole programme outgrow a project's columns; these hold a million times more.
-ROLLUP_MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 2}
 
 
 class FundingRollup(models.Model):
@@ -328,14 +310,14 @@ class FundingRollup(models.Model):
     # The plan period's id, 0 for projects outside any period: a NULL would not be unique.
     plan_period_key = models.PositiveIntegerField(_("plan period"))
     projects = models.IntegerField(_("projects"), default=0)
-    planned = models.DecimalField(_("planned"), **ROLLUP_MONEY, default=Decimal("0"))
-    committed = models.DecimalField(_("committed"), **ROLLUP_MONEY, default=Decimal("0"))
-    arrived = models.DecimalField(
-        pgettext_lazy("money", "arrived"), **ROLLUP_MONEY, default=Decimal("0")
+    planned = MoneyField(_("planned"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    committed = MoneyField(_("committed"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    arrived = MoneyField(
+        pgettext_lazy("money", "arrived"), max_digits=SUM_DIGITS, default=Decimal("0")
     )
-    disbursed = models.DecimalField(_("disbursed"), **ROLLUP_MONEY, default=Decimal("0"))
-    spent = models.DecimalField(_("spent"), **ROLLUP_MONEY, default=Decimal("0"))
-    pending = models.DecimalField(_("awaiting approval"), **ROLLUP_MONEY, default=Decimal("0"))
+    disbursed = MoneyField(_("disbursed"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    spent = MoneyField(_("spent"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    pending = MoneyField(_("awaiting approval"), max_digits=SUM_DIGITS, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("programme funding totals")
@@ -366,12 +348,12 @@ class FundingRollupYear(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     present = models.IntegerField(default=0)
     illustrative = models.IntegerField(_("illustrative"), default=0)
-    due = models.DecimalField(_("due"), **ROLLUP_MONEY, default=Decimal("0"))
-    arrived = models.DecimalField(
-        pgettext_lazy("money", "arrived"), **ROLLUP_MONEY, default=Decimal("0")
+    due = MoneyField(_("due"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    arrived = MoneyField(
+        pgettext_lazy("money", "arrived"), max_digits=SUM_DIGITS, default=Decimal("0")
     )
-    disbursed = models.DecimalField(_("disbursed"), **ROLLUP_MONEY, default=Decimal("0"))
-    spent = models.DecimalField(_("spent"), **ROLLUP_MONEY, default=Decimal("0"))
+    disbursed = MoneyField(_("disbursed"), max_digits=SUM_DIGITS, default=Decimal("0"))
+    spent = MoneyField(_("spent"), max_digits=SUM_DIGITS, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("programme funding for a year")
@@ -405,9 +387,7 @@ class Donation(models.Model):
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
-    value = models.DecimalField(
-        _("value (CNY)"), **MONEY, help_text=_("The amount, or the assessed value of goods.")
-    )
+    value = MoneyField(_("value (CNY)"), help_text=_("The amount, or the assessed value of goods."))
     donor = models.ForeignKey(
         Organisation,
         verbose_name=_("donor"),

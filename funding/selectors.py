@@ -19,12 +19,24 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from api.callers import Caller
 from api.models import ApiKey
+from core.fields import MoneyField
 from funding import rollups
 from funding.models import (
     BudgetLine,
@@ -414,6 +426,39 @@ def entries_noted_for(caller: Caller) -> QuerySet[LedgerEntry]:
 def donations_visible_to(caller: Caller) -> QuerySet[Donation]:
     """All donations for staff who may view them; published ones for everyone else."""
     return donations(public=not caller.has_perm("funding.view_donation"))
+
+
+def entry_totals(queryset: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
+    """Arrived, disbursed, spent and awaiting approval over `queryset`, net of reversals.
+
+    Counted as the running totals count them: a reversal subtracts what its original added, and
+    a disbursement awaiting approval is only reserved (`pending`) until it is approved."""
+    signed = Case(
+        When(reverses__isnull=False, then=-F("amount")),
+        default=F("amount"),
+        output_field=MoneyField(),
+    )
+    moved = {
+        "arrived": LedgerEntry.Type.INCOMING_FUNDS,
+        "disbursed": LedgerEntry.Type.DISBURSEMENT,
+        "spent": LedgerEntry.Type.EXPENDITURE,
+    }
+    sums = {
+        name: Coalesce(Sum(signed, filter=COUNTED & Q(type=type)), MONEY_ZERO)
+        for name, type in moved.items()
+    }
+    sums["pending"] = Coalesce(
+        Sum(signed, filter=~COUNTED & Q(type=LedgerEntry.Type.DISBURSEMENT)), MONEY_ZERO
+    )
+    return queryset.order_by().aggregate(**sums)
+
+
+def budget_totals(queryset: QuerySet[BudgetLine]) -> dict[str, Decimal]:
+    """The original and the revised budget lines of `queryset`, each summed."""
+    return queryset.order_by().aggregate(
+        original=Coalesce(Sum("amount", filter=Q(kind=BudgetLine.Kind.ORIGINAL)), MONEY_ZERO),
+        revised=Coalesce(Sum("amount", filter=Q(kind=BudgetLine.Kind.REVISED)), MONEY_ZERO),
+    )
 
 
 def donations(*, public: bool) -> QuerySet[Donation]:

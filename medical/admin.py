@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.exceptions import Conflict
 from medical import services
 from medical.models import (
@@ -67,17 +68,6 @@ class StepsMixin(_Admin):
                     gettext("%(record)s: %(done)s") % {"record": record, "done": done},
                     messages.SUCCESS,
                 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Need)
@@ -402,17 +392,6 @@ class HospitalFirstAdmin(HistoryTranslationAdmin):
     list_filter = ["programme"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Transition)
 class TransitionAdmin(ReadOnlyAdmin):
     list_display = [
@@ -422,11 +401,10 @@ class TransitionAdmin(ReadOnlyAdmin):
         "action",
         "from_status",
         "to_status",
-        "user",
-        "api_key",
+        "actor_display",
     ]
     list_filter = ["entity", "action"]
-    list_select_related = ["user", "api_key"]
+    list_select_related = ["user", "api_key__organisation"]
 
 
 class RowInline(ReadOnlyInline):

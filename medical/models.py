@@ -11,19 +11,16 @@ hospitals' "firsts". The names of each aid-team batch's medical staff are
 `reference.TeamMember` rows with the medical role: staff-only, never shown publicly.
 """
 
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from api.models import ApiKey
+from api.actors import ActorMixin, actor_columns
+from core.fields import MoneyField
 from reference.models import DatePrecision, Organisation, Place, Programme
 from reference.validators import no_invisible_controls
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Category(models.TextChoices):
@@ -166,9 +163,7 @@ class CallItem(models.Model):
     description = models.TextField(_("description"), blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     deliverables = models.TextField(_("expected deliverables"), blank=True)
-    budget = models.DecimalField(
-        _("budget (CNY)"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
-    )
+    budget = MoneyField(_("budget (CNY)"), null=True, blank=True, validators=[MinValueValidator(0)])
     due_on = models.DateField(_("due on"), null=True, blank=True)
     max_claimants = models.PositiveSmallIntegerField(
         _("maximum claimants"), default=1, validators=[MinValueValidator(1)]
@@ -264,7 +259,7 @@ class Claim(models.Model):
         return f"{self.item} · {self.organisation}"
 
 
-class ProgressReport(models.Model):
+class ProgressReport(ActorMixin, models.Model):
     """A claimant's progress report. Attachments are links (URLs or file references) given
     through the API; staff may upload files elsewhere and link them here."""
 
@@ -275,22 +270,9 @@ class ProgressReport(models.Model):
     text = models.TextField(_("text"))
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by staff"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_by_key = models.ForeignKey(
-        ApiKey,
-        verbose_name=_("by API key"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by, created_by_key = actor_columns(user_label=_("by staff"), key_label=_("by API key"))
+
+    actor_fields = ("created_by", "created_by_key")
 
     class Meta:
         verbose_name = _("progress report")
@@ -350,7 +332,7 @@ class Verification(models.Model):
         return f"{self.claim} · {self.get_outcome_display()}"
 
 
-class Transition(models.Model):
+class Transition(ActorMixin, models.Model):
     """Who moved which record from which status to which, and when."""
 
     class Entity(models.TextChoices):
@@ -365,22 +347,7 @@ class Transition(models.Model):
     from_status = models.CharField(_("from"), max_length=12)
     to_status = models.CharField(_("to"), max_length=12)
     at = models.DateTimeField(_("at"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    api_key = models.ForeignKey(
-        ApiKey,
-        verbose_name=_("API key"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    user, api_key = actor_columns(user_label=_("staff member"), key_label=_("API key"))
 
     class Meta:
         verbose_name = _("transition")
@@ -535,7 +502,7 @@ class CharityBatch(models.Model):
         _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
     patients = models.PositiveIntegerField(_("patients treated"))
-    funds = models.DecimalField(_("funds (CNY)"), **MONEY, validators=[MinValueValidator(0)])
+    funds = MoneyField(_("funds (CNY)"), validators=[MinValueValidator(0)])
     spine = models.BooleanField(_("spine"), default=False)
     knee = models.BooleanField(_("knee"), default=False)
     hip = models.BooleanField(_("hip"), default=False)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFill, ResizeToFit
 
+from core.fields import MoneyField
 from reference.models import (
     DatePrecision,
     IllustrativeFieldsMixin,
@@ -113,10 +114,8 @@ class Project(IllustrativeFieldsMixin, models.Model):
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_end = models.DateField(_("actual end"), null=True, blank=True)
-    planned_investment = models.DecimalField(
+    planned_investment = MoneyField(
         _("planned investment (CNY)"),
-        max_digits=14,
-        decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )

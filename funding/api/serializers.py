@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from api.callers import caller_of
 from api.serializers import StrictInputMixin
+from core.fields import MONEY_DECIMALS, MONEY_DIGITS
 from core.rest import BilingualField, label_field
-from funding.models import MONEY, Donation, LedgerEntry
+from funding.models import Donation, LedgerEntry
 from projects import selectors as project_selectors
 from projects.models import Project
 from reference.models import Organisation, Programme
@@ -59,7 +60,8 @@ class LedgerEntryOutputSerializer(serializers.ModelSerializer):
         "3 disbursement (拨付), 4 expenditure (支出)."
     )
     amount = serializers.DecimalField(
-        **MONEY,
+        max_digits=MONEY_DIGITS,
+        decimal_places=MONEY_DECIMALS,
         read_only=True,
         help_text="Always positive; a reversal cancels the amount of the entry it reverses.",
     )
@@ -149,7 +151,9 @@ class LedgerEntryInputSerializer(StrictInputMixin, serializers.Serializer):
     )
     type = LedgerEntryTypeField()
     date = serializers.DateField()
-    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    amount = serializers.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS, min_value=Decimal("0.01")
+    )
     provider = serializers.SlugRelatedField[Organisation](
         slug_field="code",
         queryset=Organisation.objects.all(),
@@ -257,7 +261,10 @@ class FundingSummarySerializer(serializers.Serializer):
 class DonationSerializer(serializers.ModelSerializer):
     kind_label = label_field("kind")
     value = serializers.DecimalField(
-        **MONEY, read_only=True, help_text="The amount, or the assessed value of goods."
+        max_digits=MONEY_DIGITS,
+        decimal_places=MONEY_DECIMALS,
+        read_only=True,
+        help_text="The amount, or the assessed value of goods.",
     )
     currency = serializers.SerializerMethodField()
     programme = serializers.CharField(source="programme.code", read_only=True)

@@ -6,9 +6,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import StrictInputMixin
+from core.fields import MONEY_DECIMALS, MONEY_DIGITS
 from core.rest import BilingualField, BilingualTextSerializer, label_field
 from medical import selectors
-from medical.models import MONEY, CallItem, CallList, Category, Claim, ProgressReport, Verification
+from medical.models import CallItem, CallList, Category, Claim, ProgressReport, Verification
 
 
 def named_choice(choices, component_name: str):
@@ -95,7 +96,9 @@ class CallItemSerializer(serializers.ModelSerializer):
     category_label = label_field("category")
     status = ItemStatusField(read_only=True)
     status_label = label_field("status")
-    budget = serializers.DecimalField(**MONEY, read_only=True, allow_null=True)
+    budget = serializers.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS, read_only=True, allow_null=True
+    )
     due_on = serializers.SerializerMethodField(
         help_text="The item's due date, else its list's delivery deadline; null when neither."
     )
@@ -318,7 +321,7 @@ class CharityBatchSerializer(serializers.Serializer):
     date = serializers.DateField()
     date_precision = serializers.CharField()
     patients = serializers.IntegerField()
-    funds = serializers.DecimalField(**MONEY)
+    funds = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS)
     conditions = serializers.ListField(
         child=serializers.ChoiceField(choices=["spine", "knee", "hip"])
     )
@@ -361,7 +364,7 @@ class OutreachSerializer(serializers.Serializer):
     )
     charity_count = serializers.IntegerField()
     charity_patients = serializers.IntegerField()
-    charity_funds = serializers.DecimalField(**MONEY)
+    charity_funds = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS)
     currency = serializers.CharField()
     clinics = ClinicSerializer(many=True)
     charity_batches = CharityBatchSerializer(many=True)

@@ -12,6 +12,7 @@ from django.db import connections
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from core.tables import read_table
 from funding import imports, services
 from funding.models import LedgerEntry, ProjectFunding
 from tests.factories import OrganisationFactory, ProjectFactory
@@ -198,14 +199,15 @@ def test_a_row_the_service_refuses_at_write_time_rolls_back_the_whole_file():
         project=project, type=ARRIVAL, date=datetime.date(2024, 1, 1), amount=Decimal("500")
     )
     rows = [["HZ-RACE", "到位", "2024-03-01", "1000"], ["HZ-RACE", "拨付", "2024-03-02", "1400"]]
-    report = imports.check(imports.read_table(xlsx(rows, headers=HEADERS[:4]), "race.xlsx"))
+    importer = imports.LedgerImporter()
+    report = importer.check(read_table(xlsx(rows, headers=HEADERS[:4]), "race.xlsx"))
     assert report.ok
     # Between the check and the write, someone else disburses 500 of the same project's money.
     services.record_entry(
         project=project, type=DISBURSEMENT, date=datetime.date(2024, 1, 2), amount=Decimal("500")
     )
 
-    imports.write(report)
+    importer.write(report)
 
     assert not report.written
     assert [(p.row, p.column) for p in report.problems] == [(3, "金额（元）")]

@@ -1,0 +1,169 @@
+"""Admin pieces every app shares: read-only pages for records no one edits by hand, and the
+upload page of a spreadsheet import."""
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.imports import Importer, Report
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
+    ModelAdmin = admin.ModelAdmin[Any]
+    TabularInline = admin.TabularInline[Any, Any]
+else:
+    # The stubs' generic admin classes cannot be subscripted at run time.
+    ModelAdmin = admin.ModelAdmin
+    TabularInline = admin.TabularInline
+
+
+class ReadOnlyAdmin(ModelAdmin):
+    """A record written only by a service (an approval, a transition, an audit entry): staff
+    read it, nobody adds, changes or deletes it here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(TabularInline):
+    """Related records shown on their parent's page, read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ImportForm(forms.Form):
+    """An upload for an importer: the file, and whether only to check it."""
+
+    max_bytes = 10 * 1024 * 1024
+    too_large = _("The file is larger than 10 MB; split it.")
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("An Excel (.xlsx) or CSV (UTF-8) file laid out as the template."),
+    )
+    dry_run = forms.BooleanField(label=_("Only check the file; write nothing"), required=False)
+
+    def clean_file(self) -> "UploadedFile[bytes]":
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
+        if (upload.size or 0) > self.max_bytes:
+            raise ValidationError(self.too_large)
+        return upload
+
+
+class ImportAdminMixin(ModelAdmin):
+    """An upload page (`import/`) and the template's downloads (`import/template.xlsx`, `.csv`)
+    for a model admin whose records also come from a spreadsheet, all through `importer`.
+
+    Only staff who may add the model's records may import them or download the template."""
+
+    importer: type[Importer[Any]]
+    import_form: type[ImportForm] = ImportForm
+    import_title: "_StrOrPromise"
+    import_filename: str  # the downloaded template's name, without its extension
+    import_template = "admin/import.html"
+    template_types = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv": "text/csv; charset=utf-8",
+    }
+
+    def get_importer(self, request: HttpRequest, form: ImportForm) -> Importer[Any]:
+        return self.importer()
+
+    def checked_message(self, report: Report[Any]) -> str:
+        """What a dry run of a file without problems would have written."""
+        raise NotImplementedError
+
+    def imported_message(self, report: Report[Any], filename: str) -> str:
+        raise NotImplementedError
+
+    def import_summary(self, report: Report[Any]) -> list[str]:
+        """Lines below the dry run's message, such as the sums per kind of row."""
+        return []
+
+    def import_notes(self) -> list[str]:
+        """How to fill in the file, beyond the columns and the all-or-nothing rule."""
+        return []
+
+    def _import_url_name(self, view: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name=self._import_url_name("import")),
+            *(
+                path(
+                    f"import/template.{format}",
+                    view(self.import_template_view),
+                    {"format": format},
+                    name=self._import_url_name(f"import_template_{format}"),
+                )
+                for format in self.template_types
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request: HttpRequest, format: str) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        template = {"xlsx": self.importer.template_xlsx, "csv": self.importer.template_csv}
+        response = HttpResponse(template[format](), content_type=self.template_types[format])
+        response["Content-Disposition"] = f'attachment; filename="{self.import_filename}.{format}"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = self.import_form(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = self.get_importer(request, form).run(
+                upload.read(), upload.name, dry_run=form.cleaned_data["dry_run"]
+            )
+            if report.written:
+                self.message_user(
+                    request, self.imported_message(report, upload.name), messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('changelist')}"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": self.import_title,
+            "opts": self.opts,
+            "form": form,
+            "report": report,
+            "checked": self.checked_message(report) if report and report.ok else "",
+            "summary": self.import_summary(report) if report and report.ok else [],
+            "template_urls": [
+                (format, reverse(f"admin:{self._import_url_name(f'import_template_{format}')}"))
+                for format in self.template_types
+            ],
+            "columns": self.importer.headers(),
+            "notes": self.import_notes(),
+        }
+        return TemplateResponse(request, self.import_template, context)

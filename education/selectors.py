@@ -54,6 +54,7 @@ from education.suppression import (
     small,
     suppress_cells,
 )
+from reference.models import Programme
 
 RECORDED = "recorded"
 REPORTED = "reported"
@@ -78,7 +79,7 @@ def programmes() -> QuerySet[SponsoredProgramme]:
     )
 
 
-def public_programme(pairing) -> SponsoredProgramme | None:
+def public_programme(pairing: Programme | None) -> SponsoredProgramme | None:
     """The first sponsored programme of a pairing, for the public page and the home page."""
     if pairing is None:
         return None
@@ -204,7 +205,7 @@ class ExamStats:
         return self.exam.area_top_n
 
 
-def _round(value) -> Decimal:
+def _round(value: Decimal) -> Decimal:
     return Decimal(value).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
@@ -366,19 +367,19 @@ FIGURE_NAMES = ("sitting", "mean", "median", "highest", "lowest", "in_area_top_n
 SCORE_NAMES = {"mean", "median", "highest", "lowest"}
 
 
-def _freeze(figure: Figure) -> dict:
+def _freeze(figure: Figure) -> dict[str, str | int | None]:
     value = figure.value
     return {"value": str(value) if isinstance(value, Decimal) else value, "reason": figure.reason}
 
 
-def _thaw(data: dict, *, score: bool) -> Figure:
+def _thaw(data: dict[str, Any], *, score: bool) -> Figure:
     value = data["value"]
     if value is not None and score:
         value = Decimal(value)
     return Figure(value, data["reason"])
 
 
-def frozen_figures(stats: ExamStats) -> dict:
+def frozen_figures(stats: ExamStats) -> dict[str, object]:
     """The figures as a release stores them (JSON): each value or null, with its reason."""
     return {
         **{name: _freeze(getattr(stats, name)) for name in FIGURE_NAMES},
@@ -480,7 +481,7 @@ def placement_groups(programme: SponsoredProgramme) -> list[PlacementGroup]:
     """Placements of the programme's graduates and of its pairing's other graduates, grouped by
     kind, province and the event that arranged them; employers and cities of single students are
     never published, and a group under the minimum is suppressed."""
-    groups: dict[tuple, list[Placement]] = defaultdict(list)
+    groups: dict[tuple[bool, str, str, str], list[Placement]] = defaultdict(list)
     for placement in Placement.objects.filter(pairing_id=programme.pairing_id).order_by(
         "start_date", "pk"
     ):
@@ -535,7 +536,7 @@ def cohorts_writable_by(caller: Caller) -> QuerySet[Cohort]:
     return Cohort.objects.none()
 
 
-def students_for(programme_ids) -> QuerySet[Student]:
+def students_for(programme_ids: QuerySet[SponsoredProgramme]) -> QuerySet[Student]:
     enrolments = Enrolment.objects.select_related("cohort__programme").order_by("enrolled_on")
     return (
         Student.objects.filter(enrolments__cohort__programme__in=programme_ids)
@@ -546,7 +547,7 @@ def students_for(programme_ids) -> QuerySet[Student]:
     )
 
 
-def results_for(programme_ids) -> QuerySet[ExamResult]:
+def results_for(programme_ids: QuerySet[SponsoredProgramme]) -> QuerySet[ExamResult]:
     return (
         ExamResult.objects.filter(cohort__programme__in=programme_ids)
         .select_related("student", "exam", "cohort")

@@ -9,15 +9,19 @@
   an earlier one, would give a few students' results away is refused.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from api.models import ApiKey
 from core.exceptions import Conflict
 from education import selectors, suppression
 from education.models import (
@@ -29,6 +33,9 @@ from education.models import (
     ResultsRelease,
     Student,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def result_problems(
@@ -99,7 +106,7 @@ def record_result(
 
 
 @transaction.atomic
-def anonymise_student(*, student: Student, by) -> Student:
+def anonymise_student(*, student: Student, by: "User | None") -> Student:
     """Blank everything that identifies the student; keep the id, enrolments and results."""
     student = Student.objects.select_for_update().get(pk=student.pk)
     if student.anonymised_at is not None:
@@ -117,20 +124,28 @@ def anonymise_student(*, student: Student, by) -> Student:
     return student
 
 
-def log_access(*, request, records, model=None, user=None, api_key=None) -> AccessLogEntry | None:
+def log_access(
+    *,
+    request: HttpRequest,
+    records: Sequence[models.Model | int],
+    model: type[models.Model] | None = None,
+    user: "User | None" = None,
+    api_key: ApiKey | None = None,
+) -> AccessLogEntry | None:
     """Record that `records` (instances or ids) of student-level data were read. Nothing is
     written for an empty read."""
     ids = [getattr(record, "pk", record) for record in records]
     if not ids:
         return None
     if model is None:
-        model = type(records[0])
+        # Ids come with their model: records without one are instances.
+        model = cast("type[models.Model]", type(records[0]))
     return AccessLogEntry.objects.create(
         user=user,
         api_key=api_key,
         model=model._meta.label,
         object_ids=[str(pk) for pk in ids],
-        method=request.method[:8],
+        method=request.method[:8],  # type: ignore[index]  # a request served has its method
         path=request.get_full_path()[:500],
     )
 
@@ -147,7 +162,7 @@ class ReleaseRefused(Conflict):
     UNCHANGED = "unchanged"
     DIFFERENCING = "differencing"
 
-    def __init__(self, message: str, *, reason: str):
+    def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
 
@@ -162,7 +177,7 @@ class ReleasePlan:
     stats: selectors.ExamStats | None
     previous: ResultsRelease | None
     refusal: ReleaseRefused | None = None
-    counts: dict = field(default_factory=dict)
+    counts: dict[str, int | None] = field(default_factory=dict)
     result_ids: list[int] = field(default_factory=list)
 
     @property
@@ -176,13 +191,15 @@ def _showed_anything(release: ResultsRelease) -> bool:
     return any(f["value"] is not None and f["reason"] is None for f in figures)
 
 
-def _changed_since(release: ResultsRelease, result_ids: list[int], counts: dict) -> int:
+def _changed_since(
+    release: ResultsRelease, result_ids: list[int], counts: dict[str, int | None]
+) -> int:
     """How many students' results differ between an earlier release and now: added, removed or
     changed since (a change is read from the results' history). Against a reported release,
     whose students are not known one by one, the largest difference of the counts both give."""
     if release.basis == ResultsRelease.Basis.RECORDED:
         before, now = set(release.result_ids), set(result_ids)
-        changed = (
+        changed: int = (
             ExamResult.history.filter(  # type: ignore[attr-defined]  # simple-history's manager
                 id__in=before & now, history_date__gt=release.released_at, history_type="~"
             )
@@ -199,7 +216,7 @@ def _changed_since(release: ResultsRelease, result_ids: list[int], counts: dict)
     return max(differences, default=0)
 
 
-def _counts(cohort: Cohort, exam: Exam, basis: str) -> tuple[dict, list[int]]:
+def _counts(cohort: Cohort, exam: Exam, basis: str) -> tuple[dict[str, int | None], list[int]]:
     """The numbers behind the figures (kept with the release, never published) and the results
     released."""
     if basis == ResultsRelease.Basis.REPORTED:
@@ -284,7 +301,7 @@ def plan_release(*, cohort: Cohort, exam: Exam) -> ReleasePlan:
 
 
 @transaction.atomic
-def release_results(*, cohort: Cohort, exam: Exam, released_by) -> ResultsRelease:
+def release_results(*, cohort: Cohort, exam: Exam, released_by: "User | None") -> ResultsRelease:
     """Publish a cohort's figures for an exam as a frozen release, superseding the previous one.
 
     The figures are computed as `education.selectors.exam_stats` does, with its suppression, and

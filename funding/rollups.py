@@ -24,9 +24,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Aggregate, Count, Exists, Model, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
@@ -55,11 +56,15 @@ GROUPING = (
     "planned_investment",
 )
 
-Key = tuple
+# A group: programme, published, field, category and plan period (0 for none); a year's group
+# adds the year.
+Key = tuple[int | bool | str, ...]
 Groups = dict[Key, dict[str, Decimal | int]]
+# A group's key followed by the amounts to add to its sums.
+Row = tuple[int | bool | str | Decimal, ...]
 
 
-def _key(row: dict, prefix: str = "") -> Key:
+def _key(row: dict[str, Any], prefix: str = "") -> Key:
     return (
         row[f"{prefix}programme_id"],
         row[f"{prefix}published"],
@@ -69,7 +74,9 @@ def _key(row: dict, prefix: str = "") -> Key:
     )
 
 
-def _grouped(queryset, prefix: str, extra: tuple[str, ...] = ()):
+def _grouped(
+    queryset: QuerySet[Model], prefix: str, extra: tuple[str, ...] = ()
+) -> QuerySet[Model, dict[str, Any]]:
     names = [f"{prefix}{name}" for name in GROUPING[:-1]]
     return queryset.order_by().values(*names, *extra)
 
@@ -94,7 +101,7 @@ def contributions(projects: Q) -> tuple[Groups, Groups]:
         for name in BASE_SUMS[2:]:
             sums[name] += row[name] or ZERO
 
-    def add_years(queryset, year, **sums):
+    def add_years(queryset: QuerySet[Model], year: str, **sums: Aggregate) -> None:
         for row in _grouped(queryset, "project__", (year,)).annotate(**sums):
             target = years[(*_key(row, "project__"), row[year])]
             for name in sums:
@@ -120,7 +127,7 @@ def contributions(projects: Q) -> tuple[Groups, Groups]:
     return base, years
 
 
-def due_lines(lines: Q):
+def due_lines(lines: Q) -> QuerySet[BudgetLine]:
     """Each project-year's due amount: the revised line where there is one, else the original."""
     revised = BudgetLine.objects.filter(
         project=OuterRef("project"), year=OuterRef("year"), kind=BudgetLine.Kind.REVISED
@@ -130,7 +137,7 @@ def due_lines(lines: Q):
     )
 
 
-def _difference(after: Groups, before: Groups, names: tuple[str, ...]) -> Iterator[tuple]:
+def _difference(after: Groups, before: Groups, names: tuple[str, ...]) -> Iterator[Row]:
     for key in after.keys() | before.keys():
         new, old = after.get(key, {}), before.get(key, {})
         delta = [new.get(name, 0) - old.get(name, 0) for name in names]
@@ -138,7 +145,9 @@ def _difference(after: Groups, before: Groups, names: tuple[str, ...]) -> Iterat
             yield (*key, *delta)
 
 
-def _upsert(model, columns: tuple[str, ...], sums: tuple[str, ...], rows: Iterable[tuple]) -> None:
+def _upsert(
+    model: type[Model], columns: tuple[str, ...], sums: tuple[str, ...], rows: Iterable[Row]
+) -> None:
     """Add each row's sums to its group, creating the group when it is new."""
     rows = list(rows)
     if not rows:
@@ -179,7 +188,7 @@ def _deferring(project_ids: Iterable[int] = ()) -> bool:
 
 
 @contextmanager
-def deferred_rollups():
+def deferred_rollups() -> Iterator[None]:
     """For bulk loads: skip the per-change upkeep inside, and rebuild the rollups of every
     programme the changes touched at the end, in the same transaction: a few GROUP BY queries
     instead of a dozen queries per change."""
@@ -198,7 +207,7 @@ def deferred_rollups():
 
 
 @contextmanager
-def keeping_rollups(project_id: int):
+def keeping_rollups(project_id: int) -> Iterator[None]:
     """Run a change to one project's funding or grouping, then add what it changed to the
     rollups. Call it with the project's totals row locked, or let it lock the row."""
     with transaction.atomic(savepoint=False):
@@ -233,7 +242,7 @@ def rebuild(programme_ids: Iterable[int] | None = None) -> None:
 BEFORE = "_funding_rollups_before"
 
 
-def _stash(instance, project_ids: set[int]) -> None:
+def _stash(instance: Project | BudgetLine, project_ids: set[int]) -> None:
     if transaction.get_connection().in_atomic_block:
         # Wait for any entry being posted on these projects, as keeping_rollups does.
         ProjectFunding.objects.select_for_update().filter(project_id__in=project_ids).exists()
@@ -242,13 +251,15 @@ def _stash(instance, project_ids: set[int]) -> None:
     setattr(instance, BEFORE, [(pk, contributions(Q(pk=pk))) for pk in sorted(project_ids)])
 
 
-def _settle(instance, *, deleted: bool = False) -> None:
+def _settle(instance: Project | BudgetLine, *, deleted: bool = False) -> None:
     for pk, before in instance.__dict__.pop(BEFORE, []):
         _apply(({}, {}) if deleted else contributions(Q(pk=pk)), before)
 
 
 @receiver(pre_save, sender=Project)
-def _project_changing(sender, instance: Project, raw=False, **kwargs):
+def _project_changing(
+    sender: type[Project], instance: Project, raw: bool = False, **kwargs: object
+) -> None:
     if raw or instance.pk is None:
         return
     stored = Project.objects.filter(pk=instance.pk).values(*GROUPING).first()
@@ -257,7 +268,13 @@ def _project_changing(sender, instance: Project, raw=False, **kwargs):
 
 
 @receiver(post_save, sender=Project)
-def _project_changed(sender, instance: Project, created=False, raw=False, **kwargs):
+def _project_changed(
+    sender: type[Project],
+    instance: Project,
+    created: bool = False,
+    raw: bool = False,
+    **kwargs: object,
+) -> None:
     if raw or _deferring([instance.pk]):
         return
     if created:
@@ -267,18 +284,20 @@ def _project_changed(sender, instance: Project, created=False, raw=False, **kwar
 
 
 @receiver(pre_delete, sender=Project)
-def _project_deleting(sender, instance: Project, **kwargs):
+def _project_deleting(sender: type[Project], instance: Project, **kwargs: object) -> None:
     _stash(instance, {instance.pk})
 
 
 @receiver(post_delete, sender=Project)
-def _project_deleted(sender, instance: Project, **kwargs):
+def _project_deleted(sender: type[Project], instance: Project, **kwargs: object) -> None:
     _settle(instance, deleted=True)
 
 
 @receiver(pre_save, sender=BudgetLine)
 @receiver(pre_delete, sender=BudgetLine)
-def _line_changing(sender, instance: BudgetLine, raw=False, **kwargs):
+def _line_changing(
+    sender: type[BudgetLine], instance: BudgetLine, raw: bool = False, **kwargs: object
+) -> None:
     if raw:
         return
     projects = {instance.project_id}
@@ -292,7 +311,9 @@ def _line_changing(sender, instance: BudgetLine, raw=False, **kwargs):
 
 @receiver(post_save, sender=BudgetLine)
 @receiver(post_delete, sender=BudgetLine)
-def _line_changed(sender, instance: BudgetLine, raw=False, **kwargs):
+def _line_changed(
+    sender: type[BudgetLine], instance: BudgetLine, raw: bool = False, **kwargs: object
+) -> None:
     if raw:
         return
     _settle(instance)

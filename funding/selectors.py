@@ -17,7 +17,7 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, TypeGuard
+from typing import Any, TypedDict, TypeGuard, Unpack
 
 from django.db.models import (
     Case,
@@ -132,7 +132,9 @@ class Scope:
             projects = projects.filter(pk__in=known.values("pk"))
         return projects
 
-    def rollups(self, model: type[FundingRollup] | type[FundingRollupYear]) -> QuerySet:
+    def rollups(
+        self, model: type[FundingRollup] | type[FundingRollupYear]
+    ) -> QuerySet[FundingRollup | FundingRollupYear]:
         rows = model.objects.all()
         if self.public:
             rows = rows.filter(published=True)
@@ -151,7 +153,7 @@ class Scope:
 def projects_in_scope(
     *,
     public: bool,
-    programme=None,
+    programme: Programme | None = None,
     project: str | None = None,
     field: str | None = None,
     category: str | None = None,
@@ -169,7 +171,17 @@ def projects_in_scope(
     )
 
 
-def scope_for(caller: Caller, **filters) -> Scope:
+class ScopeFilters(TypedDict, total=False):
+    """The narrowing a caller's scope takes: `projects_in_scope`'s, the organisation aside."""
+
+    programme: Programme | None
+    project: str | None
+    field: str | None
+    category: str | None
+    period: str | None
+
+
+def scope_for(caller: Caller, **filters: Unpack[ScopeFilters]) -> Scope:
     """The projects a caller's figures cover, narrowed by `filters` (those of
     `projects_in_scope`): every project for staff who may view entries; published ones and its
     own organisation's for a partner key; published ones for everyone else."""
@@ -281,7 +293,7 @@ def spending_recorded(rows: list[YearFigures]) -> bool:
 ROLLUP_COLUMNS = {"field": "field", "category": "category", "plan_period__code": "plan_period_key"}
 
 
-def _group_from_rollups(scope: Scope, column: str) -> list[tuple[str, FundingFigures]]:
+def _group_from_rollups(scope: Scope, column: str) -> list[tuple[str | None, FundingFigures]]:
     rows = (
         scope.rollups(FundingRollup)
         .order_by()
@@ -289,7 +301,7 @@ def _group_from_rollups(scope: Scope, column: str) -> list[tuple[str, FundingFig
         .annotate(n=Sum("projects"), **{name: Sum(name) for name in ("planned", *TOTALS)})
         .filter(n__gt=0)
     )
-    groups: dict = {}
+    groups: dict[str | None, dict[str, Decimal]] = {}
     periods = dict(PlanPeriod.objects.values_list("pk", "code")) if column != "field" else {}
     for row in rows:
         key = row[ROLLUP_COLUMNS[column]]
@@ -304,7 +316,7 @@ def _group_from_rollups(scope: Scope, column: str) -> list[tuple[str, FundingFig
     ]
 
 
-def by_group(scope: Projects, column: str) -> list[tuple[str, FundingFigures]]:
+def by_group(scope: Projects, column: str) -> list[tuple[str | None, FundingFigures]]:
     """Totals per value of a project column (field, category, plan_period__code, code)."""
     if _from_rollups(scope) and column in ROLLUP_COLUMNS:
         return _group_from_rollups(scope, column)

@@ -15,13 +15,17 @@ received and disbursed, an implementer what it received and spent. Every entry's
 between the programme's start and today (commitments: today + FUNDING_COMMITMENT_HORIZON_DAYS).
 """
 
+import datetime
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from api.models import ApiKey
 from core.exceptions import Conflict
 from funding.models import (
     Approval,
@@ -33,6 +37,10 @@ from funding.models import (
 from funding.rollups import keeping_rollups
 from projects.models import Participant, Project
 from reference.dates import check_reported_date
+from reference.models import Organisation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TYPE_TOTAL: dict[str, str] = {
     LedgerEntry.Type.INCOMING_COMMITMENT: "committed",
@@ -67,7 +75,7 @@ class BeyondArrivals(Conflict):
 class TotalsOverflow(ValidationError):
     """An amount that would take a project's totals past what the ledger's columns hold."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             {"amount": [_("The project's totals would exceed what the ledger can hold.")]}
         )
@@ -82,7 +90,7 @@ def _locked_totals(project: Project) -> ProjectFunding:
     return ProjectFunding.objects.select_for_update().get(project=project)
 
 
-def lock_totals(projects) -> None:
+def lock_totals(projects: Iterable[Project]) -> None:
     """Lock several projects' totals rows in id order, for a transaction that posts to them all."""
     for project in sorted(projects, key=lambda project: project.pk):
         _locked_totals(project)
@@ -113,11 +121,18 @@ def _save_totals(totals: ProjectFunding) -> None:
         raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
 
 
-def _money(amount) -> str:
+def _money(amount: Decimal | int) -> str:
     return f"{Decimal(amount):,.2f}"
 
 
-def _partner_sides(*, project: Project, type: str, organisation, provider, receiver):
+def _partner_sides(
+    *,
+    project: Project,
+    type: str,
+    organisation: Organisation,
+    provider: Organisation | None,
+    receiver: Organisation | None,
+) -> tuple[Organisation | None, Organisation | None]:
     """The provider and receiver of a partner's entry, its own organisation on the side its role
     in the project stands on; a ValidationError naming the field when it has no such role or
     names another organisation there."""
@@ -141,9 +156,10 @@ def _partner_sides(*, project: Project, type: str, organisation, provider, recei
                 ]
             }
         )
-    parties = {"provider": provider, "receiver": receiver}
+    parties: dict[str, Organisation | None] = {"provider": provider, "receiver": receiver}
     for side in sides:
-        if parties[side] is None or parties[side].pk == organisation.pk:
+        named = parties[side]
+        if named is None or named.pk == organisation.pk:
             parties[side] = organisation
             return parties["provider"], parties["receiver"]
     raise ValidationError(
@@ -165,15 +181,15 @@ def record_entry(
     *,
     project: Project,
     type: str,
-    date,
+    date: datetime.date,
     amount: Decimal,
-    provider=None,
-    receiver=None,
+    provider: Organisation | None = None,
+    receiver: Organisation | None = None,
     voucher: str = "",
     note: str = "",
     beyond_arrivals_reason: str = "",
-    recorded_by=None,
-    recorded_by_key=None,
+    recorded_by: "User | None" = None,
+    recorded_by_key: ApiKey | None = None,
     illustrative: bool = False,
 ) -> LedgerEntry:
     """Post an entry and update the project's totals in the same transaction.
@@ -230,7 +246,7 @@ def record_entry(
                         "disbursed; %(amount)s CNY cannot be disbursed."
                     )
                     % {
-                        "room": _money(max(room, 0)),
+                        "room": _money(max(room, Decimal(0))),
                         "project": project.code,
                         "amount": _money(amount),
                     }
@@ -263,7 +279,9 @@ def _count(entry: LedgerEntry, totals: ProjectFunding, *, sign: int) -> None:
 
 
 @transaction.atomic
-def reverse_entry(*, entry: LedgerEntry, reason: str, recorded_by=None) -> LedgerEntry:
+def reverse_entry(
+    *, entry: LedgerEntry, reason: str, recorded_by: "User | None" = None
+) -> LedgerEntry:
     """Cancel an entry with a reversal that points to it. The original stays, unchanged."""
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the entry is reversed.")]})
@@ -309,7 +327,7 @@ def reverse_entry(*, entry: LedgerEntry, reason: str, recorded_by=None) -> Ledge
 
 
 @transaction.atomic
-def approve_disbursement(*, entry: LedgerEntry, approved_by) -> Approval:
+def approve_disbursement(*, entry: LedgerEntry, approved_by: "User") -> Approval:
     """The second pair of eyes: a different staff member makes a large arrival or disbursement
     count."""
     totals = _locked_totals(entry.project)
@@ -335,7 +353,7 @@ def approve_disbursement(*, entry: LedgerEntry, approved_by) -> Approval:
 
 
 @transaction.atomic
-def publish_note(*, entry: LedgerEntry, published_by) -> NotePublication:
+def publish_note(*, entry: LedgerEntry, published_by: "User") -> NotePublication:
     """Make a partner's note on an entry public. Staff's own notes are public from the start."""
     if not published_by.has_perm("funding.publish_entry_note"):
         raise ValidationError(_("Only finance staff may publish a partner's note."))

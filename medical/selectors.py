@@ -15,8 +15,10 @@ snapshot taken when it closed; the overall board adds up the batches' rows and r
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
@@ -117,7 +119,7 @@ class BoardRow:
 FAR_FUTURE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
-def _tie_break(row: BoardRow):
+def _tie_break(row: BoardRow) -> tuple[Decimal, int, int, Decimal | int, datetime.datetime, str]:
     rate = row.on_time_rate
     return (
         -row.points,
@@ -129,14 +131,14 @@ def _tie_break(row: BoardRow):
     )
 
 
-def ranked(rows) -> list[BoardRow]:
+def ranked(rows: Iterable[BoardRow]) -> list[BoardRow]:
     ordered = sorted(rows, key=_tie_break)
     for position, row in enumerate(ordered, start=1):
         row.rank = position
     return ordered
 
 
-def live_leaderboard(*, call_lists) -> list[BoardRow]:
+def live_leaderboard(*, call_lists: Iterable[CallList]) -> list[BoardRow]:
     """The ranking computed from the claims of the given lists as they are now."""
     accepted = Prefetch(
         "verifications",
@@ -229,7 +231,7 @@ def visible_lists(caller: Caller, *, programme: Programme | None) -> QuerySet[Ca
     return lists.order_by("programme__code", "batch")
 
 
-def holding_claims() -> Prefetch:
+def holding_claims() -> Prefetch[str, QuerySet[Claim], str]:
     return Prefetch(
         "claims",
         queryset=Claim.objects.filter(status__in=Claim.HOLDING).select_related("organisation"),
@@ -302,7 +304,7 @@ def claims_of(organisation_id: int | None) -> QuerySet[Claim]:
     )
 
 
-def headline(programme: Programme) -> dict:
+def headline(programme: Programme) -> dict[str, int]:
     """The board's figures: lists, items, items claimed and verified, claimant organisations."""
     items = CallItem.objects.filter(
         call_list__programme=programme, call_list__status__in=PUBLIC_LIST_STATUSES
@@ -352,7 +354,7 @@ def hospital_firsts() -> QuerySet[HospitalFirst]:
     )
 
 
-def outreach(programme: Programme) -> dict:
+def outreach(programme: Programme) -> dict[str, Any]:
     """Free clinics, the 抬头挺胸 batches and the hospital firsts, with their totals.
 
     `people_figure` is the reported number of people served (2000余人次) when the clinic records

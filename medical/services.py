@@ -14,12 +14,14 @@ Lock order is always list, then item, then claim.
 
 import datetime
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.models import ApiKey
 from core.exceptions import Conflict
 from medical.models import (
     Bulletin,
@@ -36,6 +38,13 @@ from medical.models import (
 from reference.dates import check_reported_date
 from reference.models import Organisation
 from reference.selectors import within_organisation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+M = TypeVar("M", bound=models.Model)
+# What has a status that moves through a transition table.
+Record = Need | CallList | CallItem | Claim
 
 
 class InvalidTransition(Conflict):
@@ -123,13 +132,21 @@ ENTITY_OF = {
 }
 
 
-def allowed_actions(record) -> list[str]:
+def allowed_actions(record: Record) -> list[str]:
     """The actions the record's status allows, in table order."""
     table = TABLES[ENTITY_OF[type(record)]]
     return [action for action, moves in table.items() if record.status in moves]
 
 
-def _move(record, action: str, *, user=None, api_key=None, at=None, also=None) -> None:
+def _move(
+    record: Record,
+    action: str,
+    *,
+    user: "User | None" = None,
+    api_key: ApiKey | None = None,
+    at: datetime.datetime | None = None,
+    also: dict[str, object] | None = None,
+) -> None:
     """Apply `action` to the record's status, or refuse it; log the change and save it with
     the fields in `also` that the new status needs."""
     entity = ENTITY_OF[type(record)]
@@ -142,7 +159,7 @@ def _move(record, action: str, *, user=None, api_key=None, at=None, also=None) -
                 "(steps allowed now: %(allowed)s)."
             )
             % {
-                "record": record._meta.verbose_name.capitalize(),
+                "record": str(record._meta.verbose_name).capitalize(),
                 "status": record.get_status_display(),
                 "action": action,
                 "allowed": allowed,
@@ -167,8 +184,8 @@ def _move(record, action: str, *, user=None, api_key=None, at=None, also=None) -
     )
 
 
-def _locked(model, pk):
-    return model.objects.select_for_update().get(pk=pk)
+def _locked(model: type[M], pk: int) -> M:
+    return model._default_manager.select_for_update().get(pk=pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,21 +193,23 @@ def _locked(model, pk):
 
 
 @transaction.atomic
-def accept_need(*, need: Need, user=None) -> Need:
+def accept_need(*, need: Need, user: "User | None" = None) -> Need:
     need = _locked(Need, need.pk)
     _move(need, "accept", user=user)
     return need
 
 
 @transaction.atomic
-def reject_need(*, need: Need, user=None) -> Need:
+def reject_need(*, need: Need, user: "User | None" = None) -> Need:
     need = _locked(Need, need.pk)
     _move(need, "reject", user=user)
     return need
 
 
 @transaction.atomic
-def add_item(*, call_list: CallList, needs: Iterable[Need], user=None, **fields) -> CallItem:
+def add_item(
+    *, call_list: CallList, needs: Iterable[Need], user: "User | None" = None, **fields: object
+) -> CallItem:
     """Make an item of a draft list from accepted needs; the needs become listed."""
     call_list = _locked(CallList, call_list.pk)
     if call_list.status != ListStatus.DRAFT:
@@ -213,7 +232,9 @@ def add_item(*, call_list: CallList, needs: Iterable[Need], user=None, **fields)
 
 
 @transaction.atomic
-def publish_list(*, call_list: CallList, on: datetime.date | None = None, user=None) -> CallList:
+def publish_list(
+    *, call_list: CallList, on: datetime.date | None = None, user: "User | None" = None
+) -> CallList:
     """Publish a draft list that has items, with a claim deadline not yet past."""
     call_list = _locked(CallList, call_list.pk)
     on = on or timezone.localdate()
@@ -229,7 +250,13 @@ def publish_list(*, call_list: CallList, on: datetime.date | None = None, user=N
 
 
 @transaction.atomic
-def close_list(*, call_list: CallList, on: datetime.date | None = None, user=None, at=None):
+def close_list(
+    *,
+    call_list: CallList,
+    on: datetime.date | None = None,
+    user: "User | None" = None,
+    at: datetime.datetime | None = None,
+) -> CallList:
     """Close a published list: no more claims, and its ranking is frozen in a snapshot."""
     from medical import selectors
 
@@ -258,14 +285,14 @@ def close_list(*, call_list: CallList, on: datetime.date | None = None, user=Non
 
 
 @transaction.atomic
-def cancel_item(*, item: CallItem, user=None) -> CallItem:
+def cancel_item(*, item: CallItem, user: "User | None" = None) -> CallItem:
     item = _locked(CallItem, item.pk)
     _move(item, "cancel", user=user)
     return item
 
 
 @transaction.atomic
-def close_item(*, item: CallItem, user=None) -> CallItem:
+def close_item(*, item: CallItem, user: "User | None" = None) -> CallItem:
     item = _locked(CallItem, item.pk)
     _move(item, "close", user=user)
     return item
@@ -301,9 +328,9 @@ def claim_item(
     on: datetime.date | None = None,
     pledge: str = "",
     contact: str = "",
-    api_key=None,
-    user=None,
-    at=None,
+    api_key: ApiKey | None = None,
+    user: "User | None" = None,
+    at: datetime.datetime | None = None,
 ) -> Claim:
     """Claim a place on an item of a published list, on or before its claim deadline.
 
@@ -370,7 +397,9 @@ def _locked_claim(claim: Claim) -> tuple[CallItem, Claim]:
 
 
 @transaction.atomic
-def withdraw_claim(*, claim: Claim, user=None, api_key=None) -> Claim:
+def withdraw_claim(
+    *, claim: Claim, user: "User | None" = None, api_key: ApiKey | None = None
+) -> Claim:
     """Give up a claim before delivery; the place goes back to the item."""
     item, claim = _locked_claim(claim)
     _move(claim, "withdraw", user=user, api_key=api_key)
@@ -388,8 +417,8 @@ def add_report(
     date: datetime.date,
     text: str,
     attachments: list[str] | None = None,
-    user=None,
-    api_key=None,
+    user: "User | None" = None,
+    api_key: ApiKey | None = None,
 ) -> ProgressReport:
     """A progress report on a claim at work; the item's work starts with the first one."""
     item, claim = _locked_claim(claim)
@@ -419,9 +448,9 @@ def deliver_claim(
     claim: Claim,
     on: datetime.date | None = None,
     summary: str = "",
-    user=None,
-    api_key=None,
-    at=None,
+    user: "User | None" = None,
+    api_key: ApiKey | None = None,
+    at: datetime.datetime | None = None,
 ) -> Claim:
     """The claimant says the work is done. The item is delivered once every claim holding a
     place on it is."""
@@ -450,7 +479,14 @@ def deliver_claim(
 
 
 @transaction.atomic
-def verify_claim(*, claim: Claim, score: int, note: str = "", user=None, at=None) -> Verification:
+def verify_claim(
+    *,
+    claim: Claim,
+    score: int,
+    note: str = "",
+    user: "User | None" = None,
+    at: datetime.datetime | None = None,
+) -> Verification:
     """Staff accept a delivery with a score from 0 to 100. The item is verified once every
     claim holding a place on it is."""
     if not isinstance(score, int) or not 0 <= score <= 100:
@@ -475,7 +511,9 @@ def verify_claim(*, claim: Claim, score: int, note: str = "", user=None, at=None
 
 
 @transaction.atomic
-def return_claim(*, claim: Claim, note: str, user=None, at=None) -> Verification:
+def return_claim(
+    *, claim: Claim, note: str, user: "User | None" = None, at: datetime.datetime | None = None
+) -> Verification:
     """Staff send a delivery back for more work, saying why."""
     if not note.strip():
         raise ValidationError({"note": [_("Say what is missing.")]})

@@ -6,7 +6,7 @@ and nothing unpublished; the queries are a fixed number however many projects th
 
 from decimal import Decimal
 
-from django.db.models import DateTimeField, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import DateTimeField, Max, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
 from funding import selectors as funding
@@ -17,10 +17,10 @@ from reference.models import Organisation, Programme
 from reference.selectors import default_programme
 
 
-def _newest(model, column: str, path: str = "project") -> Subquery:
+def _newest(model: type[Model], column: str, path: str = "project") -> Subquery:
     """The newest `column` of `model`'s rows that belong to the outer project."""
     rows = (
-        model.objects.filter(**{f"{path}_id": OuterRef("pk")})
+        model._default_manager.filter(**{f"{path}_id": OuterRef("pk")})
         .order_by()
         .values(f"{path}_id")
         .annotate(newest=Max(column))
@@ -29,7 +29,7 @@ def _newest(model, column: str, path: str = "project") -> Subquery:
     return Subquery(rows, output_field=DateTimeField())
 
 
-def last_changed():
+def last_changed() -> Greatest:
     """When a project or anything its IATI activity reports last changed: the project, the
     change histories of its participants, milestones, indicators and budget lines (deletions
     included), and its ledger entries and their approvals."""

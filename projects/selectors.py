@@ -6,9 +6,10 @@ Public readers only ever see published records: every public query starts from o
 
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import connection
@@ -29,6 +30,9 @@ from projects.models import (
     TimelineEvent,
 )
 from reference.models import Place, Programme
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def published_projects() -> QuerySet[Project]:
@@ -111,7 +115,12 @@ class ProgrammeFigures:
     by_category: list[Breakdown]
 
 
-def _breakdown(projects: QuerySet[Project], column: str, choices, total: int) -> list[Breakdown]:
+def _breakdown(
+    projects: QuerySet[Project],
+    column: str,
+    choices: Iterable[tuple[str, "StrOrPromise"]],
+    total: int,
+) -> list[Breakdown]:
     rows = {
         row[column]: row
         for row in projects.order_by()
@@ -293,7 +302,7 @@ class Projection:
     width: int
     height: int
 
-    def __call__(self, latitude, longitude) -> tuple[float, float]:
+    def __call__(self, latitude: Decimal, longitude: Decimal) -> tuple[float, float]:
         x = self.offset_x + (float(longitude) - self.west) * self.shrink * self.scale
         y = self.offset_y + (self.north - float(latitude)) * self.scale
         return round(x, 1), round(y, 1)
@@ -361,7 +370,8 @@ def place_map(programme: Programme, *, highlight: Place | None = None) -> PlaceM
         project = project_box([(p.latitude, p.longitude) for p in located])  # type: ignore[misc]
         height = project.height
         for place in located:
-            x, y = project(place.latitude, place.longitude)
+            # As above: every place in `located` has both coordinates.
+            x, y = project(place.latitude, place.longitude)  # type: ignore[arg-type]
             points.append(
                 MapPoint(
                     place=place,

@@ -77,7 +77,7 @@ def progress_update_submit(
 
 @transaction.atomic
 def progress_update_change(
-    *, update: ProgressUpdate, organisation: Organisation | None, **changes
+    *, update: ProgressUpdate, organisation: Organisation | None, **changes: object
 ) -> ProgressUpdate:
     """Change an update. A partner changes only its own, and only until it is published."""
     if organisation is not None and update.published:

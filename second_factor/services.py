@@ -7,11 +7,16 @@ django-otp's: a TOTPDevice per user, and a StaticDevice holding the recovery cod
 """
 
 from base64 import b32encode
+from typing import TYPE_CHECKING, cast
 
 import django_otp
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # Approving money: large disbursements, and going beyond the funds arrived.
 MONEY_PERMISSIONS = ("funding.approve_disbursement", "funding.record_beyond_arrivals")
@@ -36,7 +41,7 @@ class WrongCode(Exception):
         self.throttled = throttled
 
 
-def requires_second_factor(user) -> bool:
+def requires_second_factor(user: "User | AnonymousUser") -> bool:
     """The one rule: superusers, and staff holding any permission that approves money or reads
     pupils' records."""
     if not (user.is_authenticated and user.is_active):
@@ -44,22 +49,22 @@ def requires_second_factor(user) -> bool:
     return user.is_superuser or any(user.has_perm(perm) for perm in SENSITIVE_PERMISSIONS)
 
 
-def authenticator_of(user) -> TOTPDevice | None:
+def authenticator_of(user: "User | AnonymousUser") -> TOTPDevice | None:
     """The user's confirmed authenticator, if they have enrolled one."""
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
-def must_verify(user) -> bool:
+def must_verify(user: "User | AnonymousUser") -> bool:
     """Whether this user's session needs the second step before staff pages and the API."""
     return requires_second_factor(user) or authenticator_of(user) is not None
 
 
-def is_verified(user) -> bool:
+def is_verified(user: "User | AnonymousUser") -> bool:
     return getattr(user, "otp_device", None) is not None
 
 
 @transaction.atomic
-def start_enrolment(*, user) -> TOTPDevice:
+def start_enrolment(*, user: "User") -> TOTPDevice:
     """The unconfirmed authenticator the user is scanning; the same secret until confirmed."""
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
     if device is None:
@@ -73,7 +78,7 @@ def secret_of(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def confirm_enrolment(*, request, device: TOTPDevice, code: str) -> list[str]:
+def confirm_enrolment(*, request: HttpRequest, device: TOTPDevice, code: str) -> list[str]:
     """Confirms the authenticator with a code it shows, marks the session verified and returns
     fresh recovery codes (shown once: only the codes' holder can read them again). A wrong code
     counts against the device's back-off, as at every later sign-in."""
@@ -89,13 +94,14 @@ def confirm_enrolment(*, request, device: TOTPDevice, code: str) -> list[str]:
         verified.save(update_fields=["confirmed"])
         # A second enrolment page opened at the same time left a secret nobody confirmed.
         TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
-        codes = new_recovery_codes(user=request.user)
+        # The enrolment page is login_required: the caller is signed in.
+        codes = new_recovery_codes(user=cast("User", request.user))
     _mark_verified(request, verified)
     return codes
 
 
 @transaction.atomic
-def new_recovery_codes(*, user) -> list[str]:
+def new_recovery_codes(*, user: "User") -> list[str]:
     """Replaces the user's recovery codes with RECOVERY_CODE_COUNT new ones."""
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="recovery codes")
@@ -108,7 +114,7 @@ def normalise(code: str) -> str:
     return "".join(code.split()).lower()
 
 
-def verify_second_factor(*, request, code: str) -> None:
+def verify_second_factor(*, request: HttpRequest, code: str) -> None:
     """Checks a code from the authenticator (six digits) or a recovery code (used up by it) and
     marks the session verified. Wrong codes count against the device's back-off."""
     user = request.user
@@ -130,14 +136,14 @@ def verify_second_factor(*, request, code: str) -> None:
     raise WrongCode(throttled=throttled)
 
 
-def _mark_verified(request, device) -> None:
+def _mark_verified(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
     # A new session key once the sign-in is complete, as Django does at the password step.
     request.session.cycle_key()
     django_otp.login(request, device)
 
 
 @transaction.atomic
-def reset_second_factor(*, user) -> bool:
+def reset_second_factor(*, user: "User") -> bool:
     """Removes the user's authenticator and recovery codes: their next sign-in enrols again.
     Sessions verified with the removed device lose their verification at once. False when the
     user had none."""

@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from psycopg2 import sql
 
 from core.guards import FUNCTION as TRUNCATE_GUARD
+from tests.demo_data import DemoSnapshot
 
 password_only_login = Client.force_login
 
@@ -154,6 +155,11 @@ def _flush_as_owner(self, sql_list):
                 cursor.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(table, trigger))
     finally:
         connection.close()
+    if any("RESTART IDENTITY" in statement for statement in sql_list):
+        DEMO.identities_restarted = True
+
+
+DEMO = DemoSnapshot(owner_connection)
 
 
 @pytest.fixture(scope="session")
@@ -187,6 +193,21 @@ def django_db_setup(
         with django_db_blocker.unblock():
             connections.close_all()
             owner.creation.destroy_test_db(old_name, verbosity, keepdb=False)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker) -> DemoSnapshot:
+    """The demo as `manage.py load_demo` writes it, loaded once per test process."""
+    with django_db_blocker.unblock():
+        DEMO.take()
+    return DEMO
+
+
+@pytest.fixture
+def demo_data(demo_snapshot, db) -> None:
+    """The demo's records, as after `manage.py load_demo`, for this test alone (rolled back, or
+    emptied after a transactional test, as anything else the test writes)."""
+    demo_snapshot.restore()
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from psycopg2 import sql
 
 from core.guards import FUNCTION as TRUNCATE_GUARD
+from tests.demo_data import DemoSnapshot
 
 password_only_login = Client.force_login
 
@@ -80,6 +81,11 @@ ROLES_HELP = (
 )
 
 
+# A test database need not survive a crash: a commit returns without waiting for its write-ahead
+# log to reach the disk. What other sessions see, and when, is unchanged.
+NO_WAIT_FOR_DISK = "-c synchronous_commit=off"
+
+
 def pytest_configure(config):
     # The suite is the proof that the portal works on its system of record: never SQLite.
     db = settings.DATABASES["default"]
@@ -108,6 +114,8 @@ def pytest_configure(config):
             returncode=2,
         )
     _use_test_redis()
+    for alias in ("default", "owner"):
+        connections[alias].settings_dict.setdefault("OPTIONS", {})["options"] = NO_WAIT_FOR_DISK
 
 
 @pytest.fixture
@@ -128,6 +136,7 @@ def owner_connection(dbname: str):
         password=owner["PASSWORD"],
         host=owner["HOST"],
         port=owner["PORT"] or 5432,
+        options=NO_WAIT_FOR_DISK,
     )
 
 
@@ -154,6 +163,11 @@ def _flush_as_owner(self, sql_list):
                 cursor.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(table, trigger))
     finally:
         connection.close()
+    if any("RESTART IDENTITY" in statement for statement in sql_list):
+        DEMO.identities_restarted = True
+
+
+DEMO = DemoSnapshot(owner_connection)
 
 
 @pytest.fixture(scope="session")
@@ -187,6 +201,21 @@ def django_db_setup(
         with django_db_blocker.unblock():
             connections.close_all()
             owner.creation.destroy_test_db(old_name, verbosity, keepdb=False)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker) -> DemoSnapshot:
+    """The demo as `manage.py load_demo` writes it, loaded once per test process."""
+    with django_db_blocker.unblock():
+        DEMO.take()
+    return DEMO
+
+
+@pytest.fixture
+def demo_data(demo_snapshot, db) -> None:
+    """The demo's records, as after `manage.py load_demo`, for this test alone (rolled back, or
+    emptied after a transactional test, as anything else the test writes)."""
+    demo_snapshot.restore()
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,10 @@
 """Every public page is complete in both languages: no Chinese on an English page but the
 names below, no English interface word on a Chinese page, and the site's own name in Chinese."""
 
-import io
 import re
 from html.parser import HTMLParser
 
 import pytest
-from django.core.management import call_command
 
 from projects.models import Project
 
@@ -68,8 +66,7 @@ def visible_text(html: str, language: str) -> list[str]:
 
 
 @pytest.fixture
-def pages(client):
-    call_command("load_demo", stdout=io.StringIO())
+def pages(client, demo_data):
     codes = Project.objects.filter(published=True).values_list("code", flat=True)
     paths = [
         "/",

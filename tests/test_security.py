@@ -7,7 +7,6 @@ import socket
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
@@ -79,8 +78,7 @@ def test_every_response_carries_the_security_headers(client, url):
 
 
 @pytest.mark.django_db
-def test_public_pages_have_no_inline_style_or_script(client):
-    call_command("load_demo", verbosity=0)
+def test_public_pages_have_no_inline_style_or_script(client, demo_data):
     project = Project.objects.filter(published=True, indicators__isnull=False).first()
 
     for url in ["/", "/en/", "/en/projects/", f"/projects/{project.code}/", "/timeline/"]:

@@ -3,13 +3,10 @@ schema documents (status code, content type, body). Bounded and derandomized, so
 every run sends the same requests.
 """
 
-import io
-
 import pytest
 import schemathesis
 from _pytest import nodes
 from _pytest.nodeid import coerce_node_id
-from django.core.management import call_command
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -69,13 +66,12 @@ def _real_identifiers() -> dict[str, list]:
 
 
 @pytest.fixture
-def api_schema(live_server, settings):
+def api_schema(live_server, settings, demo_data):
     # Fuzzing sends hundreds of requests a minute; throttling has its own tests.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anonymous": "100000/minute", "caller": "100000/minute"},
     }
-    call_command("load_demo", stdout=io.StringIO())
     loaded = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/?format=json")
     identifiers = _real_identifiers()
     partner_projects = sorted(

@@ -3,7 +3,6 @@ work and nothing they need is blocked; the charts keep their widths without inli
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -18,8 +17,7 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
+def demo(demo_data):
     return Project.objects.filter(published=True)
 
 

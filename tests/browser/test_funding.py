@@ -1,10 +1,7 @@
 """The funding figures as a visitor sees them, in a real Chromium: the home page and /funding/
 show what the ledger gives, in both languages, and the policy blocks nothing they need."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from selenium.webdriver.common.by import By
 
 from core.templatetags.portal import rate
@@ -16,8 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def scope(db):
-    call_command("load_demo", stdout=io.StringIO())
+def scope(demo_data):
     programme = Programme.objects.get(code="hangzhou-seni")
     return selectors.projects_in_scope(public=True, programme=programme)
 

@@ -2,17 +2,11 @@
 the reader turns the switch on (a checkbox and the stylesheet, no script), then every one."""
 
 import pytest
-from django.core.management import call_command
 from selenium.webdriver.common.by import By
 
 from projects.models import Project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
 
 
 def shown(browser, selector: str) -> int:
@@ -22,7 +16,7 @@ def shown(browser, selector: str) -> int:
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
-def test_the_switch_marks_the_illustrative_cells(browser, live_server, demo, prefix):
+def test_the_switch_marks_the_illustrative_cells(browser, live_server, demo_data, prefix):
     marked = sum(
         project.is_illustrative("planned_investment")
         for project in Project.objects.filter(published=True)

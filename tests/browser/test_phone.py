@@ -99,7 +99,7 @@ return wrapped;
 
 
 @pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker):
+def site(demo_snapshot, django_db_blocker):
     """The demo, loaded once for the module and served by a server of the module's own.
 
     pytest-django's live_server makes each test transactional, emptying the database after it:
@@ -110,7 +110,7 @@ def site(django_db_setup, django_db_blocker):
         assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict
         server = None
         try:
-            call_command("load_demo", verbosity=0)
+            demo_snapshot.restore()
             # The project page with the most to show: milestones, indicators, updates, partners.
             richest = (
                 Project.objects.filter(published=True)

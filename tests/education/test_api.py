@@ -4,7 +4,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from api.models import AuditEntry
 from education.models import AccessLogEntry, Cohort, ExamResult
@@ -231,9 +230,7 @@ def test_cohort_list_makes_the_same_queries_at_any_page_size(
     )
 
 
-def test_the_programme_gives_the_reported_enrolment(client):
-    call_command("load_demo", verbosity=0)
-
+def test_the_programme_gives_the_reported_enrolment(client, demo_data):
     (programme,) = client.get("/api/v1/education/programmes/").json()["results"]
 
     assert programme["enrolled"] == 310

@@ -1,10 +1,8 @@
-import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
-from django.core.management import call_command
 
 from core.demo import DemoDataError
 from education import selectors
@@ -15,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def loaded():
-    call_command("load_demo", stdout=io.StringIO())
+def loaded(demo_data):
     return SponsoredProgramme.objects.get(code="hailiang-class")
 
 

@@ -1,9 +1,7 @@
 import datetime
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from education.services import release_results
 from tests.education.factories import (
@@ -16,18 +14,13 @@ from tests.education.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=io.StringIO())
-
-
 def row(page: str, attribute: str) -> str:
     match = re.search(rf"<tr {attribute}.*?</tr>", page, re.S)
     assert match, attribute
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))).strip()
 
 
-def test_the_page_tells_the_story_in_reported_figures(client, demo):
+def test_the_page_tells_the_story_in_reported_figures(client, demo_data):
     page = client.get("/en/education/").content.decode()
 
     assert "Hailiang aid class" in page
@@ -54,7 +47,7 @@ def test_the_page_tells_the_story_in_reported_figures(client, demo):
     assert "浙江" in client.get("/education/").content.decode()
 
 
-def test_the_home_page_has_the_headline_education_figures(client, demo):
+def test_the_home_page_has_the_headline_education_figures(client, demo_data):
     page = client.get("/en/").content.decode()
 
     assert 'data-section="education"' in page
@@ -105,7 +98,9 @@ def test_withheld_figures_read_withheld_with_the_reason_not_less_than_five(clien
 
 
 @pytest.mark.parametrize(("prefix", "headline"), [("", "310人"), ("/en", "310 students")])
-def test_the_headline_is_the_reported_310_not_the_sum_of_intakes(client, demo, prefix, headline):
+def test_the_headline_is_the_reported_310_not_the_sum_of_intakes(
+    client, demo_data, prefix, headline
+):
     for url in (f"{prefix}/", f"{prefix}/education/"):
         page = client.get(url).content.decode()
         assert re.search(
@@ -116,7 +111,7 @@ def test_the_headline_is_the_reported_310_not_the_sum_of_intakes(client, demo, p
     assert ">430<" not in client.get(f"{prefix}/").content.decode()
 
 
-def test_the_seni_graduates_are_not_the_class_after_graduation(client, demo):
+def test_the_seni_graduates_are_not_the_class_after_graduation(client, demo_data):
     page = client.get("/en/education/").content.decode()
 
     assert 'id="edu-placements"' not in page  # the class has no graduates in work yet

@@ -36,8 +36,7 @@ def broken_copy(tmp_path: Path, change) -> Path:
 
 
 @pytest.fixture
-def scope():
-    call_command("load_demo", stdout=io.StringIO())
+def scope(demo_data):
     programme = Programme.objects.get(code="hangzhou-seni")
     return selectors.projects_in_scope(public=True, programme=programme, period="14th")
 

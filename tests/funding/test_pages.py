@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from funding import selectors, services
 from funding.models import BudgetLine, Donation, LedgerEntry
@@ -39,8 +38,7 @@ def read_csv(response) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo", stdout=io.StringIO())
+def demo(demo_data):
     programme = Programme.objects.get(code="hangzhou-seni")
     return selectors.projects_in_scope(public=True, programme=programme)
 

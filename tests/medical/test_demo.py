@@ -2,7 +2,6 @@
 services, and loading it again writes nothing."""
 
 import datetime
-import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 from django.apps import apps
-from django.core.management import call_command
 
 from core.demo import DemoDataError
 from medical import selectors
@@ -37,8 +35,7 @@ def broken_copy(tmp_path: Path, change) -> Path:
 
 
 @pytest.fixture
-def programme():
-    call_command("load_demo", stdout=io.StringIO())
+def programme(demo_data):
     return Programme.objects.get(code="hangzhou-seni")
 
 
@@ -81,8 +78,7 @@ def test_a_second_load_writes_nothing(programme):
     assert snapshot() == before
 
 
-def test_a_file_that_does_not_add_up_is_refused_and_nothing_written(tmp_path):
-    call_command("load_demo", stdout=io.StringIO())
+def test_a_file_that_does_not_add_up_is_refused_and_nothing_written(demo_data, tmp_path):
     before = snapshot()
 
     def change(document):
@@ -117,8 +113,7 @@ def test_an_unknown_claimant_is_named(programme, tmp_path):
     ],
     ids=["notice bulletin", "late delivery"],
 )
-def test_made_up_records_never_call_a_real_organisation_late(tmp_path, change, message):
-    call_command("load_demo", stdout=io.StringIO())
+def test_made_up_records_never_call_a_real_organisation_late(demo_data, tmp_path, change, message):
     before = snapshot()
 
     def parse_dates(document):

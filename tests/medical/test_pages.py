@@ -1,8 +1,6 @@
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from medical import services
@@ -13,11 +11,6 @@ from tests.medical.factories import CallItemFactory, CallListFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=io.StringIO())
-
-
 def stat(html: str, name: str) -> str:
     start = html.index(f'data-stat="{name}"')
     value = html.index('class="stat-value">', start) + len('class="stat-value">')
@@ -25,7 +18,7 @@ def stat(html: str, name: str) -> str:
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
-def test_the_page_shows_the_demo_figures(demo, prefix):
+def test_the_page_shows_the_demo_figures(demo_data, prefix):
     html = Client().get(f"{prefix}/medical/").content.decode()
     assert {name: stat(html, name) for name in ("lists", "items", "claimed", "verified")} == {
         "lists": "3",
@@ -43,7 +36,7 @@ def test_the_page_shows_the_demo_figures(demo, prefix):
     assert 'data-timeline="firsts"' in html and html.count('class="reached"') == 5
 
 
-def test_figures_follow_the_records_and_private_parts_stay_private(demo):
+def test_figures_follow_the_records_and_private_parts_stay_private(demo_data):
     claim = Claim.objects.select_related("item").first()
     Claim.objects.filter(pk=claim.pk).update(contact="私人电话 138")
     batch = AidTeamBatch.objects.first()
@@ -64,7 +57,7 @@ def test_figures_follow_the_records_and_private_parts_stay_private(demo):
     assert stat(html, "items") == "26" and stat(html, "claimed") == "25"
 
 
-def test_the_home_page_has_the_medical_figures(demo):
+def test_the_home_page_has_the_medical_figures(demo_data):
     html = Client().get("/").content.decode()
     assert stat(html, "medical-items") == "25"
     assert stat(html, "medical-verified") == "25"
@@ -72,7 +65,7 @@ def test_the_home_page_has_the_medical_figures(demo):
     assert stat(html, "medical-charity") == "123"
 
 
-def test_the_page_reads_in_a_bounded_number_of_queries(demo, django_assert_max_num_queries):
+def test_the_page_reads_in_a_bounded_number_of_queries(demo_data, django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
         assert Client().get("/medical/").status_code == 200
 
@@ -86,7 +79,7 @@ def test_without_records_the_page_says_so():
     assert 'data-stat="items"' in html
 
 
-def test_the_page_has_nothing_inline_and_nothing_external(demo):
+def test_the_page_has_nothing_inline_and_nothing_external(demo_data):
     for url in ("/medical/", "/en/medical/", "/"):
         page = Client().get(url).content.decode()
         assert " style=" not in page and "<style" not in page and "<script" not in page, url
@@ -98,7 +91,7 @@ def test_the_page_has_nothing_inline_and_nothing_external(demo):
     ("prefix", "headline"), [("", "2000余人次"), ("/en", "over 2,000 person-times")]
 )
 def test_free_clinics_are_headlined_as_reported_never_as_the_illustrative_sum(
-    demo, prefix, headline
+    demo_data, prefix, headline
 ):
     home = Client().get(f"{prefix}/").content.decode()
     page = Client().get(f"{prefix}/medical/").content.decode()
@@ -112,7 +105,7 @@ def test_free_clinics_are_headlined_as_reported_never_as_the_illustrative_sum(
         assert ("China Reform Net" if prefix else "改革网") in source
 
 
-def test_the_api_gives_the_reported_people_served(demo):
+def test_the_api_gives_the_reported_people_served(demo_data):
     body = Client().get("/api/v1/medical/outreach/").json()
 
     assert body["people_served"] == {
@@ -126,7 +119,7 @@ def test_the_api_gives_the_reported_people_served(demo):
     assert body["people_served_recorded"] == 2046
 
 
-def test_the_ranking_and_bulletins_carry_one_illustrative_notice(demo):
+def test_the_ranking_and_bulletins_carry_one_illustrative_notice(demo_data):
     page = Client().get("/en/medical/").content.decode()
 
     def section(name):

@@ -1,15 +1,13 @@
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 
 from opendata.datasets import DATASETS
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
+def demo(demo_data):
+    """The demo as `load_demo` writes it (loaded once per test process)."""
 
 
 def body(response) -> bytes:

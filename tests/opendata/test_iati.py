@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -75,8 +74,8 @@ def coded_values(document) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo", verbosity=0)
+def demo(demo_data):
+    """The demo as `load_demo` writes it (loaded once per test process)."""
 
 
 @pytest.fixture

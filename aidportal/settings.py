@@ -63,7 +63,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "modeltranslation",  # must precede django.contrib.admin
-    "django.contrib.admin",
+    "core.sites.PortalAdminConfig",  # django.contrib.admin, with the staff desk
     # Before django.contrib.auth, so its createsuperuser (which explains enrolment) is the one run.
     "second_factor",
     "django.contrib.auth",

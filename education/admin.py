@@ -362,7 +362,8 @@ class ResultsReleaseAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ReleaseForm(request.POST or None)
+        # The desk links here with the cohort and exam already chosen.
+        form = ReleaseForm(request.POST or None, initial=request.GET.dict())
         plan = refusal = None
         if request.method == "POST" and form.is_valid():
             cohort, exam = form.cleaned_data["cohort"], form.cleaned_data["exam"]

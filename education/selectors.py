@@ -22,6 +22,7 @@ suppressed, together with any figure that would let a suppressed one be had by s
 The suppression rules themselves are in `education.suppression`.
 """
 
+import datetime
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 
 from api.callers import Caller
 from education.models import (
@@ -553,3 +554,41 @@ def results_for(programme_ids: QuerySet[SponsoredProgramme]) -> QuerySet[ExamRes
         .select_related("student", "exam", "cohort")
         .order_by("exam__date", "cohort_id", "student__public_id")
     )
+
+
+@dataclass(frozen=True)
+class ReleaseDue:
+    """A cohort's results for an exam recorded since its last release (or never released)."""
+
+    cohort: Cohort
+    exam: Exam
+    results: int
+    since: datetime.datetime
+
+
+def releases_due(caller: Caller) -> list[ReleaseDue] | None:
+    """Every cohort and exam with results recorded after its latest release, oldest first, in
+    one query, for a caller who may release results: the staff desk's queue. Only cohorts and
+    exams are read, no student's record. None for anyone else."""
+    if not caller.has_perm("education.add_resultsrelease"):
+        return None
+    latest = (
+        ResultsRelease.objects.filter(cohort=OuterRef("cohort"), exam=OuterRef("exam"))
+        .order_by("-released_at")
+        .values("released_at")[:1]
+    )
+    pair = [F("cohort_id"), F("exam_id")]
+    rows = (
+        ExamResult.objects.alias(last_release=Subquery(latest))
+        .filter(Q(last_release__isnull=True) | Q(recorded_at__gt=F("last_release")))
+        .annotate(
+            waiting=Window(Count("pk"), partition_by=pair),
+            first=Window(Min("recorded_at"), partition_by=pair),
+        )
+        .select_related("cohort__programme", "exam")
+        .defer("student", "absent", "score", "area_rank")
+        .order_by("cohort_id", "exam_id")
+        .distinct("cohort_id", "exam_id")
+    )
+    due = [ReleaseDue(row.cohort, row.exam, row.waiting, row.first) for row in rows]
+    return sorted(due, key=lambda item: item.since)

@@ -439,3 +439,23 @@ class Donation(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.purpose}"
+
+
+class LedgerCheck(models.Model):
+    """One run of `manage.py check_ledger`: when, whether the totals agreed with the entries and
+    what differed. Append-only, so a failed run stays on record (and on the staff desk) after a
+    later one passes."""
+
+    ran_at = models.DateTimeField(_("ran at"), auto_now_add=True, db_index=True)
+    passed = models.BooleanField(_("passed"))
+    difference_count = models.PositiveIntegerField(_("differences"), default=0)
+    differences = models.TextField(_("what differed"), blank=True)
+    rebuilt_rollups = models.BooleanField(_("rollups rebuilt first"), default=False)
+
+    class Meta:
+        verbose_name = _("ledger check")
+        verbose_name_plural = _("ledger checks")
+        ordering = ["-ran_at", "-id"]
+
+    def __str__(self):
+        return f"{self.ran_at:%Y-%m-%d %H:%M} {_('passed') if self.passed else _('failed')}"

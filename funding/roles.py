@@ -12,6 +12,7 @@ MODELS = [
     "fundingrollup",
     "fundingrollupyear",
     "donation",
+    "ledgercheck",
 ]
 
 # Records budgets, donations and ledger entries, and publishes partners' notes on entries. A
@@ -24,6 +25,7 @@ FINANCE_OFFICER: Grants = {
         "donation": ("view", "add", "change"),
         "approval": ("view",),
         "notepublication": ("view",),
+        "ledgercheck": ("view",),
         "projectfunding": ("view",),
         "projectfundingyear": ("view",),
     },

@@ -27,6 +27,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -43,6 +44,7 @@ from funding.models import (
     Donation,
     FundingRollup,
     FundingRollupYear,
+    LedgerCheck,
     LedgerEntry,
     NotePublication,
     ProjectFunding,
@@ -553,4 +555,68 @@ def public_budget_lines() -> QuerySet[BudgetLine]:
         BudgetLine.objects.filter(project__published=True)
         .annotate(due=Exists(in_force))
         .order_by("project__code", "year", "kind")
+    )
+
+
+# The staff desk's queues: what waits for a caller who may act on it, oldest first; None for a
+# caller who may not.
+
+
+def entries_awaiting_approval(caller: Caller) -> QuerySet[LedgerEntry] | None:
+    """Large arrivals and disbursements still waiting for a second person, for a caller who may
+    approve them: never the ones they recorded themselves, which someone else must approve."""
+    if caller.user is None or not caller.has_perm("funding.approve_disbursement"):
+        return None
+    return (
+        LedgerEntry.objects.filter(
+            needs_approval=True, approval__isnull=True, reversed_by__isnull=True
+        )
+        .exclude(recorded_by=caller.user)
+        .select_related("project")
+        .order_by("recorded_at", "id")
+    )
+
+
+def notes_awaiting_publication(caller: Caller) -> QuerySet[LedgerEntry] | None:
+    """Partners' notes on entries, posted with a key and not yet published, for a caller who may
+    publish them."""
+    if not caller.has_perm("funding.publish_entry_note"):
+        return None
+    return (
+        LedgerEntry.objects.filter(recorded_by_key__isnull=False, note_publication__isnull=True)
+        .exclude(note="")
+        .select_related("project")
+        .order_by("recorded_at", "id")
+    )
+
+
+def uncovered_beyond_arrivals(caller: Caller) -> QuerySet[LedgerEntry] | None:
+    """Disbursements recorded beyond the funds arrived whose project's arrivals still do not
+    cover what it disbursed and reserved, for a caller who may record the arrival (or the
+    reversal) that settles them. Once arrivals catch up they leave the queue."""
+    if not caller.has_perm("funding.add_ledgerentry"):
+        return None
+    funding = "project__funding__"
+    return (
+        LedgerEntry.objects.filter(beyond_arrivals=True, reversed_by__isnull=True)
+        .alias(short=F(f"{funding}disbursed") + F(f"{funding}pending") - F(f"{funding}arrived"))
+        .filter(short__gt=0)
+        .select_related("project")
+        .order_by("date", "id")
+    )
+
+
+def failed_ledger_checks(caller: Caller) -> QuerySet[LedgerCheck] | None:
+    """Runs of `check_ledger` that failed since the last one that passed, for finance staff who
+    read the runs and record the entries that correct the ledger."""
+    if not (
+        caller.has_perm("funding.view_ledgercheck") and caller.has_perm("funding.add_ledgerentry")
+    ):
+        return None
+    last_passed = LedgerCheck.objects.filter(passed=True).order_by("-ran_at").values("ran_at")[:1]
+    return (
+        LedgerCheck.objects.filter(passed=False)
+        .alias(last_passed=Subquery(last_passed))
+        .filter(Q(last_passed__isnull=True) | Q(ran_at__gt=F("last_passed")))
+        .order_by("ran_at", "id")
     )

@@ -29,6 +29,7 @@ from api.models import ApiKey
 from core.exceptions import Conflict
 from funding.models import (
     Approval,
+    LedgerCheck,
     LedgerEntry,
     NotePublication,
     ProjectFunding,
@@ -363,3 +364,14 @@ def publish_note(*, entry: LedgerEntry, published_by: "User") -> NotePublication
         entry=entry, defaults={"published_by": published_by}
     )
     return publication
+
+
+def record_ledger_check(*, differences: list[str], rebuilt_rollups: bool) -> LedgerCheck:
+    """Keep the outcome of a `check_ledger` run, so a failure waits on the finance staff's desk
+    instead of only in a scheduler's log."""
+    return LedgerCheck.objects.create(
+        passed=not differences,
+        difference_count=len(differences),
+        differences="\n".join(differences),
+        rebuilt_rollups=rebuilt_rollups,
+    )

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 
 from api.callers import Caller
 from medical.models import (
@@ -33,6 +34,7 @@ from medical.models import (
     FreeClinic,
     HospitalFirst,
     LeaderboardRow,
+    Need,
     Verification,
 )
 from reference.models import Organisation, Programme, ReportedFigure
@@ -386,3 +388,39 @@ def outreach(programme: Programme) -> dict[str, Any]:
         "charity_illustrative": charity.filter(illustrative=True).exists(),
         "firsts": list(hospital_firsts().filter(programme=programme)),
     }
+
+
+# The staff desk's queues: what waits for a caller who may act on it, oldest first; None for a
+# caller who may not.
+
+
+def deliveries_awaiting_verification(caller: Caller) -> QuerySet[Claim] | None:
+    """Delivered claims nobody has verified or returned yet, for a caller who may verify."""
+    if not caller.has_perm("medical.add_verification"):
+        return None
+    return (
+        Claim.objects.filter(status=Claim.Status.DELIVERED)
+        .select_related("item__call_list", "organisation")
+        .order_by("delivered_on", "id")
+    )
+
+
+def needs_awaiting_triage(caller: Caller) -> QuerySet[Need] | None:
+    """Collected needs not yet accepted or rejected, for a caller who may do either."""
+    if not caller.has_perm("medical.change_need"):
+        return None
+    return (
+        Need.objects.filter(status=Need.Status.COLLECTED)
+        .select_related("requested_by")
+        .order_by("collected_on", "id")
+    )
+
+
+def lists_past_claim_deadline(caller: Caller) -> QuerySet[CallList] | None:
+    """Published lists whose claims closed before today and that are still open, for a caller
+    who may close them (closing freezes their ranking)."""
+    if not caller.has_perm("medical.change_calllist"):
+        return None
+    return CallList.objects.filter(
+        status=CallList.Status.PUBLISHED, claim_deadline__lt=timezone.localdate()
+    ).order_by("claim_deadline", "id")

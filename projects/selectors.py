@@ -404,3 +404,15 @@ def published_indicators() -> QuerySet[Indicator]:
     return Indicator.objects.filter(project__published=True).order_by(
         "project__code", "order", "id"
     )
+
+
+def partner_updates_awaiting_publication(caller: Caller) -> QuerySet[ProgressUpdate] | None:
+    """Progress updates partners reported (with their key) that staff have not published yet, for
+    a caller who may publish them: the staff desk's queue, oldest first; None for anyone else."""
+    if not caller.has_perm("projects.change_progressupdate"):
+        return None
+    return (
+        ProgressUpdate.objects.filter(published=False, organisation__isnull=False)
+        .select_related("project", "organisation")
+        .order_by("created_at", "id")
+    )

@@ -65,6 +65,7 @@ EXPECTED = {
             "fundingrollup": "view",
             "fundingrollupyear": "view",
             "donation": "view",
+            "ledgercheck": "view",
         },
         "medical": {
             "need": "view",
@@ -98,6 +99,7 @@ EXPECTED = {
             "donation": "view add change",
             "approval": "view",
             "notepublication": "view",
+            "ledgercheck": "view",
             "projectfunding": "view",
             "projectfundingyear": "view",
         },
@@ -118,6 +120,7 @@ EXPECTED = {
             "donation": "view add change",
             "approval": "view",
             "notepublication": "view",
+            "ledgercheck": "view",
             "projectfunding": "view",
             "projectfundingyear": "view",
         },

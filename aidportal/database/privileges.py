@@ -21,6 +21,7 @@ from simple_history.models import HistoricalChanges
 APPEND_ONLY = (
     "funding.LedgerEntry",
     "funding.Approval",
+    "funding.LedgerCheck",
     "medical.Transition",
     "medical.Verification",
     "medical.LeaderboardSnapshot",

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear
 
-from funding import rollups
+from funding import rollups, services
 from funding.models import Approval, LedgerEntry, ProjectFunding, ProjectFundingYear
 
 TOTALS = ("committed", "arrived", "disbursed", "spent", "pending", "beyond_arrivals")
@@ -101,6 +101,9 @@ class Command(BaseCommand):
             rollups.rebuild()
             self.stdout.write("Programme rollups rebuilt from the project totals.")
         differences += rollups.differences()
+        services.record_ledger_check(
+            differences=differences, rebuilt_rollups=options["rebuild_rollups"]
+        )
         if differences:
             for line in differences:
                 self.stderr.write(line)

@@ -82,6 +82,8 @@ class WebhookEndpoint(models.Model):
     )
     secret = models.CharField(_("secret"), max_length=100, default=new_secret, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Moves with every save: partners change an endpoint with If-Match on its ETag.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # The position of the last event delivered (or skipped as not wanted): deliveries go in order.
     delivered_position = models.BigIntegerField(_("delivered up to"), default=0, editable=False)
     failures = models.PositiveIntegerField(_("consecutive failures"), default=0, editable=False)

@@ -10,6 +10,7 @@ from rest_framework.utils.urls import replace_query_param
 from api.callers import Caller, caller_of
 from api.capabilities import WEBHOOKS_MANAGE
 from api.pagination import StrictPageSize
+from api.schema import AutoSchema
 from api.views import RequestLanguageMixin
 from api.viewsets import PartnerWritableViewSet
 from changes import selectors, services
@@ -39,6 +40,16 @@ def decode_cursor(text: str) -> int:
             {"after": [_("This cursor is not one the API gave out: pass a cursor as it is.")]}
         )
     return int(number)
+
+
+class FeedSchema(AutoSchema):
+    """The feed's list answers one page object (results and the next cursor), not an array."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+    def _operation_kind(self) -> str:
+        return "list"
 
 
 class FeedPageSize(StrictPageSize):
@@ -76,6 +87,7 @@ class ChangeFeedViewSet(RequestLanguageMixin, viewsets.GenericViewSet):
     """The change feed: what changed, in commit order, from a cursor on."""
 
     serializer_class = EventSerializer
+    schema = FeedSchema()
     pagination_class = None
     filter_backends = []
 
@@ -110,16 +122,17 @@ class WebhookEndpointViewSet(PartnerWritableViewSet):
     lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def _endpoints(self, caller: Caller):
-        if caller.is_anonymous:
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        # Endpoints and their secrets are an organisation's own: nobody reads them anonymously.
+        if self.caller.is_anonymous:
             raise exceptions.NotAuthenticated()
-        return selectors.endpoints_for(caller=caller)
 
     def visible_queryset(self, caller: Caller):
-        return self._endpoints(caller)
+        return selectors.endpoints_for(caller=caller)
 
     def writable_queryset(self, caller: Caller):
-        return self._endpoints(caller)
+        return selectors.endpoints_for(caller=caller)
 
     @extend_schema(
         request=WebhookEndpointInputSerializer,

@@ -58,14 +58,17 @@ def record_event(
     return event
 
 
-def _deliver_on_commit(using: str) -> None:
-    """Ask the worker to deliver once this transaction commits, once however many events."""
+def _dispatch() -> None:
     from changes.tasks import dispatch
 
-    connection = connections[using]
-    if any(callback is dispatch.delay for _, callback, _ in connection.run_on_commit):
+    dispatch.delay()
+
+
+def _deliver_on_commit(using: str) -> None:
+    """Ask the worker to deliver once this transaction commits, once however many events."""
+    if any(callback is _dispatch for _, callback, _ in connections[using].run_on_commit):
         return
-    transaction.on_commit(dispatch.delay, using=using)
+    transaction.on_commit(_dispatch, using=using)
 
 
 def record_history_event(sender, instance, history_instance, using=None, **kwargs) -> None:

@@ -44,13 +44,14 @@ def deliver(endpoint_id: int) -> None:
     retry, and enough failures in a row disable the endpoint."""
     while True:
         with transaction.atomic():
-            endpoint = (
-                WebhookEndpoint.objects.select_for_update(skip_locked=True)
-                .filter(pk=endpoint_id, disabled_at__isnull=True)
-                .first()
-            )
+            active = WebhookEndpoint.objects.filter(pk=endpoint_id, disabled_at__isnull=True)
+            endpoint = active.select_for_update(skip_locked=True).first()
             if endpoint is None:
-                return  # disabled, gone, or another worker is delivering to it
+                if active.exists() and not deliver.app.conf.task_always_eager:
+                    # Another worker is sending to it and may have looked for events before
+                    # this task's were committed: look again once it is done.
+                    deliver.apply_async((endpoint_id,), countdown=1)
+                return
             if endpoint.retry_at and endpoint.retry_at > timezone.now():
                 return  # its retry is scheduled
             event = pending_events(endpoint).first()

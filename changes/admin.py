@@ -51,6 +51,12 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     inlines = [DeliveryInline]
     actions = ["enable"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            # Receivers are reached over HTTPS: an address typed without a scheme means that.
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     @admin.display(description=_("state"))
     def state(self, endpoint):
         if endpoint.is_active:

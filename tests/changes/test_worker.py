@@ -131,16 +131,22 @@ def wait_for(condition, what: str, worker=None, timeout: float = 30):
 @pytest.fixture
 def worker(tmp_path):
     redis.Redis.from_url(BROKER).flushdb()
-    conf = celery_app.conf
-    before = (conf.task_always_eager, conf.broker_url)
+    before = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
     # This process sends deliveries to the worker, as the web process does.
-    conf.task_always_eager, conf.broker_url = False, BROKER
+    use_broker(False, BROKER)
     running = Worker(tmp_path / "worker.log")
     running.start()
     yield running
     running.stop()
-    conf.task_always_eager, conf.broker_url = before
+    use_broker(*before)
     redis.Redis.from_url(BROKER).flushdb()
+
+
+def use_broker(eager: bool, url: str) -> None:
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = eager, url
+    # The connection pools keep the broker they were made for: make them again.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def endpoint_for(receiver, **kwargs) -> WebhookEndpoint:

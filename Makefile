@@ -51,7 +51,17 @@ run: install
 	@echo "  its six-digit code and keep the recovery codes shown. Lost phone:"
 	@echo "      $(PY) manage.py reset_second_factor <username>"
 	@echo ""
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	@# On PostgreSQL a Celery worker delivers webhooks beside the server (stopped with it); on
+	@# SQLite, without a broker, deliveries run eagerly in the server itself.
+	@case "$${DATABASE_URL:-sqlite}" in \
+	postgres*) \
+		export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$${REDIS_URL:-redis://127.0.0.1:6379/0}}"; \
+		echo "  Webhooks: a Celery worker runs beside the server (broker $$CELERY_BROKER_URL)."; \
+		$(VENV)/bin/celery -A aidportal worker --loglevel=warning & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000 ;; \
+	*) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000 ;; \
+	esac
 
 # The browser tests drive Debian's Chromium, and measure Chinese text drawn in Noto CJK;
 # install them once if they are missing.

@@ -1,7 +1,8 @@
 """Settings for AidPortal, read from the environment in this one module.
 
 Variables: DATABASE_URL, MIGRATION_DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, PRODUCTION,
-DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
+DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL, WEBHOOK_*, SITE_URL, NUM_PROXIES,
+IATI_REPORTING_ORG_REF, IATI_SECTORS.
 Unset, they give a local demo on a SQLite file; PRODUCTION=1 turns on every protection that
 `manage.py check --deploy` asks for and refuses to start without a SECRET_KEY or a REDIS_URL.
 """
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "funding",
     "medical",
     "education",
+    "changes",
     "opendata",
     # Last: grants the runtime role its privileges once every app has migrated.
     "aidportal.database",
@@ -230,6 +232,25 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Background tasks (webhook deliveries) go through this broker to `celery -A aidportal worker`.
+# Without one (the embedded demo on SQLite) they run eagerly, in the process that sends them.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# A task is acknowledged once done, and sent again if its worker dies while running it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Webhooks: an endpoint is disabled after this many failed deliveries in a row; retries wait
+# about base × 2^(failures − 1) seconds, at most the maximum, with jitter.
+WEBHOOK_MAX_FAILURES = env_count("WEBHOOK_MAX_FAILURES", "a number of failures", 10) or 1
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# The portal's public address, which webhook payloads give records' addresses under.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # How many proxies of our own sit in front of the portal and append to X-Forwarded-For. 0: the
 # caller's address is the connection's and the header is ignored (core/addresses.py).

@@ -19,6 +19,7 @@ UPDATES_WRITE = "updates:write"
 MEDICAL_CLAIM = "medical:claim"
 EDUCATION_RESULTS = "education:results"
 FUNDING_ENTRIES = "funding:entries"
+WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ CAPABILITIES = {
             _("Post funding ledger entries for its own role in a project"),
             grant_permission="funding.approve_disbursement",
         ),
+        Capability(WEBHOOKS_MANAGE, _("Register and change its own organisation's webhooks")),
     )
 }
 

@@ -26,7 +26,10 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
+from changes.records import POSTED
+from changes.services import record_event
 from core.exceptions import Conflict
+from funding.events import LEDGER_ENTRY
 from funding.models import (
     Approval,
     LedgerCheck,
@@ -261,6 +264,7 @@ def record_entry(
     entry.full_clean()
     with keeping_rollups(project.pk):
         entry.save()
+        _announce(entry)
         if entry.needs_approval:
             # A large disbursement reserves its amount; a large arrival counts nowhere yet.
             if type == LedgerEntry.Type.DISBURSEMENT:
@@ -269,6 +273,16 @@ def record_entry(
             _count(entry, totals, sign=1)
         _save_totals(totals)
     return entry
+
+
+def _announce(entry: LedgerEntry) -> None:
+    """The change feed's event of a posted entry, in the transaction that posts it."""
+    record_event(
+        record=LEDGER_ENTRY,
+        instance=entry,
+        change=POSTED,
+        public=LEDGER_ENTRY.published(entry),
+    )
 
 
 def _count(entry: LedgerEntry, totals: ProjectFunding, *, sign: int) -> None:
@@ -317,6 +331,7 @@ def reverse_entry(
     reversal.full_clean()
     with keeping_rollups(original.project_id):
         reversal.save()
+        _announce(reversal)
         if counted:
             _count(original, totals, sign=-1)
         elif original.type == LedgerEntry.Type.DISBURSEMENT:

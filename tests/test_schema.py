@@ -46,6 +46,9 @@ ENDPOINTS = {
     "/api/v1/education/students/{public_id}/",
     "/api/v1/education/results/",
     "/api/v1/education/results/{id}/",
+    "/api/v1/changes/",
+    "/api/v1/webhooks/",
+    "/api/v1/webhooks/{id}/",
     "/api/v1/problems/",
     "/api/v1/problems/{slug}",
 }

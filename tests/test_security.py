@@ -203,10 +203,24 @@ def test_healthz_answers_ok_when_the_database_answers(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "eager"}
     assert "no-store" in response["Cache-Control"]
     assert client.head("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/11"
+    assert client.get("/healthz").json()["broker"] == "ok"
+
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    response = client.get("/healthz")
+
+    # The web worker still serves pages: the broker's failure is reported, not fatal.
+    assert response.status_code == 200
+    assert response.json()["broker"] == "OperationalError"
 
 
 def closed_port() -> int:
@@ -229,12 +243,14 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed_port()}/aidportal",
         MIGRATION_DATABASE_URL="",  # a web process needs no owner's URL
         ALLOWED_HOSTS="testserver",
+        REDIS_URL="",
+        CELERY_BROKER_URL="",
     )
 
     assert result.returncode == 0, result.stderr
     status, body, cache_control = json.loads(result.stdout.strip().splitlines()[-1])
     assert status == 503
-    assert body == {"status": "unavailable", "database": "OperationalError"}
+    assert body == {"status": "unavailable", "database": "OperationalError", "broker": "eager"}
     assert "no-store" in cache_control
 
 

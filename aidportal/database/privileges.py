@@ -29,6 +29,8 @@ APPEND_ONLY = (
     "api.AuditEntry",
     "education.AccessLogEntry",
     "education.ResultsRelease",
+    "changes.Event",
+    "changes.EventAudience",
 )
 
 # Every change history (django-simple-history) is append-only as well, with one column the

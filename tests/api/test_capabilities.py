@@ -13,6 +13,7 @@ from api.capabilities import (
     FUNDING_ENTRIES,
     MEDICAL_CLAIM,
     UPDATES_WRITE,
+    WEBHOOKS_MANAGE,
 )
 from api.keys import issue_api_key
 from api.models import AuditEntry
@@ -33,6 +34,9 @@ OPERATIONS = [
     (MEDICAL_CLAIM, "post", f"/api/v1/medical/claims/{MISSING}/deliver/", 404),
     (EDUCATION_RESULTS, "post", "/api/v1/education/results/", 400),
     (FUNDING_ENTRIES, "post", "/api/v1/funding/entries/", 400),
+    (WEBHOOKS_MANAGE, "post", "/api/v1/webhooks/", 400),
+    (WEBHOOKS_MANAGE, "patch", f"/api/v1/webhooks/{MISSING}/", 404),
+    (WEBHOOKS_MANAGE, "delete", f"/api/v1/webhooks/{MISSING}/", 404),
 ]
 
 

@@ -4,18 +4,36 @@ from django.utils.translation import ngettext
 
 from changes import services
 from changes.models import Delivery, Event, WebhookEndpoint
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
+
+DELIVERY_FIELDS = (
+    "at",
+    "event",
+    "attempt",
+    "status_code",
+    "duration_ms",
+    "succeeded",
+    "error",
+)
+EVENT_FIELDS = (
+    "position",
+    "type",
+    "resource",
+    "resource_id",
+    "path",
+    "at",
+    "changed_fields",
+    "public",
+)
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     """The endpoint's latest attempts: the delivery log, read-only."""
 
     model = Delivery
-    fields = ["at", "event", "attempt", "status_code", "duration_ms", "succeeded", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = DELIVERY_FIELDS
     ordering = ["-at", "-id"]
-    extra = 0
     max_num = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("event")
@@ -86,28 +104,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """The outbox, read-only: events are only ever added, with the change they report."""
 
     list_display = ["position", "type", "resource_id", "at", "public"]
     list_filter = ["type", "public"]
-    fields = [
-        "position",
-        "type",
-        "resource",
-        "resource_id",
-        "path",
-        "at",
-        "changed_fields",
-        "public",
-    ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    fields = readonly_fields = EVENT_FIELDS

@@ -4,6 +4,7 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.db import models
 
@@ -21,11 +22,11 @@ CREATED, UPDATED, PUBLISHED, WITHDRAWN, DELETED, POSTED = (
 CHANGES = (CREATED, UPDATED, PUBLISHED, WITHDRAWN, DELETED)
 
 
-def _always(record: models.Model) -> bool:
+def _always(record: Any) -> bool:
     return True
 
 
-def _nobody(record: models.Model) -> Iterable[int]:
+def _nobody(record: Any) -> Iterable[int]:
     return ()
 
 
@@ -36,9 +37,10 @@ class Record:
 
     model: type[models.Model]
     name: str
-    path: Callable[[models.Model], str]
-    published: Callable[[models.Model], bool] = _always
-    organisations: Callable[[models.Model], Iterable[int]] = _nobody
+    # Each takes a record of `model`.
+    path: Callable[[Any], str]
+    published: Callable[[Any], bool] = _always
+    organisations: Callable[[Any], Iterable[int]] = _nobody
     # Records that are only ever added (ledger entries) have one event type of their own.
     types: tuple[str, ...] = CHANGES
 

@@ -3,17 +3,18 @@ commit order."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from api.callers import Caller
 from changes.models import Event, EventAudience, WebhookEndpoint
 
 
-def _visible(events: QuerySet, organisation_id: int | None) -> QuerySet:
+def _visible(events: QuerySet[Event], organisation_id: int | None) -> QuerySet[Event]:
     if organisation_id is None:
         return events.filter(public=True)
     own = EventAudience.objects.filter(event=OuterRef("pk"), organisation_id=organisation_id)
     return events.filter(Q(public=True) | Exists(own))
 
 
-def events_for(*, caller, after: int = 0) -> QuerySet:
+def events_for(*, caller: Caller, after: int = 0) -> QuerySet[Event]:
     """The events after position `after` the caller may read, oldest first: public events for
     everyone, a key's organisation's private ones too, every event for staff. Only committed
     events have a position, so a page never skips one that commits later."""
@@ -23,7 +24,7 @@ def events_for(*, caller, after: int = 0) -> QuerySet:
     return _visible(events, caller.organisation_id)
 
 
-def pending_events(endpoint: WebhookEndpoint) -> QuerySet:
+def pending_events(endpoint: WebhookEndpoint) -> QuerySet[Event]:
     """The events an endpoint has still to receive, in commit order."""
     events = _visible(
         Event.objects.filter(position__gt=endpoint.delivered_position).order_by("position"),
@@ -34,7 +35,7 @@ def pending_events(endpoint: WebhookEndpoint) -> QuerySet:
     return events
 
 
-def endpoints_for(*, caller) -> QuerySet:
+def endpoints_for(*, caller: Caller) -> QuerySet[WebhookEndpoint]:
     """The endpoints a caller manages: its organisation's, or every one for staff."""
     endpoints = WebhookEndpoint.objects.select_related("organisation")
     if caller.is_staff:

@@ -11,6 +11,7 @@ its change. Records without a history (ledger entries, which are only ever added
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connections, models, transaction
 
@@ -24,6 +25,7 @@ from changes.records import (
     Record,
     record_of,
 )
+from reference.models import Organisation
 
 
 def record_event(
@@ -66,12 +68,19 @@ def _dispatch() -> None:
 
 def _deliver_on_commit(using: str) -> None:
     """Ask the worker to deliver once this transaction commits, once however many events."""
-    if any(callback is _dispatch for _, callback, _ in connections[using].run_on_commit):
+    callbacks = connections[using].run_on_commit  # (savepoints, callback, robust) in Django 5
+    if any(entry[1] is _dispatch for entry in callbacks):
         return
     transaction.on_commit(_dispatch, using=using)
 
 
-def record_history_event(sender, instance, history_instance, using=None, **kwargs) -> None:
+def record_history_event(
+    sender: type[models.Model],
+    instance: models.Model,
+    history_instance: Any,
+    using: str | None = None,
+    **kwargs: Any,
+) -> None:
     """The event of a tracked public record's create, update, publication, withdrawal or
     deletion, from the change-history row just written (see the module's docstring)."""
     record = record_of(type(instance))
@@ -108,7 +117,9 @@ def record_history_event(sender, instance, history_instance, using=None, **kwarg
     )
 
 
-def register_endpoint(*, organisation, url: str, event_types: list[str]) -> WebhookEndpoint:
+def register_endpoint(
+    *, organisation: Organisation, url: str, event_types: list[str]
+) -> WebhookEndpoint:
     """An organisation's new endpoint; it receives the events recorded from now on."""
     endpoint = WebhookEndpoint(organisation=organisation, url=url, event_types=event_types)
     endpoint.delivered_position = latest_position()
@@ -117,7 +128,7 @@ def register_endpoint(*, organisation, url: str, event_types: list[str]) -> Webh
     return endpoint
 
 
-def change_endpoint(*, endpoint: WebhookEndpoint, **values) -> WebhookEndpoint:
+def change_endpoint(*, endpoint: WebhookEndpoint, **values: Any) -> WebhookEndpoint:
     for name, value in values.items():
         setattr(endpoint, name, value)
     endpoint.full_clean()

@@ -69,7 +69,8 @@ def deliver(endpoint_id: int) -> None:
                 succeeded=outcome.succeeded,
             )
             if outcome.succeeded:
-                endpoint.delivered_position = event.position
+                # Only committed events, which have a position, are pending.
+                endpoint.delivered_position = event.position  # type: ignore[assignment]
                 endpoint.failures, endpoint.retry_at = 0, None
                 endpoint.save(update_fields=["delivered_position", "failures", "retry_at"])
                 continue

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from api.serializers import StrictInputMixin
 from changes.models import Event, WebhookEndpoint
 from changes.records import event_types
+from reference.models import Organisation
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -39,7 +40,7 @@ class ChangesPageSerializer(serializers.Serializer):
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
-    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    organisation = serializers.SlugRelatedField[Organisation](slug_field="code", read_only=True)
     active = serializers.BooleanField(source="is_active", read_only=True)
 
     class Meta:

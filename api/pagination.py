@@ -32,6 +32,17 @@ class StrictPageSize:
             )
         return int(text)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
 
 class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
     """Page numbers for small lists, with a caller-chosen page size up to 100."""
@@ -54,6 +65,13 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
                 % {"page": text, "last": paginator.num_pages},
             )
         return int(text)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
 
 
 class CursorPagination(StrictPageSize, pagination.CursorPagination):

@@ -184,15 +184,55 @@ class AutoSchema(BaseAutoSchema):
         return auths
 
 
+# What a client can do next with a record it just wrote (OpenAPI links): operation, status,
+# and the operations that take the new record's id.
+LINKS = {
+    ("updates_create", "201"): (
+        "updates_retrieve",
+        "updates_update",
+        "updates_partial_update",
+        "updates_destroy",
+    ),
+    ("medical_items_claim_create", "201"): (
+        "medical_claims_retrieve",
+        "medical_claims_reports_create",
+        "medical_claims_reports_list",
+        "medical_claims_deliver_create",
+    ),
+    ("funding_entries_create", "201"): (
+        "funding_entries_retrieve",
+        "funding_entries_reverse_create",
+    ),
+    ("education_results_create", "201"): ("education_results_retrieve",),
+}
+# The record's ETag goes with it to the operations that need If-Match.
+NEEDS_IF_MATCH = {"updates_update", "updates_partial_update", "updates_destroy"}
+
+
+def _link(operation_id: str) -> dict:
+    link = {"operationId": operation_id, "parameters": {"path.id": "$response.body#/id"}}
+    if operation_id in NEEDS_IF_MATCH:
+        link["parameters"]["header.If-Match"] = "$response.header.ETag"
+    return link
+
+
 def add_components(result, generator, request, public):
-    """The response headers that answers refer to, described once."""
+    """The response headers that answers refer to, described once, and the links from a
+    record's creation to what can be done with it next."""
     result.setdefault("components", {})["headers"] = HEADERS
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for status_code, response in operation.get("responses", {}).items():
+                targets = LINKS.get((operation.get("operationId"), status_code), ())
+                if targets:
+                    response["links"] = {target: _link(target) for target in targets}
     return result
 
 
 class FilterExtension(DjangoFilterExtension):
     """django-filter's parameters, with a whole-number filter typed as an integer within its
-    bounds: the filter refuses anything else with a 400."""
+    bounds (the filter refuses anything else with a 400), and an empty value allowed: django-filter
+    reads `?year=` as no filter at all."""
 
     priority = 1
 
@@ -208,6 +248,8 @@ class FilterExtension(DjangoFilterExtension):
             }
             for parameter in parameters:
                 parameter["schema"] = {"type": "integer", **bounds}
+        for parameter in parameters:
+            parameter["allowEmptyValue"] = True
         return parameters
 
 

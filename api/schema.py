@@ -168,6 +168,13 @@ class AutoSchema(BaseAutoSchema):
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", ()):
+            schema = parameter["schema"]
+            if parameter["in"] == "query" and not parameter.get("required"):
+                if schema.get("pattern") == NOT_BLANK:
+                    # DRF reads an optional query field sent empty as not sent at all.
+                    del schema["pattern"], schema["minLength"]
+                    parameter["allowEmptyValue"] = True
         capability = getattr(self.view, "required_capability", None)
         if operation is not None and capability and self.method not in permissions.SAFE_METHODS:
             # The docs say which capability each write needs; the 403 names it too.
@@ -249,6 +256,11 @@ class FilterExtension(DjangoFilterExtension):
             for parameter in parameters:
                 parameter["schema"] = {"type": "integer", **bounds}
         for parameter in parameters:
+            schema = parameter["schema"]
+            enum = [value for value in schema.get("enum", ()) if value != ""]
+            if enum and all(isinstance(value, str) for value in enum):
+                # A choice of words (`true`/`false` too) is a string whatever the model field.
+                parameter["schema"] = {**schema, "type": "string", "enum": enum}
             parameter["allowEmptyValue"] = True
         return parameters
 

@@ -168,13 +168,23 @@ class AutoSchema(BaseAutoSchema):
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
+        paginator = self._get_paginator()
+        # The paginator refuses an empty page, page size or cursor; the rest read it as absent.
+        paging = {
+            getattr(paginator, name, None)
+            for name in ("page_query_param", "page_size_query_param", "cursor_query_param")
+        }
         for parameter in (operation or {}).get("parameters", ()):
-            schema = parameter["schema"]
-            if parameter["in"] == "query" and not parameter.get("required"):
+            if parameter["in"] != "query" or parameter.get("required"):
+                continue
+            if parameter["name"] not in paging:
+                # DRF reads an optional query field sent empty as not sent at all.
+                parameter["allowEmptyValue"] = True
+                schema = parameter["schema"]
                 if schema.get("pattern") == NOT_BLANK:
-                    # DRF reads an optional query field sent empty as not sent at all.
-                    del schema["pattern"], schema["minLength"]
-                    parameter["allowEmptyValue"] = True
+                    del schema["pattern"]
+                if schema.get("minLength") == 1:
+                    del schema["minLength"]
         capability = getattr(self.view, "required_capability", None)
         if operation is not None and capability and self.method not in permissions.SAFE_METHODS:
             # The docs say which capability each write needs; the 403 names it too.
@@ -238,8 +248,7 @@ def add_components(result, generator, request, public):
 
 class FilterExtension(DjangoFilterExtension):
     """django-filter's parameters, with a whole-number filter typed as an integer within its
-    bounds (the filter refuses anything else with a 400), and an empty value allowed: django-filter
-    reads `?year=` as no filter at all."""
+    bounds (the filter refuses anything else with a 400) and a choice of words as a string."""
 
     priority = 1
 
@@ -261,7 +270,6 @@ class FilterExtension(DjangoFilterExtension):
             if enum and all(isinstance(value, str) for value in enum):
                 # A choice of words (`true`/`false` too) is a string whatever the model field.
                 parameter["schema"] = {**schema, "type": "string", "enum": enum}
-            parameter["allowEmptyValue"] = True
         return parameters
 
 

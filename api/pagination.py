@@ -38,6 +38,17 @@ class StrictPageSize:
             )
         return int(text)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
 
 # StrictPageSize narrows DRF's page-size settings (never None here).
 class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # type: ignore[misc]
@@ -61,6 +72,13 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # 
                 % {"page": text, "last": paginator.num_pages},
             )
         return int(text)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
 
 
 # StrictPageSize narrows DRF's page-size settings (never None here).

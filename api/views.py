@@ -79,16 +79,23 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 
 
 class ApiSchemaView(SpectacularAPIView):
-    """The OpenAPI schema, in English unless `?lang=` asks for another language: its operations
-    are documented in English, and partner tools that fetch it plainly get it as before."""
+    """The OpenAPI schema in the language `?lang=` names, else the one Accept-Language asks for,
+    else English: its operations are documented in English, and partner tools that fetch it
+    plainly get it as before."""
+
+    def dispatch(self, request, *args, **kwargs):
+        language = request.GET.get("lang")
+        if language not in dict(settings.LANGUAGES):
+            asked = "Accept-Language" in request.headers
+            language = translation.get_language_from_request(request) if asked else "en"
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+            # Rendered while the language is active: the schema's texts are lazy.
+            response.render()
+        response["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
 
     @extend_schema(exclude=True)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # drf-spectacular leaves its views' get() untyped.
-        response: Response
-        if request.GET.get("lang"):
-            response = super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]
-            return response
-        with translation.override("en"):
-            response = super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]
-            return response
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

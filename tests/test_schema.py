@@ -123,3 +123,98 @@ def test_schema_documents_the_bearer_scheme_and_problem_answers(schema):
     assert {"412", "428"} <= set(change["responses"])
     assert any(p["name"] == "If-Match" and p["required"] for p in change["parameters"])
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+
+
+def test_schema_follows_accept_language_and_lang_wins(client):
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    english = client.get("/api/v1/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get("/api/v1/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    asked = client.get(
+        "/api/v1/schema/", {"format": "json", "lang": "en"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    plain = client.get("/api/v1/schema/", {"format": "json"})
+
+    assert english["Content-Language"] == "en"
+    assert chinese["Content-Language"] == "zh-hans"
+    assert "Accept-Language" in english["Vary"]
+    # The introduction and what DRF and the models translate (page parameters, titles) follow it.
+    for response, chinese_expected in ((english, False), (chinese, True)):
+        document = response.json()
+        page = document["paths"]["/api/v1/projects/"]["get"]["parameters"]
+        texts = [document["info"]["description"], *(p.get("description", "") for p in page)]
+        assert bool(cjk.search(" ".join(texts))) is chinese_expected
+    assert asked.json() == english.json()
+    assert plain.json() == english.json()
+
+
+def _operation(schema, path, method):
+    return schema["paths"][path][method]
+
+
+def _parameter(operation, name):
+    return next(p for p in operation["parameters"] if p["name"] == name)
+
+
+def test_schema_says_what_the_api_enforces(schema):
+    claim = _operation(schema, "/api/v1/medical/items/{id}/claim/", "post")
+    assert _parameter(claim, "id")["schema"] == {"type": "integer", "minimum": 1}
+    key = _parameter(claim, "Idempotency-Key")["schema"]
+    assert (key["minLength"], key["maxLength"]) == (1, 255)
+    for path in (
+        "/api/v1/medical/items/{id}/claim/",
+        "/api/v1/medical/claims/{id}/reports/",
+        "/api/v1/medical/claims/{id}/deliver/",
+    ):
+        assert {"413", "414", "415", "422"} <= set(_operation(schema, path, "post")["responses"])
+
+    entries = _operation(schema, "/api/v1/funding/entries/", "get")
+    assert _parameter(entries, "year")["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 9999,
+    }
+    assert _parameter(entries, "page_size")["schema"]["minimum"] == 1
+    projects = _operation(schema, "/api/v1/projects/", "get")
+    assert _parameter(projects, "page")["schema"] == {"type": "integer", "minimum": 1}
+    assert _parameter(projects, "page_size")["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+    }
+
+    components = schema["components"]["schemas"]
+    for name in ("ClaimInput", "ReportInput", "DeliverInput", "ProgressUpdateInput"):
+        assert components[name]["additionalProperties"] is False, name
+    report_text = components["ReportInput"]["properties"]["text"]
+    assert report_text["minLength"] == 1 and "pattern" in report_text
+    amount = components["LedgerEntryInput"]["properties"]["amount"]
+    assert not re.fullmatch(amount["pattern"], "-1.00")
+    assert re.fullmatch(amount["pattern"], "1.00")
+
+
+def test_schema_types_answers_and_their_headers(schema):
+    create = _operation(schema, "/api/v1/updates/", "post")["responses"]["201"]
+    assert create["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ProgressUpdateOutput"
+    }
+    assert {"ETag", "Location", "Idempotent-Replayed"} <= set(create["headers"])
+    assert "updates_partial_update" in create["links"]
+    change = _operation(schema, "/api/v1/updates/{id}/", "patch")["responses"]["200"]
+    assert change["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ProgressUpdateOutput"
+    }
+    read = _operation(schema, "/api/v1/updates/{id}/", "get")["responses"]
+    assert set(read["200"]["headers"]) == {"ETag"}
+    assert set(read["429"]["headers"]) == {"Retry-After"}
+    assert set(schema["components"]["headers"]) == {
+        "ETag",
+        "Location",
+        "Idempotent-Replayed",
+        "Retry-After",
+    }
+    reports = _operation(schema, "/api/v1/medical/claims/{id}/reports/", "get")
+    assert reports["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Report"},
+    }
+    assert [p["name"] for p in reports["parameters"]] == ["id"]

@@ -1,12 +1,15 @@
 import django_filters
 
+from api.filters import IdFilter
 from education.models import Cohort, ExamResult
+from projects.api.filters import YearFilter
 
 
 class CohortFilter(django_filters.FilterSet):
     programme = django_filters.CharFilter(
         field_name="programme__code", help_text="Sponsored programme code."
     )
+    intake_year = YearFilter(min_value=1, max_value=9999, help_text="Cohorts of this intake.")
 
     class Meta:
         model = Cohort
@@ -15,7 +18,7 @@ class CohortFilter(django_filters.FilterSet):
 
 class ResultFilter(django_filters.FilterSet):
     exam = django_filters.CharFilter(field_name="exam__code", help_text="Exam code.")
-    cohort = django_filters.NumberFilter(field_name="cohort_id", help_text="Cohort id.")
+    cohort = IdFilter(field_name="cohort_id", help_text="Cohort id.")
     student = django_filters.CharFilter(
         field_name="student__public_id", help_text="Student public id."
     )

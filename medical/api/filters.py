@@ -1,5 +1,6 @@
 import django_filters
 
+from api.filters import IdFilter, WholeNumberFilter
 from medical.models import CallItem, CallList, Category, Claim
 
 
@@ -12,10 +13,8 @@ class CallListFilter(django_filters.FilterSet):
 
 
 class CallItemFilter(django_filters.FilterSet):
-    list = django_filters.NumberFilter(
-        field_name="call_list_id", min_value=1, help_text="Id of the list (榜单)."
-    )
-    batch = django_filters.NumberFilter(
+    list = IdFilter(field_name="call_list_id", help_text="Id of the list (榜单).")
+    batch = WholeNumberFilter(
         field_name="call_list__batch", min_value=1, help_text="Batch number of the list."
     )
     status = django_filters.ChoiceFilter(choices=CallItem.Status.choices)
@@ -27,7 +26,7 @@ class CallItemFilter(django_filters.FilterSet):
 
 
 class ClaimFilter(django_filters.FilterSet):
-    item = django_filters.NumberFilter(field_name="item_id", min_value=1, help_text="Item id.")
+    item = IdFilter(field_name="item_id", help_text="Item id.")
     organisation = django_filters.CharFilter(
         field_name="organisation__code", help_text="Code of the claiming organisation."
     )

@@ -241,7 +241,8 @@ class ClaimViewSet(
         "item's work starts with the first report. Attachments are links (URLs). Another "
         "organisation's claim is a 404.",
     )
-    @action(detail=True, methods=["get", "post"])
+    # A claim's reports are few and read whole: one bare list, neither paged nor filtered.
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def reports(self, request, *args, **kwargs):
         if request.method == "GET":
             claim = self.get_object()

@@ -1,15 +1,13 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from api.filters import WholeNumberFilter
 from projects.models import TimelineEvent
 from reference.models import Programme
 
 
-class YearFilter(django_filters.NumberFilter):
+class YearFilter(WholeNumberFilter):
     """A whole year that dates can hold (1–9999): `2024.5` or `0` is an error, not a crash."""
-
-    field_class = forms.IntegerField
 
 
 class TimelineEventFilter(django_filters.FilterSet):

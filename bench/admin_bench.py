@@ -184,7 +184,9 @@ def report(demo: dict, large: dict, args) -> None:
         failures += not ok
         demo_ms = f"{before['median']:9.1f}" if before else f"{'—':>9}"
         queries = f"{before.get('queries', '—')}/{figures['queries']}"
-        result = "PASS" if ok else f"FAIL (HTTP {figures['status']})"
+        result = "PASS" if ok else "FAIL"
+        if figures["status"] != 200:
+            result += f" (HTTP {figures['status']})"
         print(
             f"{name:<44} {demo_ms} {figures['median']:9.1f} {queries:>9} "
             f"{'< ' + format(target, '.0f'):>8}  {result}"

@@ -1,10 +1,12 @@
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.changelists import LargeListAdmin
 from projects.models import (
     Indicator,
     Milestone,
@@ -68,7 +70,7 @@ class PhotoInline(TranslationTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(HistoryTranslationAdmin):
+class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
     list_display = [
         "code",
         "title",
@@ -130,7 +132,15 @@ class ProjectAdmin(HistoryTranslationAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_update_count=Count("updates"))
+        # Counted per row shown, not by grouping every project before the page is cut.
+        updates = (
+            ProgressUpdate.objects.filter(project=OuterRef("pk"))
+            .order_by()
+            .values("project")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return super().get_queryset(request).annotate(_update_count=Coalesce(Subquery(updates), 0))
 
     @admin.display(description=_("updates"), ordering="_update_count")
     def update_count(self, obj):

@@ -155,7 +155,11 @@ class Project(IllustrativeFieldsMixin, models.Model):
             ),
             models.CheckConstraint(condition=Q(currency="CNY"), name="project_currency_cny"),
         ]
-        indexes = [models.Index(fields=["published", "programme", "field", "status"])]
+        indexes = [
+            models.Index(fields=["published", "programme", "field", "status"]),
+            # The admin's date hierarchy reads the first and last dates and the years present.
+            models.Index(fields=["planned_start"], name="projects_pr_planned_start_idx"),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.title}"

@@ -4,15 +4,16 @@ from django.contrib import admin
 from django.utils.translation import pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.changelists import LargeListAdmin
 from funding import selectors
-from funding.admin.display import TotalsMixin, money_column
+from funding.admin.display import TotalsMixin, YearFilter, money_column
 from funding.models import BudgetLine
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(TotalsMixin, SimpleHistoryAdmin):
+class BudgetLineAdmin(TotalsMixin, LargeListAdmin, SimpleHistoryAdmin):
     list_display = ["project", "year", "kind", "amount_cny", "illustrative", "note"]
-    list_filter = ["year", "kind", "project__programme", "illustrative"]
+    list_filter = [YearFilter, "kind", "project__programme", "illustrative"]
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en", "note"]
     autocomplete_fields = ["project"]
     list_select_related = ["project"]

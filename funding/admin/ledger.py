@@ -15,10 +15,11 @@ from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ImportAdminMixin, ReadOnlyInline
+from core.changelists import LargeListAdmin
 from core.exceptions import Conflict
 from core.fields import MONEY_DECIMALS, MONEY_DIGITS
 from funding import imports, selectors, services
-from funding.admin.display import TotalsMixin, money
+from funding.admin.display import TotalsMixin, kept_scope, money
 from funding.models import LedgerEntry
 
 
@@ -144,7 +145,7 @@ class ReverseForm(forms.Form):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelAdmin):
+class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdmin):
     form = LedgerEntryForm
     importer = imports.LedgerImporter
     import_title = _("Import ledger entries")
@@ -206,6 +207,18 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
             (pgettext_lazy("funding admin", "disbursed"), sums["disbursed"]),
             (pgettext_lazy("funding admin", "spent"), sums["spent"]),
             (pgettext_lazy("funding admin", "awaiting approval"), sums["pending"]),
+        ]
+
+    def kept_totals(self, changelist):
+        scope = kept_scope(changelist)
+        if scope is None:
+            return None
+        figures = selectors.totals(scope)
+        return [
+            (pgettext_lazy("funding admin", "arrived"), figures.arrived),
+            (pgettext_lazy("funding admin", "disbursed"), figures.disbursed),
+            (pgettext_lazy("funding admin", "spent"), figures.spent),
+            (pgettext_lazy("funding admin", "awaiting approval"), figures.pending),
         ]
 
     # A posted entry is never changed or deleted: its page is read-only, mistakes are reversed.

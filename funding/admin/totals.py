@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.changelists import LargeListAdmin
 from funding import selectors
-from funding.admin.display import TotalsMixin, money, money_column
+from funding.admin.display import TotalsMixin, YearFilter, money, money_column
 from funding.models import (
     FundingRollup,
     FundingRollupYear,
@@ -49,7 +50,7 @@ class ProjectFundingInline(ReadOnlyInline):
 
 
 @admin.register(ProjectFunding)
-class ProjectFundingAdmin(TotalsMixin, ReadOnlyAdmin):
+class ProjectFundingAdmin(TotalsMixin, LargeListAdmin, ReadOnlyAdmin):
     list_display = [
         "project",
         "planned_cny",
@@ -98,9 +99,9 @@ class ProjectFundingAdmin(TotalsMixin, ReadOnlyAdmin):
 
 
 @admin.register(ProjectFundingYear)
-class ProjectFundingYearAdmin(ReadOnlyAdmin):
+class ProjectFundingYearAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_display = ["project", "year", "arrived_cny", "disbursed_cny", "spent_cny"]
-    list_filter = ["year", "project__programme"]
+    list_filter = [YearFilter, "project__programme"]
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en"]
     list_select_related = ["project"]
 

@@ -1,0 +1,226 @@
+"""The staff admin and the public project search at demo size and at scale: every admin change
+list, and its search where it has one, as a signed-in superuser, and /projects/?q=, each timed
+in-process through Django's test client, printed side by side (demo | large | target).
+
+    .venv/bin/python bench/admin_bench.py \\
+        --demo-url postgres://aidportal_owner@127.0.0.1:5432/aidportal_bench_demo \\
+        --large-url postgres://aidportal_owner@127.0.0.1:5432/aidportal_bench \\
+        [--projects 100000 --entries 1000000 --runs 7 --warmup 2]
+
+Each database is created if missing and migrated; the demo one gets `load_demo`, the large one
+the synthetic programme of bench/generate_ledger.py (generated once, reused after; the same
+database bench/funding_bench.py uses). Each is measured in a process of its own (Django binds
+to one database per process). See bench/README.md.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+ADMIN_TARGET_MS = 150.0
+SEARCH_TARGET_MS = 50.0
+PROJECTS_URL = "/projects/"
+USERNAME = "bench-superuser"
+
+
+def measure(function, *, runs: int, warmup: int) -> float:
+    """The median of `runs` timed calls after `warmup` untimed ones, in milliseconds."""
+    for _ in range(warmup):
+        function()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def counted(queries, execute, sql, params, many, context):
+    """A database execute wrapper noting each query a request makes."""
+    queries.append(sql)
+    return execute(sql, params, many, context)
+
+
+def signed_in_client():
+    """A test client signed in as a superuser who completed the second factor, as
+    tests/conftest.py signs staff in."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.filter(username=USERNAME).first()
+    if user is None:
+        user = get_user_model().objects.create_superuser(USERNAME, "", None)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def pages(search: str) -> list[tuple[str, str, str]]:
+    """(name, address, kind) of every page measured: each admin change list, its search, and
+    the public project search."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    found = []
+    for model, model_admin in sorted(
+        admin.site._registry.items(), key=lambda item: item[0]._meta.label
+    ):
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        found.append((opts.label, url, "admin"))
+        if model_admin.search_fields:
+            found.append((f"{opts.label} ?q=", f"{url}?{urlencode({'q': search})}", "admin"))
+    found.append(
+        (f"{PROJECTS_URL} ?q=", f"{PROJECTS_URL}?{urlencode({'q': search})}", "public search")
+    )
+    return found
+
+
+def run_measurements(args) -> None:
+    """In the child process: prepare one database and time every page against it."""
+    os.environ["DATABASE_URL"] = args.measure
+    os.environ.pop("MIGRATION_DATABASE_URL", None)
+    os.environ["ALLOWED_HOSTS"] = "testserver"  # the test client's host
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(BENCH))
+    from funding_bench import ensure_data, ensure_database, setup_django, vacuum
+
+    ensure_database(args.measure)
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from projects.models import Project
+
+    call_command("migrate", verbosity=0)
+    if args.kind == "demo":
+        if not Project.objects.exists():
+            call_command("load_demo", verbosity=0)
+    else:
+        ensure_data(args.projects, args.entries, args.seed)
+    vacuum()
+    staff, anonymous = signed_in_client(), Client()
+    results = {}
+    for name, url, kind in pages(args.search):
+        client = anonymous if kind == "public search" else staff
+        queries: list[str] = []
+        with connection.execute_wrapper(partial(counted, queries)):
+            status = client.get(url).status_code
+        median = measure(partial(client.get, url), runs=args.runs, warmup=args.warmup)
+        results[name] = {"median": median, "queries": len(queries), "status": status}
+    from funding.models import LedgerEntry
+
+    sizes = {"projects": Project.objects.count(), "entries": LedgerEntry.objects.count()}
+    Path(args.output).write_text(json.dumps({"sizes": sizes, "results": results}))
+
+
+def child(url: str, kind: str, search: str, args, output: Path) -> dict:
+    command = [
+        sys.executable,
+        __file__,
+        "--measure",
+        url,
+        "--kind",
+        kind,
+        "--search",
+        search,
+        "--output",
+        str(output),
+        "--runs",
+        str(args.runs),
+        "--warmup",
+        str(args.warmup),
+        "--projects",
+        str(args.projects),
+        "--entries",
+        str(args.entries),
+        "--seed",
+        str(args.seed),
+    ]
+    subprocess.run(command, check=True, cwd=ROOT)
+    return json.loads(output.read_text())
+
+
+def report(demo: dict, large: dict, args) -> None:
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average after the runs: {load} ({os.cpu_count()} CPUs)")
+    for label, data, search in (
+        ("demo", demo, args.demo_search),
+        ("large", large, args.large_search),
+    ):
+        sizes = data["sizes"]
+        print(
+            f"{label}: {sizes['projects']:,} projects, {sizes['entries']:,} ledger entries, "
+            f"search {search!r}"
+        )
+    print(f"median of {args.runs} runs after {args.warmup} warm-up, superuser, in-process client")
+    header = f"{'page':<44} {'demo ms':>9} {'large ms':>9} {'queries':>9} {'target':>8}  result"
+    print(header)
+    print("-" * len(header))
+    failures = 0
+    for name, figures in large["results"].items():
+        before = demo["results"].get(name, {})
+        target = SEARCH_TARGET_MS if name.startswith(PROJECTS_URL) else ADMIN_TARGET_MS
+        ok = figures["status"] == 200 and figures["median"] < target
+        failures += not ok
+        demo_ms = f"{before['median']:9.1f}" if before else f"{'—':>9}"
+        queries = f"{before.get('queries', '—')}/{figures['queries']}"
+        result = "PASS" if ok else "FAIL"
+        if figures["status"] != 200:
+            result += f" (HTTP {figures['status']})"
+        print(
+            f"{name:<44} {demo_ms} {figures['median']:9.1f} {queries:>9} "
+            f"{'< ' + format(target, '.0f'):>8}  {result}"
+        )
+    print(f"{len(large['results']) - failures} of {len(large['results'])} pages within target")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--demo-url", default=os.environ.get("BENCH_DEMO_URL"))
+    parser.add_argument("--large-url", default=os.environ.get("BENCH_LARGE_URL"))
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    # A demo word found in many titles; a synthetic project's number, in its code and titles.
+    parser.add_argument("--demo-search", default="色尼")
+    parser.add_argument("--large-search", default="0012345")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", choices=["demo", "large"], help=argparse.SUPPRESS)
+    parser.add_argument("--search", help=argparse.SUPPRESS)
+    parser.add_argument("--output", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        run_measurements(args)
+        return
+    if not (args.demo_url and args.large_url):
+        sys.exit("Give --demo-url and --large-url (two PostgreSQL databases the role may create).")
+    output = Path(f"/tmp/admin_bench_{os.getpid()}")
+    demo = child(args.demo_url, "demo", args.demo_search, args, output.with_suffix(".demo"))
+    large = child(args.large_url, "large", args.large_search, args, output.with_suffix(".large"))
+    report(demo, large, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Change lists that cost the same at any size: the counting paginator, the indexed search, the
+totals row above ten thousand rows, and the queries each large list makes at two sizes."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin import ModelAdmin
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from core.changelists import EstimatedCountPaginator
+from core.trigram import index_name
+from funding import services
+from funding.models import BudgetLine, LedgerEntry
+from projects.models import Project
+from tests.factories import ProgrammeFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+ARRIVAL = LedgerEntry.Type.INCOMING_FUNDS
+LEDGER = "/en/admin/funding/ledgerentry/"
+
+
+def record(project, amount, **kwargs):
+    return services.record_entry(
+        project=project,
+        type=ARRIVAL,
+        date=datetime.date(2024, 3, 1),
+        amount=Decimal(amount),
+        **kwargs,
+    )
+
+
+def superuser_request():
+    request = RequestFactory().get("/")
+    request.user = User(username="root", is_staff=True, is_superuser=True)
+    return request
+
+
+def searched(model, term):
+    """The primary keys the model's admin finds for `term`, and those Django's own search finds."""
+    model_admin = admin.site._registry[model]
+    request = superuser_request()
+    queryset = model_admin.get_queryset(request)
+    ours, _ = model_admin.get_search_results(request, queryset, term)
+    djangos, _ = ModelAdmin.get_search_results(model_admin, request, queryset, term)
+    return set(ours.values_list("pk", flat=True)), set(djangos.values_list("pk", flat=True))
+
+
+def test_the_paginator_counts_exactly_up_to_its_bound_and_estimates_above(monkeypatch):
+    ProjectFactory.create_batch(5)
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 5)
+    assert EstimatedCountPaginator(Project.objects.all(), 2).count == 5
+
+    ProjectFactory()
+    with CaptureQueriesContext(connection) as queries:
+        count = EstimatedCountPaginator(Project.objects.all(), 2).count
+
+    assert count >= 6  # the planner's estimate, never below what was counted
+    assert "LIMIT 6" in queries[0]["sql"]  # it read no more rows than its bound and one
+    assert "COUNT" not in " ".join(query["sql"] for query in queries[1:])
+
+
+def test_the_ledger_search_finds_what_djangos_search_finds():
+    project = ProjectFactory(code="HZ-SEARCH-01", title_zh_hans="色尼区学校", title_en="A school")
+    other = ProjectFactory(code="HZ-OTHER-02", title_zh_hans="医院", title_en="A hospital")
+    by_project = record(project, "10")
+    by_voucher = record(other, "20", voucher="杭财-学校-7")
+    by_note = record(other, "30", note="school fees")
+    record(other, "40", voucher="杭财-8")
+
+    assert searched(LedgerEntry, "学校") == ({by_project.pk, by_voucher.pk},) * 2
+    assert searched(LedgerEntry, "SCHOOL") == ({by_project.pk, by_note.pk},) * 2
+    assert searched(LedgerEntry, "hz-search 学校") == ({by_project.pk},) * 2
+    assert searched(LedgerEntry, '"A school"') == ({by_project.pk},) * 2
+    assert searched(LedgerEntry, "nowhere") == (set(), set())
+
+
+def test_the_project_and_budget_searches_find_what_djangos_search_finds():
+    project = ProjectFactory(code="HZ-B-01", title_en="Water supply")
+    ProjectFactory(code="HZ-B-02", title_en="Roads")
+    line = BudgetLine.objects.create(project=project, year=2024, amount=Decimal("5"), note="首期")
+
+    assert searched(Project, "water") == ({project.pk},) * 2
+    assert searched(BudgetLine, "hz-b-01") == ({line.pk},) * 2
+    assert searched(BudgetLine, "首期") == ({line.pk},) * 2
+
+
+def test_searched_columns_have_trigram_indexes_the_search_uses():
+    project = ProjectFactory(code="HZ-TRGM-01")
+    record(project, "10", voucher="杭财-TRGM")
+    model_admin = admin.site._registry[LedgerEntry]
+    request = superuser_request()
+    queryset = model_admin.search_matches(request, model_admin.get_queryset(request), "trgm")
+    with connection.cursor() as cursor:
+        # Tables this small are read whole; the plan that matters is the one at scale.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = queryset.explain()
+
+    for table, column in [
+        ("funding_ledgerentry", "voucher"),
+        ("funding_ledgerentry", "note"),
+        ("projects_project", "code"),
+        ("projects_project", "title_zh_hans"),
+    ]:
+        assert index_name(table, column) in plan
+    assert "project_id = ANY" in plan
+
+
+def test_above_the_bound_the_ledger_totals_come_from_the_running_totals(client, monkeypatch):
+    programme = ProgrammeFactory()
+    project = ProjectFactory(programme=programme)
+    for amount in ("1", "2", "3"):
+        record(project, amount, voucher=f"V-{amount}")
+    record(ProjectFactory(), "100")
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 2)
+    client.force_login(User.objects.create_superuser("root"))
+
+    whole = client.get(LEDGER)
+    narrowed = client.get(LEDGER, {"project__programme__id__exact": programme.pk})
+    searched_list = client.get(LEDGER, {"q": "V-"})
+    short = client.get(LEDGER, {"q": "V-1"})
+
+    assert [value for _, value in whole.context["list_totals"]][0] == Decimal("106")
+    assert [value for _, value in narrowed.context["list_totals"]][0] == Decimal("6")
+    assert searched_list.context["list_totals"] is None
+    assert "Totals are summed over at most 10,000 rows" in searched_list.content.decode()
+    assert [value for _, value in short.context["list_totals"]][0] == Decimal("1")
+
+
+def ledger_rows(count):
+    for _ in range(count):
+        record(ProjectFactory(), "10")
+
+
+def projects_rows(count):
+    ProjectFactory.create_batch(count)
+
+
+def budget_rows(count):
+    for project in ProjectFactory.create_batch(count):
+        BudgetLine.objects.create(project=project, year=2024, amount=Decimal("5"))
+
+
+@pytest.mark.parametrize(
+    ("url", "make", "most"),
+    [
+        (LEDGER, ledger_rows, 16),
+        ("/en/admin/projects/project/", projects_rows, 16),
+        ("/en/admin/funding/budgetline/", budget_rows, 16),
+        ("/en/admin/funding/projectfunding/", ledger_rows, 16),
+        ("/en/admin/funding/projectfundingyear/", ledger_rows, 14),
+    ],
+)
+def test_a_large_list_makes_as_many_queries_for_thirty_rows_as_for_three(
+    client, django_assert_max_num_queries, url, make, most
+):
+    client.force_login(User.objects.create_superuser("root"))
+    make(3)
+    with django_assert_max_num_queries(most):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(most):
+        assert client.get(url, {"q": "a"}).status_code == 200
+    make(27)
+    with django_assert_max_num_queries(most):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(most):
+        assert client.get(url, {"q": "a"}).status_code == 200

@@ -163,7 +163,7 @@ class LedgerEntry(ActorMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code} {self.date} {self.get_type_display()} {self.amount}"
+        return f"{self.project.code} {self.date} {self.get_type_display()} {self.amount:,.2f}"
 
     @property
     def is_reversal(self) -> bool:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import money_column
 from projects.models import (
     Indicator,
     Milestone,
@@ -76,12 +77,13 @@ class ProjectAdmin(HistoryTranslationAdmin):
         "field",
         "category",
         "status",
-        "planned_investment",
+        "planned_investment_cny",
         "flagship",
         "published",
         "update_count",
     ]
     list_display_links = ["code", "title"]
+    planned_investment_cny = money_column("planned_investment", _("planned investment (CNY)"))
     list_filter = [
         "programme",
         "plan_period",

@@ -14,12 +14,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ImportAdminMixin, ReadOnlyInline
+from core.admin import ImportAdminMixin, ReadOnlyInline, money
 from core.exceptions import Conflict
 from core.fields import MONEY_DECIMALS, MONEY_DIGITS
 from funding import imports, selectors, services
-from funding.admin.display import TotalsMixin, money
+from funding.admin.display import TotalsMixin
 from funding.models import LedgerEntry
+from projects.models import Project
 
 
 class EntryDisplay:
@@ -126,6 +127,14 @@ def form_errors(error: Exception, fields) -> list[tuple[str | None, list[str]]]:
     return [(None, [str(error)])]
 
 
+def chosen_project(request) -> Project | None:
+    """The project the entry form is for: the one submitted, else the one the link named."""
+    pk = request.POST.get("project") or request.GET.get("project")
+    if not pk or not str(pk).isdigit():
+        return None
+    return Project.objects.filter(pk=pk).first()
+
+
 class Refused(Exception):
     """The service refused an entry the form had accepted; its transaction is rolled back."""
 
@@ -183,7 +192,7 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
         "project",
         "type",
         "date",
-        "amount",
+        "amount_cny",
         "currency",
         "provider",
         "receiver",
@@ -246,6 +255,22 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
             # Nothing was written; the same request runs again with the refusal on the form.
             request._ledger_refusal = refused.error
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        project = obj.project if obj is not None else chosen_project(request)
+        if project is not None:
+            figures = selectors.project_totals(project)
+            context["project_figures"] = {
+                "project": project,
+                "rows": [
+                    (_("planned investment"), money(figures.planned)),
+                    (pgettext_lazy("funding admin", "arrived"), money(figures.arrived)),
+                    (pgettext_lazy("funding admin", "disbursed"), money(figures.disbursed)),
+                    (pgettext_lazy("funding admin", "awaiting approval"), money(figures.pending)),
+                    (_("can still be disbursed"), money(figures.disbursable)),
+                ],
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -3,8 +3,10 @@ approval actions, totals rows, the finance roles."""
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings as settings_module
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -350,3 +352,40 @@ def test_finance_staff_publish_a_partners_note_with_the_action(client):
     publication = NotePublication.objects.get()
     assert (publication.entry, publication.published_by.username) == (entry, "Finance-officer")
     assert "note not public" not in client.get(LIST).content.decode()
+
+
+def test_the_entry_form_shows_the_projects_figures_before_saving(client, settings):
+    project = ProjectFactory(code="HZ-FIG", planned_investment=Decimal("303760000"))
+    record(project, ARRIVAL, "400000")
+    record(project, ARRIVAL, "300000")
+    record(project, DISBURSEMENT, "150000")
+    record(project, DISBURSEMENT, "100000")
+    settings.FUNDING_APPROVAL_THRESHOLD = "50000"
+    record(project, DISBURSEMENT, "60000")  # reserved until approved
+    client.force_login(staff_in("Finance officer"))
+
+    opened = client.get(ADD, {"project": project.pk}).content.decode()
+    refused = client.post(ADD, entry_form(project, DISBURSEMENT, "999999"))
+
+    for html in (opened, refused.content.decode()):
+        figures = html[html.index("data-project-figures") :]
+        figures = figures[: figures.index("</table>")]
+        for amount in ("303,760,000.00", "700,000.00", "250,000.00", "60,000.00", "390,000.00"):
+            assert amount in figures
+    assert "Open this form from a project" in client.get(ADD).content.decode()
+
+
+def test_money_is_grouped_across_the_admin_and_the_totals_caption_is_readable(client):
+    project = ProjectFactory(planned_investment=Decimal("303760000"))
+    entry = record(project, ARRIVAL, "3037600.50")
+    client.force_login(User.objects.create_superuser("root"))
+
+    posted = client.get(f"{LIST}{entry.pk}/change/").content.decode()
+    projects = client.get("/en/admin/projects/project/").content.decode()
+    css = (Path(settings_module.BASE_DIR) / "funding/static/funding/admin.css").read_text()
+
+    assert "3,037,600.50" in posted and "3037600.50" not in posted
+    assert "303,760,000.00" in projects and "303760000.00" not in projects
+    rule = css[css.index(".funding-totals caption {") :]
+    rule = rule[: rule.index("}")]
+    assert "background: none" in rule and "color: var(--body-fg)" in rule

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
@@ -280,11 +281,30 @@ def _count(entry: LedgerEntry, totals: ProjectFunding, *, sign: int) -> None:
 
 @transaction.atomic
 def reverse_entry(
-    *, entry: LedgerEntry, reason: str, recorded_by: "User | None" = None
+    *,
+    entry: LedgerEntry,
+    reason: str,
+    recorded_by: "User | None" = None,
+    date: datetime.date | None = None,
 ) -> LedgerEntry:
-    """Cancel an entry with a reversal that points to it. The original stays, unchanged."""
+    """Cancel an entry with a reversal that points to it. The original stays, unchanged.
+
+    The reversal is dated the day it is recorded unless another date is given, never before
+    the original; it takes the original out of the totals of the original's year, so the pair
+    nets to nothing wherever the original counted."""
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the entry is reversed.")]})
+    date = date or timezone.localdate()
+    check_reported_date(date, programme=entry.project.programme)
+    if date < entry.date:
+        raise ValidationError(
+            {
+                "date": [
+                    _("A reversal cannot be dated before the entry it reverses (%(date)s).")
+                    % {"date": entry.date.isoformat()}
+                ]
+            }
+        )
     totals = _locked_totals(entry.project)
     # No row lock on the entry: the runtime role may not UPDATE entries, which FOR UPDATE needs,
     # and the project's totals row locked above already serialises every change to its entries.
@@ -304,7 +324,7 @@ def reverse_entry(
     reversal = LedgerEntry(
         project=original.project,
         type=original.type,
-        date=original.date,
+        date=date,
         amount=original.amount,
         provider=original.provider,
         receiver=original.receiver,

@@ -10,6 +10,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -37,8 +38,9 @@ class EntryDisplay:
         if obj.reverses_id:
             flags.append(
                 format_html(
-                    '{} <a href="{}">#{}</a>: {}',
-                    pgettext("funding admin", "reversal of"),
+                    '#{} {} <a href="{}">#{}</a>: {}',
+                    obj.pk,
+                    pgettext("funding admin", "reverses"),
                     reverse("admin:funding_ledgerentry_change", args=[obj.reverses_id]),
                     obj.reverses_id,
                     obj.reason,
@@ -48,7 +50,8 @@ class EntryDisplay:
         if reversal is not None:
             flags.append(
                 format_html(
-                    '{} <a href="{}">#{}</a>',
+                    '#{} {} <a href="{}">#{}</a>',
+                    obj.pk,
                     pgettext("funding admin", "reversed by"),
                     reverse("admin:funding_ledgerentry_change", args=[reversal.pk]),
                     reversal.pk,
@@ -144,6 +147,13 @@ class Refused(Exception):
 
 
 class ReverseForm(forms.Form):
+    date = forms.DateField(
+        label=pgettext_lazy("funding admin", "date of the reversal"),
+        initial=timezone.localdate,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the reversal is recorded, unless another day is chosen."),
+    )
     reason = forms.CharField(
         label=pgettext_lazy("funding admin", "Reason"),
         max_length=500,
@@ -317,7 +327,10 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
             for entry in entries:
                 try:
                     reversal = services.reverse_entry(
-                        entry=entry, reason=form.cleaned_data["reason"], recorded_by=request.user
+                        entry=entry,
+                        reason=form.cleaned_data["reason"],
+                        recorded_by=request.user,
+                        date=form.cleaned_data["date"],
                     )
                 except (Conflict, ValidationError) as error:
                     self._refused(request, entry, error)

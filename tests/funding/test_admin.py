@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from api.keys import issue_api_key
@@ -238,7 +239,10 @@ def test_the_project_page_shows_its_ledger_read_only(client):
     assert not ledger.has_change_permission
     assert ProjectFunding in inlines
     html = response.content.decode()
-    assert "杭财-7" in html and "reversal of" in html and "reversed by" in html
+    reversal = disbursement.reversed_by
+    assert "杭财-7" in html
+    assert f"#{reversal.pk} reverses <a" in html and f">#{disbursement.pk}</a>: 退回" in html
+    assert f"#{disbursement.pk} reversed by <a" in html
     assert "1,000.00" in html
     assert 'name="ledger_entries-0-amount"' not in html
 
@@ -389,3 +393,30 @@ def test_money_is_grouped_across_the_admin_and_the_totals_caption_is_readable(cl
     rule = css[css.index(".funding-totals caption {") :]
     rule = rule[: rule.index("}")]
     assert "background: none" in rule and "color: var(--body-fg)" in rule
+
+
+def test_a_reversal_is_dated_the_day_it_is_recorded_or_a_chosen_later_day(client):
+    project = ProjectFactory()
+    record(project, ARRIVAL, "1000")
+    first, second, third = (record(project, DISBURSEMENT, "100") for _ in range(3))
+    client.force_login(staff_in("Finance officer"))
+
+    def reverse(entry, **form):
+        return client.post(
+            LIST,
+            {"action": "reverse_selected", "_selected_action": [entry.pk], **form},
+            follow=True,
+        )
+
+    asked = client.post(LIST, {"action": "reverse_selected", "_selected_action": [first.pk]})
+    assert asked.context["form"]["date"].value() == timezone.localdate()
+    reverse(first, reason="录错", date=timezone.localdate().isoformat())
+    reverse(second, reason="录错", date="2024-06-30")
+    early = reverse(third, reason="录错", date="2024-02-01")
+
+    assert LedgerEntry.objects.get(reverses=first).date == timezone.localdate()
+    assert LedgerEntry.objects.get(reverses=second).date == datetime.date(2024, 6, 30)
+    assert "cannot be dated before the entry it reverses" in early.content.decode()
+    assert not LedgerEntry.objects.filter(reverses=third).exists()
+    assert services.reverse_entry(entry=third, reason="API").date == timezone.localdate()
+    assert totals(project).disbursed == Decimal("0")

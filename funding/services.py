@@ -73,6 +73,28 @@ class BeyondArrivals(Conflict):
     code = "beyond-arrivals"
 
 
+class BeyondPlan(ValidationError):
+    """An arrival that would take a project's arrivals above its planned investment, posted
+    without saying why."""
+
+    def __init__(self, *, project: Project, arrived: Decimal) -> None:
+        super().__init__(
+            {
+                "beyond_plan_reason": [
+                    _(
+                        "This arrival takes %(project)s's arrivals to %(arrived)s CNY, above its "
+                        "planned investment of %(planned)s CNY. Confirm it and say why."
+                    )
+                    % {
+                        "project": project.code,
+                        "arrived": _money(arrived),
+                        "planned": _money(project.planned_investment),
+                    }
+                ]
+            }
+        )
+
+
 class TotalsOverflow(ValidationError):
     """An amount that would take a project's totals past what the ledger's columns hold."""
 
@@ -189,6 +211,7 @@ def record_entry(
     voucher: str = "",
     note: str = "",
     beyond_arrivals_reason: str = "",
+    beyond_plan_reason: str = "",
     recorded_by: "User | None" = None,
     recorded_by_key: ApiKey | None = None,
     illustrative: bool = False,
@@ -199,7 +222,9 @@ def record_entry(
     approval past arrived, unless a reason is given by a user allowed to go beyond arrivals.
     An arrival or disbursement above the threshold waits for a second person's approval. A
     partner key posts only its own side for its role in the project (`API_POSTERS`); its note
-    stays private until staff publish it.
+    stays private until staff publish it. An arrival that takes the project's arrivals above
+    its planned investment is refused (BeyondPlan) unless a reason is given; the reason is kept
+    on the entry.
     """
     if recorded_by_key is not None:
         provider, receiver = _partner_sides(
@@ -257,6 +282,16 @@ def record_entry(
             totals.beyond_arrivals += amount
     elif beyond_arrivals_reason:
         raise ValidationError({"reason": [_("Only a disbursement can go beyond arrivals.")]})
+    if type == LedgerEntry.Type.INCOMING_FUNDS:
+        arrived = totals.arrived + amount
+        if arrived > project.planned_investment:
+            if not beyond_plan_reason.strip():
+                raise BeyondPlan(project=project, arrived=arrived)
+            entry.reason = beyond_plan_reason.strip()
+    elif beyond_plan_reason:
+        raise ValidationError(
+            {"beyond_plan_reason": [_("Only an arrival can go beyond the planned investment.")]}
+        )
     entry.needs_approval = type in APPROVED_TYPES and amount > approval_threshold()
     entry.full_clean()
     with keeping_rollups(project.pk):

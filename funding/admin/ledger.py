@@ -65,6 +65,14 @@ class EntryDisplay:
                     obj.reason,
                 )
             )
+        if obj.type == LedgerEntry.Type.INCOMING_FUNDS and obj.reason and not obj.reverses_id:
+            flags.append(
+                format_html(
+                    "<strong>{}</strong>: {}",
+                    pgettext("funding admin", "above the planned investment"),
+                    obj.reason,
+                )
+            )
         if obj.needs_approval:
             approval = getattr(obj, "approval", None)
             if approval is not None:
@@ -95,6 +103,16 @@ class LedgerEntryForm(forms.ModelForm):
         max_digits=MONEY_DIGITS,
         decimal_places=MONEY_DECIMALS,
     )
+    # Shown only once the service has refused an arrival above the planned investment.
+    confirm_beyond_plan = forms.BooleanField(
+        label=_("Yes, this arrival goes above the planned investment"), required=False
+    )
+    beyond_plan_reason = forms.CharField(
+        label=_("why arrivals go above the planned investment"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
     # Set by LedgerEntryAdmin when the service refused this very form's entry.
     refusal: Exception | None = None
 
@@ -109,7 +127,13 @@ class LedgerEntryForm(forms.ModelForm):
         }
 
     def clean(self):
-        cleaned_data = super().clean()
+        cleaned_data = super().clean() or self.cleaned_data
+        confirmed = cleaned_data.get("confirm_beyond_plan")
+        reason = (cleaned_data.get("beyond_plan_reason") or "").strip()
+        if confirmed and not reason:
+            self.add_error("beyond_plan_reason", _("Say why arrivals go above the plan."))
+        if reason and not confirmed:
+            self.add_error("confirm_beyond_plan", _("Confirm the arrival above the plan."))
         if self.refusal is not None:
             for field, errors in form_errors(self.refusal, self.fields):
                 self.add_error(field, errors)
@@ -246,6 +270,9 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
         fields = list(LedgerEntryForm.Meta.fields)
         if request.user.has_perm("funding.record_beyond_arrivals"):
             fields.append("reason")
+        refusal = getattr(request, "_ledger_refusal", None)
+        if isinstance(refusal, services.BeyondPlan) or "beyond_plan_reason" in request.POST:
+            fields += ["confirm_beyond_plan", "beyond_plan_reason"]
         return fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -295,6 +322,9 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
                 voucher=data.get("voucher", ""),
                 note=data.get("note", ""),
                 beyond_arrivals_reason=data.get("reason", ""),
+                beyond_plan_reason=(
+                    data.get("beyond_plan_reason", "") if data.get("confirm_beyond_plan") else ""
+                ),
                 recorded_by=request.user,
             )
         except (Conflict, ValidationError) as error:
@@ -358,7 +388,10 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
         description=_("Approve the selected arrivals and disbursements"), permissions=["approve"]
     )
     def approve_selected(self, request, queryset):
-        for entry in queryset.select_related("project"):
+        entries = list(queryset.select_related("project"))
+        if request.POST.get("confirmed") != "yes":
+            return self._confirm_approval(request, entries)
+        for entry in entries:
             try:
                 services.approve_disbursement(entry=entry, approved_by=request.user)
             except (Conflict, ValidationError) as error:
@@ -384,6 +417,42 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, admin.ModelA
                     gettext("%(entry)s: its note is public.") % {"entry": entry},
                     messages.SUCCESS,
                 )
+
+    def _confirm_approval(self, request, entries):
+        """The page that shows, before anything is approved, how each project's totals move."""
+        rows = []
+        for entry in entries:
+            figures = selectors.project_totals(entry.project)
+            if entry.type == LedgerEntry.Type.DISBURSEMENT:
+                changes = [
+                    (pgettext("funding admin", "disbursed"), figures.disbursed, entry.amount),
+                    (
+                        pgettext("funding admin", "awaiting approval"),
+                        figures.pending,
+                        -entry.amount,
+                    ),
+                ]
+            else:
+                changes = [(pgettext("funding admin", "arrived"), figures.arrived, entry.amount)]
+            rows.append(
+                {
+                    "entry": entry,
+                    "changes": [
+                        (label, money(before), money(before + delta))
+                        for label, before, delta in changes
+                    ],
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Approve ledger entries"),
+            "opts": self.opts,
+            "rows": rows,
+            "action": "approve_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/funding/ledgerentry/approve.html", context)
 
     def _refused(self, request, entry, error):
         reasons = " ".join(

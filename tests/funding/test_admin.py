@@ -183,7 +183,18 @@ def test_a_second_user_approves_a_large_disbursement_with_the_action(client, set
     entry = LedgerEntry.objects.get(type=DISBURSEMENT)
     assert entry.needs_approval and totals(project).pending == Decimal("800")
     assert "awaiting approval" in client.get(LIST).content.decode()
-    approve = {"action": "approve_selected", "_selected_action": [entry.pk], "index": "0"}
+    approve = {
+        "action": "approve_selected",
+        "_selected_action": [entry.pk],
+        "index": "0",
+        "confirmed": "yes",
+    }
+    asked = client.post(LIST, {**approve, "confirmed": ""})
+    changes = asked.content.decode()
+    assert asked.status_code == 200 and 'name="confirmed" value="yes"' in changes
+    assert "<td>0.00</td><td>800.00</td>" in changes  # disbursed, now and after
+    assert "<td>800.00</td><td>0.00</td>" in changes  # awaiting approval, now and after
+    assert not Approval.objects.exists()
 
     own = client.post(LIST, approve, follow=True)
     assert "approved by someone other than who recorded it" in own.content.decode()
@@ -320,7 +331,7 @@ def test_the_admin_refuses_a_date_outside_the_programme_on_the_date_field(client
 
 
 def test_a_large_arrival_in_the_admin_waits_for_a_second_person(client):
-    project = ProjectFactory()
+    project = ProjectFactory(planned_investment=Decimal("10000000"))
     client.force_login(staff_in("Finance officer"))
 
     client.post(ADD, entry_form(project, ARRIVAL, "6000000"))
@@ -330,7 +341,9 @@ def test_a_large_arrival_in_the_admin_waits_for_a_second_person(client):
     assert ProjectFunding.objects.get(project=project).arrived == 0
     approver = staff_in("Finance approver")
     client.force_login(approver)
-    client.post(LIST, {"action": "approve_selected", "_selected_action": [entry.pk]})
+    client.post(
+        LIST, {"action": "approve_selected", "_selected_action": [entry.pk], "confirmed": "yes"}
+    )
     assert ProjectFunding.objects.get(project=project).arrived == Decimal("6000000")
 
 
@@ -420,3 +433,32 @@ def test_a_reversal_is_dated_the_day_it_is_recorded_or_a_chosen_later_day(client
     assert not LedgerEntry.objects.filter(reverses=third).exists()
     assert services.reverse_entry(entry=third, reason="API").date == timezone.localdate()
     assert totals(project).disbursed == Decimal("0")
+
+
+def test_an_arrival_above_the_planned_investment_asks_for_confirmation_and_a_reason(client):
+    project = ProjectFactory(code="HZ-PLAN", planned_investment=Decimal("3600000"))
+    record(project, ARRIVAL, "1000000")
+    client.force_login(staff_in("Finance officer"))
+
+    asked = client.post(ADD, entry_form(project, ARRIVAL, "3000000"))
+    form = asked.context["adminform"].form
+    unconfirmed = client.post(
+        ADD, entry_form(project, ARRIVAL, "3000000", beyond_plan_reason="追加资金")
+    )
+    done = client.post(
+        ADD,
+        entry_form(
+            project, ARRIVAL, "3000000", confirm_beyond_plan="on", beyond_plan_reason="追加资金"
+        ),
+    )
+
+    assert (
+        "above its planned investment of 3,600,000.00 CNY" in form.errors["beyond_plan_reason"][0]
+    )
+    assert {"confirm_beyond_plan", "beyond_plan_reason"} <= set(form.fields)
+    assert "confirm_beyond_plan" in unconfirmed.context["adminform"].form.errors
+    assert done.status_code == 302
+    entry = LedgerEntry.objects.get(amount=Decimal("3000000"))
+    assert entry.reason == "追加资金" and totals(project).arrived == Decimal("4000000")
+    assert "above the planned investment</strong>: 追加资金" in client.get(LIST).content.decode()
+    assert "confirm_beyond_plan" not in client.get(ADD).context["adminform"].form.errors

@@ -12,6 +12,7 @@ MODELS = [
     "fundingrollup",
     "fundingrollupyear",
     "donation",
+    "closedperiod",
 ]
 
 # Records budgets, donations and ledger entries, and publishes partners' notes on entries. A
@@ -26,6 +27,7 @@ FINANCE_OFFICER: Grants = {
         "notepublication": ("view",),
         "projectfunding": ("view",),
         "projectfundingyear": ("view",),
+        "closedperiod": ("view",),
     },
     "projects": {"project": ("view",)},
     "reference": {"organisation": ("view",), "programme": ("view",)},
@@ -46,6 +48,8 @@ ROLES = {
                 "record_beyond_arrivals",
                 "approve_disbursement",
             ),
+            # Closes a programme's year to new entries.
+            "closedperiod": ("view", "add"),
         },
     },
 }

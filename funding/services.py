@@ -12,7 +12,8 @@ member approves it; an arrival above it counts (and covers disbursements) only o
 A partner key (granted `funding:entries`) posts only for its organisation's role in the
 project (`API_POSTERS`): a funder what it committed and sent, the accountable party what it
 received and disbursed, an implementer what it received and spent. Every entry's date lies
-between the programme's start and today (commitments: today + FUNDING_COMMITMENT_HORIZON_DAYS).
+between the programme's start and today (commitments: today + FUNDING_COMMITMENT_HORIZON_DAYS),
+in a year the programme has not closed (`ClosedPeriod`; a trigger refuses it too).
 """
 
 import datetime
@@ -30,6 +31,7 @@ from api.models import ApiKey
 from core.exceptions import Conflict
 from funding.models import (
     Approval,
+    ClosedPeriod,
     LedgerEntry,
     NotePublication,
     ProjectFunding,
@@ -38,7 +40,7 @@ from funding.models import (
 from funding.rollups import keeping_rollups
 from projects.models import Participant, Project
 from reference.dates import check_reported_date
-from reference.models import Organisation
+from reference.models import Organisation, Programme
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -144,6 +146,32 @@ def _save_totals(totals: ProjectFunding) -> None:
         raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
 
 
+def _check_open_period(project: Project, date: datetime.date) -> None:
+    """Refuse an entry dated in a year its programme has closed."""
+    if ClosedPeriod.objects.filter(programme_id=project.programme_id, year=date.year).exists():
+        raise ValidationError(
+            {
+                "date": [
+                    _("The books of %(year)d are closed; date the entry in an open year.")
+                    % {"year": date.year}
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def close_period(*, programme: Programme, year: int, closed_by: "User") -> ClosedPeriod:
+    """Close a programme's year: from now on no entry may be dated in it. A finance approver's
+    decision; a year not yet over cannot be closed."""
+    if not closed_by.has_perm("funding.add_closedperiod"):
+        raise ValidationError(_("Only a finance approver may close a year."))
+    if year >= timezone.localdate().year:
+        raise ValidationError({"year": [_("Only a year that is over can be closed.")]})
+    if ClosedPeriod.objects.filter(programme=programme, year=year).exists():
+        raise ValidationError({"year": [_("This year is already closed.")]})
+    return ClosedPeriod.objects.create(programme=programme, year=year, closed_by=closed_by)
+
+
 def _money(amount: Decimal | int) -> str:
     return f"{Decimal(amount):,.2f}"
 
@@ -240,6 +268,7 @@ def record_entry(
         else 0
     )
     check_reported_date(date, programme=project.programme, horizon_days=horizon)
+    _check_open_period(project, date)
     if beyond_arrivals_reason and (
         recorded_by is None or not recorded_by.has_perm("funding.record_beyond_arrivals")
     ):
@@ -331,6 +360,7 @@ def reverse_entry(
         raise ValidationError({"reason": [_("Say why the entry is reversed.")]})
     date = date or timezone.localdate()
     check_reported_date(date, programme=entry.project.programme)
+    _check_open_period(entry.project, date)
     if date < entry.date:
         raise ValidationError(
             {

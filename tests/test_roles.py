@@ -65,6 +65,7 @@ EXPECTED = {
             "fundingrollup": "view",
             "fundingrollupyear": "view",
             "donation": "view",
+            "closedperiod": "view",
         },
         "medical": {
             "need": "view",
@@ -100,6 +101,7 @@ EXPECTED = {
             "notepublication": "view",
             "projectfunding": "view",
             "projectfundingyear": "view",
+            "closedperiod": "view",
         },
         "projects": {
             "project": "view",
@@ -120,6 +122,7 @@ EXPECTED = {
             "notepublication": "view",
             "projectfunding": "view",
             "projectfundingyear": "view",
+            "closedperiod": "view add",
         },
         "projects": {
             "project": "view",

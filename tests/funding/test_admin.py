@@ -9,14 +9,15 @@ import pytest
 from django.conf import settings as settings_module
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from api.keys import issue_api_key
 from funding import services
-from funding.models import Approval, LedgerEntry, NotePublication, ProjectFunding
+from funding.models import Approval, ClosedPeriod, LedgerEntry, NotePublication, ProjectFunding
 from tests.factories import (
     OrganisationFactory,
     ParticipantFactory,
@@ -462,3 +463,33 @@ def test_an_arrival_above_the_planned_investment_asks_for_confirmation_and_a_rea
     assert entry.reason == "追加资金" and totals(project).arrived == Decimal("4000000")
     assert "above the planned investment</strong>: 追加资金" in client.get(LIST).content.decode()
     assert "confirm_beyond_plan" not in client.get(ADD).context["adminform"].form.errors
+
+
+def test_a_finance_approver_closes_a_year_and_entries_dated_in_it_are_refused(client):
+    project = ProjectFactory()
+    original = record(project, ARRIVAL, "1000", date=datetime.date(2023, 5, 1))
+    officer, approver = staff_in("Finance officer"), staff_in("Finance approver")
+    closing = {"programme": project.programme.pk, "year": "2023"}
+
+    client.force_login(officer)
+    assert client.post("/en/admin/funding/closedperiod/add/", closing).status_code == 403
+    client.force_login(approver)
+    this_year = {**closing, "year": str(timezone.localdate().year)}
+    refused = client.post("/en/admin/funding/closedperiod/add/", this_year, follow=True)
+    assert "Only a year that is over can be closed." in refused.content.decode()
+    assert client.post("/en/admin/funding/closedperiod/add/", closing).status_code == 302
+
+    closed = ClosedPeriod.objects.get()
+    assert (closed.year, closed.closed_by) == (2023, approver)
+    response = client.post(ADD, entry_form(project, ARRIVAL, "5", date="2023-12-31"))
+    assert "The books of 2023 are closed" in response.context["adminform"].form.errors["date"][0]
+    with pytest.raises(ValidationError):
+        services.reverse_entry(entry=original, reason="录错", date=datetime.date(2023, 6, 1))
+    assert services.reverse_entry(entry=original, reason="录错", date=datetime.date(2024, 1, 2))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # The trigger refuses it even when the service is bypassed.
+        LedgerEntry.objects.create(
+            project=project, type=ARRIVAL, date=datetime.date(2023, 7, 1), amount=Decimal("1")
+        )
+    other = ProjectFactory()
+    assert record(other, ARRIVAL, "5", date=datetime.date(2023, 7, 1))  # another programme

@@ -1,6 +1,8 @@
-"""Admin pieces every app shares: read-only pages for records no one edits by hand, and the
-upload page of a spreadsheet import."""
+"""Admin pieces every app shares: read-only pages for records no one edits by hand, the upload
+page of a spreadsheet import, and money shown grouped to two decimals."""
 
+from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -11,6 +13,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from core.imports import Importer, Report
@@ -24,6 +27,20 @@ else:
     # The stubs' generic admin classes cannot be subscripted at run time.
     ModelAdmin = admin.ModelAdmin
     TabularInline = admin.TabularInline
+
+
+def money(value: Decimal | None) -> str:
+    return "—" if value is None else number_format(value, 2, force_grouping=True)
+
+
+def money_column(name: str, description: "_StrOrPromise") -> Callable[[Any, Model], str]:
+    """A list or inline column showing a money field grouped, to two decimals."""
+
+    @admin.display(description=description, ordering=name)
+    def column(self: Any, obj: Model) -> str:
+        return money(getattr(obj, name))
+
+    return column
 
 
 class ReadOnlyAdmin(ModelAdmin):

@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -127,8 +127,33 @@ class StudentEnrolmentInline(admin.TabularInline):
     can_delete = False
 
 
+class StudentForm(forms.ModelForm):
+    """A pupil's own name is required; the model allows it blank only once anonymised."""
+
+    class Meta:
+        model = Student
+        fields = [
+            "name",
+            "gender",
+            "birth_date",
+            "home_township",
+            "guardian_contact",
+            "consent_given",
+            "consent_date",
+        ]
+        labels = {"name": pgettext_lazy("person", "name")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = self.instance.anonymised_at is None
+        township = self.fields["home_township"]
+        assert isinstance(township, forms.ModelChoiceField)
+        township.queryset = selectors.partner_townships()
+
+
 @admin.register(Student)
 class StudentAdmin(AccessLoggedAdmin):
+    form = StudentForm
     list_display = [
         "public_id",
         "name",
@@ -154,6 +179,13 @@ class StudentAdmin(AccessLoggedAdmin):
     ]
     inlines = [StudentEnrolmentInline]
     actions = ["anonymise_selected"]
+
+    def get_fields(self, request, obj=None):
+        # The public id is drawn when the student is saved: shown from then on, never a draft one.
+        return self.fields if obj is not None else StudentForm.Meta.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enrolments__cohort__programme")

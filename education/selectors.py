@@ -55,7 +55,7 @@ from education.suppression import (
     small,
     suppress_cells,
 )
-from reference.models import Programme
+from reference.models import Place, Programme
 
 RECORDED = "recorded"
 REPORTED = "reported"
@@ -85,6 +85,15 @@ def public_programme(pairing: Programme | None) -> SponsoredProgramme | None:
     if pairing is None:
         return None
     return programmes().filter(pairing=pairing).order_by("started_on", "code").first()
+
+
+def partner_townships() -> QuerySet[Place]:
+    """The townships of the partner districts the sponsored classes recruit from: a pupil's home
+    township is one of them."""
+    districts = Programme.objects.filter(sponsored_programmes__isnull=False).values("partner_place")
+    return Place.objects.filter(level=Place.Level.TOWNSHIP, parent__in=districts).order_by(
+        "name_zh_hans"
+    )
 
 
 def cohorts() -> QuerySet[Cohort]:

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from api.callers import Caller
+from core.admin import money
 from core.desks import Item, Queue, oldest_first
 from funding import selectors
-from funding.admin.display import money
 from funding.models import LedgerEntry
 
 if TYPE_CHECKING:

@@ -163,7 +163,7 @@ class LedgerEntry(ActorMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code} {self.date} {self.get_type_display()} {self.amount}"
+        return f"{self.project.code} {self.date} {self.get_type_display()} {self.amount:,.2f}"
 
     @property
     def is_reversal(self) -> bool:
@@ -194,6 +194,40 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"{self.entry} ✓ {self.approved_by}"
+
+
+class ClosedPeriod(models.Model):
+    """A programme's year whose books are closed: no ledger entry, reversals included, may be
+    dated in it. Set by a finance approver; the database refuses such entries too (trigger)."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="closed_periods",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    closed_at = models.DateTimeField(_("closed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("closed year")
+        verbose_name_plural = _("closed years")
+        ordering = ["programme", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "year"], name="closed_period_once_per_programme_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.programme} {self.year}"
 
 
 class NotePublication(models.Model):

@@ -13,6 +13,7 @@ MODELS = [
     "fundingrollupyear",
     "donation",
     "ledgercheck",
+    "closedperiod",
 ]
 
 # Records budgets, donations and ledger entries, and publishes partners' notes on entries. A
@@ -28,6 +29,7 @@ FINANCE_OFFICER: Grants = {
         "ledgercheck": ("view",),
         "projectfunding": ("view",),
         "projectfundingyear": ("view",),
+        "closedperiod": ("view",),
     },
     "projects": {"project": ("view",)},
     "reference": {"organisation": ("view",), "programme": ("view",)},
@@ -48,6 +50,8 @@ ROLES = {
                 "record_beyond_arrivals",
                 "approve_disbursement",
             ),
+            # Closes a programme's year to new entries.
+            "closedperiod": ("view", "add"),
         },
     },
 }

@@ -79,6 +79,12 @@ class FundingFigures:
     def disbursement_rate(self) -> Decimal | None:
         return _rate(self.disbursed, self.arrived)
 
+    @property
+    def disbursable(self) -> Decimal:
+        """What a disbursement may still take without going beyond arrivals: arrived less
+        disbursed and the disbursements awaiting approval, which are reserved."""
+        return max(self.arrived - self.disbursed - self.pending, ZERO)
+
 
 @dataclass(frozen=True)
 class YearFigures:

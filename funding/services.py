@@ -12,7 +12,8 @@ member approves it; an arrival above it counts (and covers disbursements) only o
 A partner key (granted `funding:entries`) posts only for its organisation's role in the
 project (`API_POSTERS`): a funder what it committed and sent, the accountable party what it
 received and disbursed, an implementer what it received and spent. Every entry's date lies
-between the programme's start and today (commitments: today + FUNDING_COMMITMENT_HORIZON_DAYS).
+between the programme's start and today (commitments: today + FUNDING_COMMITMENT_HORIZON_DAYS),
+in a year the programme has not closed (`ClosedPeriod`; a trigger refuses it too).
 """
 
 import datetime
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
@@ -32,6 +34,7 @@ from core.exceptions import Conflict
 from funding.events import LEDGER_ENTRY
 from funding.models import (
     Approval,
+    ClosedPeriod,
     LedgerCheck,
     LedgerEntry,
     NotePublication,
@@ -41,7 +44,7 @@ from funding.models import (
 from funding.rollups import keeping_rollups
 from projects.models import Participant, Project
 from reference.dates import check_reported_date
-from reference.models import Organisation
+from reference.models import Organisation, Programme
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -74,6 +77,28 @@ class BeyondArrivals(Conflict):
     """A disbursement would take a project's disbursed total past its arrived total."""
 
     code = "beyond-arrivals"
+
+
+class BeyondPlan(ValidationError):
+    """An arrival that would take a project's arrivals above its planned investment, posted
+    without saying why."""
+
+    def __init__(self, *, project: Project, arrived: Decimal) -> None:
+        super().__init__(
+            {
+                "beyond_plan_reason": [
+                    _(
+                        "This arrival takes %(project)s's arrivals to %(arrived)s CNY, above its "
+                        "planned investment of %(planned)s CNY. Confirm it and say why."
+                    )
+                    % {
+                        "project": project.code,
+                        "arrived": _money(arrived),
+                        "planned": _money(project.planned_investment),
+                    }
+                ]
+            }
+        )
 
 
 class TotalsOverflow(ValidationError):
@@ -123,6 +148,32 @@ def _save_totals(totals: ProjectFunding) -> None:
     except IntegrityError:
         # The constraint is the last word; the checks above should have caught this first.
         raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
+
+
+def _check_open_period(project: Project, date: datetime.date) -> None:
+    """Refuse an entry dated in a year its programme has closed."""
+    if ClosedPeriod.objects.filter(programme_id=project.programme_id, year=date.year).exists():
+        raise ValidationError(
+            {
+                "date": [
+                    _("The books of %(year)d are closed; date the entry in an open year.")
+                    % {"year": date.year}
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def close_period(*, programme: Programme, year: int, closed_by: "User") -> ClosedPeriod:
+    """Close a programme's year: from now on no entry may be dated in it. A finance approver's
+    decision; a year not yet over cannot be closed."""
+    if not closed_by.has_perm("funding.add_closedperiod"):
+        raise ValidationError(_("Only a finance approver may close a year."))
+    if year >= timezone.localdate().year:
+        raise ValidationError({"year": [_("Only a year that is over can be closed.")]})
+    if ClosedPeriod.objects.filter(programme=programme, year=year).exists():
+        raise ValidationError({"year": [_("This year is already closed.")]})
+    return ClosedPeriod.objects.create(programme=programme, year=year, closed_by=closed_by)
 
 
 def _money(amount: Decimal | int) -> str:
@@ -192,6 +243,7 @@ def record_entry(
     voucher: str = "",
     note: str = "",
     beyond_arrivals_reason: str = "",
+    beyond_plan_reason: str = "",
     recorded_by: "User | None" = None,
     recorded_by_key: ApiKey | None = None,
     illustrative: bool = False,
@@ -202,7 +254,9 @@ def record_entry(
     approval past arrived, unless a reason is given by a user allowed to go beyond arrivals.
     An arrival or disbursement above the threshold waits for a second person's approval. A
     partner key posts only its own side for its role in the project (`API_POSTERS`); its note
-    stays private until staff publish it.
+    stays private until staff publish it. An arrival that takes the project's arrivals above
+    its planned investment is refused (BeyondPlan) unless a reason is given; the reason is kept
+    on the entry.
     """
     if recorded_by_key is not None:
         provider, receiver = _partner_sides(
@@ -218,6 +272,7 @@ def record_entry(
         else 0
     )
     check_reported_date(date, programme=project.programme, horizon_days=horizon)
+    _check_open_period(project, date)
     if beyond_arrivals_reason and (
         recorded_by is None or not recorded_by.has_perm("funding.record_beyond_arrivals")
     ):
@@ -260,6 +315,16 @@ def record_entry(
             totals.beyond_arrivals += amount
     elif beyond_arrivals_reason:
         raise ValidationError({"reason": [_("Only a disbursement can go beyond arrivals.")]})
+    if type == LedgerEntry.Type.INCOMING_FUNDS:
+        arrived = totals.arrived + amount
+        if arrived > project.planned_investment:
+            if not beyond_plan_reason.strip():
+                raise BeyondPlan(project=project, arrived=arrived)
+            entry.reason = beyond_plan_reason.strip()
+    elif beyond_plan_reason:
+        raise ValidationError(
+            {"beyond_plan_reason": [_("Only an arrival can go beyond the planned investment.")]}
+        )
     entry.needs_approval = type in APPROVED_TYPES and amount > approval_threshold()
     entry.full_clean()
     with keeping_rollups(project.pk):
@@ -295,11 +360,31 @@ def _count(entry: LedgerEntry, totals: ProjectFunding, *, sign: int) -> None:
 
 @transaction.atomic
 def reverse_entry(
-    *, entry: LedgerEntry, reason: str, recorded_by: "User | None" = None
+    *,
+    entry: LedgerEntry,
+    reason: str,
+    recorded_by: "User | None" = None,
+    date: datetime.date | None = None,
 ) -> LedgerEntry:
-    """Cancel an entry with a reversal that points to it. The original stays, unchanged."""
+    """Cancel an entry with a reversal that points to it. The original stays, unchanged.
+
+    The reversal is dated the day it is recorded unless another date is given, never before
+    the original; it takes the original out of the totals of the original's year, so the pair
+    nets to nothing wherever the original counted."""
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the entry is reversed.")]})
+    date = date or timezone.localdate()
+    check_reported_date(date, programme=entry.project.programme)
+    _check_open_period(entry.project, date)
+    if date < entry.date:
+        raise ValidationError(
+            {
+                "date": [
+                    _("A reversal cannot be dated before the entry it reverses (%(date)s).")
+                    % {"date": entry.date.isoformat()}
+                ]
+            }
+        )
     totals = _locked_totals(entry.project)
     # No row lock on the entry: the runtime role may not UPDATE entries, which FOR UPDATE needs,
     # and the project's totals row locked above already serialises every change to its entries.
@@ -319,7 +404,7 @@ def reverse_entry(
     reversal = LedgerEntry(
         project=original.project,
         type=original.type,
-        date=original.date,
+        date=date,
         amount=original.amount,
         provider=original.provider,
         receiver=original.receiver,

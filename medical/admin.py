@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
@@ -109,10 +112,22 @@ class ItemInline(ReadOnlyInline):
 class CallListAdmin(StepsMixin, HistoryTranslationAdmin):
     list_display = ["batch", "title", "issuer", "status", "published_on", "claim_deadline"]
     list_filter = ["status", "programme"]
-    readonly_fields = ["status", "published_on", "closed_on"]
+    readonly_fields = ["status", "published_on", "closed_on", "add_item"]
     autocomplete_fields = ["issuer"]
     inlines = [ItemInline]
     actions = ["publish_selected", "close_selected"]
+
+    @admin.display(description=_("items"))
+    def add_item(self, obj):
+        # Items are made one at a time from accepted needs, on the item form, for a draft list.
+        if obj is None or obj.pk is None or obj.status != CallList.Status.DRAFT:
+            return "—"
+        return format_html(
+            '<a class="addlink" href="{}?call_list={}">{}</a>',
+            reverse("admin:medical_callitem_add"),
+            obj.pk,
+            gettext("Add an item to this list"),
+        )
 
     @admin.action(description=_("Publish the selected lists"), permissions=["change"])
     def publish_selected(self, request, queryset):
@@ -259,6 +274,17 @@ class ClaimAdmin(StepsMixin, admin.ModelAdmin):
     search_fields = ["organisation__code", "organisation__name", "item__title_zh_hans"]
     inlines = [ReportInline, VerificationInline]
     actions = ["withdraw_selected"]
+    # Deliveries waiting for verification first: they are the commission's work.
+    ordering = [
+        Case(
+            When(status=Claim.Status.DELIVERED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ).asc(),
+        "item",
+        "claimed_on",
+        "id",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Claim._meta.fields]
@@ -324,6 +350,16 @@ class VerificationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["claim", "outcome", "score", "note", "verified_at", "verified_by"] if obj else []
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return super().get_fieldsets(request, obj)
+        # The rule up front, before anyone picks an outcome.
+        description = _(
+            "To accept a delivery give it a score from 0 to 100 (required); to return it, give "
+            "no score and say in the note what is missing."
+        )
+        return [(None, {"description": description, "fields": VerificationForm.Meta.fields})]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -452,7 +452,8 @@ def deliver_claim(
     api_key: ApiKey | None = None,
     at: datetime.datetime | None = None,
 ) -> Claim:
-    """The claimant says the work is done. The item is delivered once every claim holding a
+    """The claimant says the work is done. A delivery carries its evidence: a summary of what was
+    delivered, or the claim's progress reports. The item is delivered once every claim holding a
     place on it is."""
     on = on or timezone.localdate()
     item, claim = _locked_claim(claim)
@@ -465,8 +466,19 @@ def deliver_claim(
         user=user,
         api_key=api_key,
         at=at,
-        also={"delivered_on": on, "delivery_summary": summary},
+        also={"delivered_on": on, "delivery_summary": summary.strip()},
     )
+    if not claim.delivery_summary and not claim.reports.exists():
+        raise ValidationError(
+            {
+                "summary": [
+                    _(
+                        "Say what was delivered, or report the work with its evidence before "
+                        "delivering."
+                    )
+                ]
+            }
+        )
     if item.status in (ItemStatus.CLAIMED, ItemStatus.RETURNED):
         # Delivered without a report in between: the work started and ended now.
         _move(item, "start", user=user, api_key=api_key, at=at)

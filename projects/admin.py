@@ -1,11 +1,14 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import money_column
 from core.changelists import LargeListAdmin
 from projects.models import (
     Indicator,
@@ -17,6 +20,7 @@ from projects.models import (
     TimelineEvent,
 )
 from reference.admin import HistoryTranslationAdmin
+from reference.models import DatePrecision
 
 
 class ParticipantInline(admin.TabularInline):
@@ -25,8 +29,59 @@ class ParticipantInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+# How a date of each precision is typed, and how many of its parts (year, month, day) it has.
+PRECISION_FORMATS = {
+    DatePrecision.DAY: ("%Y-%m-%d", 3),
+    DatePrecision.MONTH: ("%Y-%m", 2),
+    DatePrecision.YEAR: ("%Y", 1),
+}
+PRECISION_EXAMPLES = {
+    DatePrecision.DAY: "2024-06-15",
+    DatePrecision.MONTH: "2024-06",
+    DatePrecision.YEAR: "2024",
+}
+
+
+class MilestoneForm(forms.ModelForm):
+    """A milestone's dates are typed to its precision: 2024-06 for a month, 2024 for a year, and
+    stored as the first day of that month or year."""
+
+    DATE_FIELDS = ("planned_date", "actual_date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        shown, _parts = PRECISION_FORMATS[DatePrecision(self.instance.date_precision)]
+        for name in self.DATE_FIELDS:
+            field = self.fields[name]
+            assert isinstance(field, forms.DateField)
+            field.input_formats = [fmt for fmt, _parts in PRECISION_FORMATS.values()]
+            field.widget = forms.DateInput(format=shown, attrs={"placeholder": "2024-06"})
+            field.help_text = _("A day (2024-06-15), a month (2024-06) or a year (2024).")
+
+    def clean(self):
+        data = super().clean() or self.cleaned_data
+        precision = data.get("date_precision") or DatePrecision.DAY
+        _format, needed = PRECISION_FORMATS[DatePrecision(precision)]
+        for name in self.DATE_FIELDS:
+            value, typed = data.get(name), (self.data.get(self.add_prefix(name)) or "").strip()
+            if value is None:
+                continue
+            if typed.count("-") + 1 < needed:
+                self.add_error(
+                    name,
+                    gettext("Type this date as %(example)s, as its precision asks.")
+                    % {"example": PRECISION_EXAMPLES[DatePrecision(precision)]},
+                )
+            elif precision == DatePrecision.MONTH:
+                data[name] = value.replace(day=1)
+            elif precision == DatePrecision.YEAR:
+                data[name] = value.replace(month=1, day=1)
+        return data
+
+
 class MilestoneInline(TranslationTabularInline):
     model = Milestone
+    form = MilestoneForm
     extra = 0
     fields = ["kind", "title", "planned_date", "actual_date", "date_precision", "illustrative"]
 
@@ -78,12 +133,13 @@ class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
         "field",
         "category",
         "status",
-        "planned_investment",
+        "planned_investment_cny",
         "flagship",
         "published",
         "update_count",
     ]
     list_display_links = ["code", "title"]
+    planned_investment_cny = money_column("planned_investment", _("planned investment (CNY)"))
     list_filter = [
         "programme",
         "plan_period",

@@ -3,10 +3,12 @@ aid-team batches and exchanges. Nothing here imports a domain app."""
 
 from collections.abc import Sequence
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -19,13 +21,40 @@ code_validator = RegexValidator(
 )
 
 
+class IllustrativeFieldsField(models.JSONField):
+    """A JSON list of field names, edited as one checkbox per field the model lets be marked
+    illustrative (its ILLUSTRATIVE_CHOICES), labelled with the field's name."""
+
+    def formfield(self, **kwargs):
+        names = self.model.ILLUSTRATIVE_CHOICES  # type: ignore[attr-defined]
+        return forms.TypedMultipleChoiceField(
+            label=capfirst(self.verbose_name),
+            help_text=self.help_text,
+            required=False,
+            choices=[(name, capfirst(self._label(name))) for name in names],
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    def _label(self, name: str) -> str:
+        field = self.model._meta.get_field(name)
+        # A relation listed from the other side (a project's participants) has no verbose name.
+        if isinstance(field, models.ForeignObjectRel):
+            return str(field.related_model._meta.verbose_name_plural)
+        return str(field.verbose_name)
+
+    def deconstruct(self):
+        # Stored exactly as a JSONField: only the form differs, so migrations see no change.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+
 class IllustrativeFieldsMixin(models.Model):
     """Which of a record's fields no source states: the public pages mark them "illustrative".
     Each model lists the fields that may be so marked in ILLUSTRATIVE_CHOICES."""
 
     ILLUSTRATIVE_CHOICES: Sequence[str] = ()
 
-    illustrative_fields = models.JSONField(
+    illustrative_fields = IllustrativeFieldsField(
         _("illustrative fields"),
         default=list,
         blank=True,

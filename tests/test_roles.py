@@ -66,6 +66,7 @@ EXPECTED = {
             "fundingrollupyear": "view",
             "donation": "view",
             "ledgercheck": "view",
+            "closedperiod": "view",
         },
         "medical": {
             "need": "view",
@@ -102,6 +103,7 @@ EXPECTED = {
             "ledgercheck": "view",
             "projectfunding": "view",
             "projectfundingyear": "view",
+            "closedperiod": "view",
         },
         "projects": {
             "project": "view",
@@ -123,6 +125,7 @@ EXPECTED = {
             "ledgercheck": "view",
             "projectfunding": "view",
             "projectfundingyear": "view",
+            "closedperiod": "view add",
         },
         "projects": {
             "project": "view",

@@ -4,9 +4,10 @@ from django.contrib import admin
 from django.utils.translation import pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import money_column
 from core.changelists import LargeListAdmin
 from funding import selectors
-from funding.admin.display import TotalsMixin, YearFilter, money_column
+from funding.admin.display import TotalsMixin, YearFilter
 from funding.models import BudgetLine
 
 

@@ -1,35 +1,18 @@
-"""How the funding admin shows money: grouped to two decimals, and a row of totals above a list.
+"""A row of totals above a funding admin list (money itself is shown by `core.admin.money`).
 
 Short labels carry the context "funding admin": "arrived" alone already means an aid team's
 arrival elsewhere in the catalogue."""
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from core.changelists import EstimatedCountPaginator
 from funding import selectors
 from funding.models import FundingRollupYear
 from reference.models import Programme
-
-
-def money(value: Decimal | None) -> str:
-    return "—" if value is None else number_format(value, 2, force_grouping=True)
-
-
-def money_column(name: str, description) -> Callable:
-    """A list or inline column showing a money field grouped, to two decimals."""
-
-    @admin.display(description=description, ordering=name)
-    def column(self, obj):
-        return money(getattr(obj, name))
-
-    return column
-
 
 if TYPE_CHECKING:
     _Admin = admin.ModelAdmin[Any]

@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import pgettext_lazy
 
+from core.admin import money_column
 from funding import selectors
-from funding.admin.display import TotalsMixin, money_column
+from funding.admin.display import TotalsMixin
 from funding.models import Donation
 from reference.admin import HistoryTranslationAdmin
 

@@ -10,17 +10,19 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ImportAdminMixin, ReadOnlyInline
+from core.admin import ImportAdminMixin, ReadOnlyInline, money
 from core.changelists import LargeListAdmin
 from core.exceptions import Conflict
 from core.fields import MONEY_DECIMALS, MONEY_DIGITS
 from funding import imports, selectors, services
-from funding.admin.display import TotalsMixin, kept_scope, money
+from funding.admin.display import TotalsMixin, kept_scope
 from funding.models import LedgerEntry
+from projects.models import Project
 
 
 class EntryDisplay:
@@ -37,8 +39,9 @@ class EntryDisplay:
         if obj.reverses_id:
             flags.append(
                 format_html(
-                    '{} <a href="{}">#{}</a>: {}',
-                    pgettext("funding admin", "reversal of"),
+                    '#{} {} <a href="{}">#{}</a>: {}',
+                    obj.pk,
+                    pgettext("funding admin", "reverses"),
                     reverse("admin:funding_ledgerentry_change", args=[obj.reverses_id]),
                     obj.reverses_id,
                     obj.reason,
@@ -48,7 +51,8 @@ class EntryDisplay:
         if reversal is not None:
             flags.append(
                 format_html(
-                    '{} <a href="{}">#{}</a>',
+                    '#{} {} <a href="{}">#{}</a>',
+                    obj.pk,
                     pgettext("funding admin", "reversed by"),
                     reverse("admin:funding_ledgerentry_change", args=[reversal.pk]),
                     reversal.pk,
@@ -59,6 +63,14 @@ class EntryDisplay:
                 format_html(
                     "<strong>{}</strong>: {}",
                     pgettext("funding admin", "beyond arrivals"),
+                    obj.reason,
+                )
+            )
+        if obj.type == LedgerEntry.Type.INCOMING_FUNDS and obj.reason and not obj.reverses_id:
+            flags.append(
+                format_html(
+                    "<strong>{}</strong>: {}",
+                    pgettext("funding admin", "above the planned investment"),
                     obj.reason,
                 )
             )
@@ -92,6 +104,16 @@ class LedgerEntryForm(forms.ModelForm):
         max_digits=MONEY_DIGITS,
         decimal_places=MONEY_DECIMALS,
     )
+    # Shown only once the service has refused an arrival above the planned investment.
+    confirm_beyond_plan = forms.BooleanField(
+        label=_("Yes, this arrival goes above the planned investment"), required=False
+    )
+    beyond_plan_reason = forms.CharField(
+        label=_("why arrivals go above the planned investment"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
     # Set by LedgerEntryAdmin when the service refused this very form's entry.
     refusal: Exception | None = None
 
@@ -106,7 +128,13 @@ class LedgerEntryForm(forms.ModelForm):
         }
 
     def clean(self):
-        cleaned_data = super().clean()
+        cleaned_data = super().clean() or self.cleaned_data
+        confirmed = cleaned_data.get("confirm_beyond_plan")
+        reason = (cleaned_data.get("beyond_plan_reason") or "").strip()
+        if confirmed and not reason:
+            self.add_error("beyond_plan_reason", _("Say why arrivals go above the plan."))
+        if reason and not confirmed:
+            self.add_error("confirm_beyond_plan", _("Confirm the arrival above the plan."))
         if self.refusal is not None:
             for field, errors in form_errors(self.refusal, self.fields):
                 self.add_error(field, errors)
@@ -127,6 +155,14 @@ def form_errors(error: Exception, fields) -> list[tuple[str | None, list[str]]]:
     return [(None, [str(error)])]
 
 
+def chosen_project(request) -> Project | None:
+    """The project the entry form is for: the one submitted, else the one the link named."""
+    pk = request.POST.get("project") or request.GET.get("project")
+    if not pk or not str(pk).isdigit():
+        return None
+    return Project.objects.filter(pk=pk).first()
+
+
 class Refused(Exception):
     """The service refused an entry the form had accepted; its transaction is rolled back."""
 
@@ -136,6 +172,13 @@ class Refused(Exception):
 
 
 class ReverseForm(forms.Form):
+    date = forms.DateField(
+        label=pgettext_lazy("funding admin", "date of the reversal"),
+        initial=timezone.localdate,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the reversal is recorded, unless another day is chosen."),
+    )
     reason = forms.CharField(
         label=pgettext_lazy("funding admin", "Reason"),
         max_length=500,
@@ -184,7 +227,7 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
         "project",
         "type",
         "date",
-        "amount",
+        "amount_cny",
         "currency",
         "provider",
         "receiver",
@@ -240,6 +283,9 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
         fields = list(LedgerEntryForm.Meta.fields)
         if request.user.has_perm("funding.record_beyond_arrivals"):
             fields.append("reason")
+        refusal = getattr(request, "_ledger_refusal", None)
+        if isinstance(refusal, services.BeyondPlan) or "beyond_plan_reason" in request.POST:
+            fields += ["confirm_beyond_plan", "beyond_plan_reason"]
         return fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -260,6 +306,22 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
             request._ledger_refusal = refused.error
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        project = obj.project if obj is not None else chosen_project(request)
+        if project is not None:
+            figures = selectors.project_totals(project)
+            context["project_figures"] = {
+                "project": project,
+                "rows": [
+                    (_("planned investment"), money(figures.planned)),
+                    (pgettext_lazy("funding admin", "arrived"), money(figures.arrived)),
+                    (pgettext_lazy("funding admin", "disbursed"), money(figures.disbursed)),
+                    (pgettext_lazy("funding admin", "awaiting approval"), money(figures.pending)),
+                    (_("can still be disbursed"), money(figures.disbursable)),
+                ],
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
@@ -273,6 +335,9 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
                 voucher=data.get("voucher", ""),
                 note=data.get("note", ""),
                 beyond_arrivals_reason=data.get("reason", ""),
+                beyond_plan_reason=(
+                    data.get("beyond_plan_reason", "") if data.get("confirm_beyond_plan") else ""
+                ),
                 recorded_by=request.user,
             )
         except (Conflict, ValidationError) as error:
@@ -305,7 +370,10 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
             for entry in entries:
                 try:
                     reversal = services.reverse_entry(
-                        entry=entry, reason=form.cleaned_data["reason"], recorded_by=request.user
+                        entry=entry,
+                        reason=form.cleaned_data["reason"],
+                        recorded_by=request.user,
+                        date=form.cleaned_data["date"],
                     )
                 except (Conflict, ValidationError) as error:
                     self._refused(request, entry, error)
@@ -333,7 +401,10 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
         description=_("Approve the selected arrivals and disbursements"), permissions=["approve"]
     )
     def approve_selected(self, request, queryset):
-        for entry in queryset.select_related("project"):
+        entries = list(queryset.select_related("project"))
+        if request.POST.get("confirmed") != "yes":
+            return self._confirm_approval(request, entries)
+        for entry in entries:
             try:
                 services.approve_disbursement(entry=entry, approved_by=request.user)
             except (Conflict, ValidationError) as error:
@@ -359,6 +430,42 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
                     gettext("%(entry)s: its note is public.") % {"entry": entry},
                     messages.SUCCESS,
                 )
+
+    def _confirm_approval(self, request, entries):
+        """The page that shows, before anything is approved, how each project's totals move."""
+        rows = []
+        for entry in entries:
+            figures = selectors.project_totals(entry.project)
+            if entry.type == LedgerEntry.Type.DISBURSEMENT:
+                changes = [
+                    (pgettext("funding admin", "disbursed"), figures.disbursed, entry.amount),
+                    (
+                        pgettext("funding admin", "awaiting approval"),
+                        figures.pending,
+                        -entry.amount,
+                    ),
+                ]
+            else:
+                changes = [(pgettext("funding admin", "arrived"), figures.arrived, entry.amount)]
+            rows.append(
+                {
+                    "entry": entry,
+                    "changes": [
+                        (label, money(before), money(before + delta))
+                        for label, before, delta in changes
+                    ],
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Approve ledger entries"),
+            "opts": self.opts,
+            "rows": rows,
+            "action": "approve_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/funding/ledgerentry/approve.html", context)
 
     def _refused(self, request, entry, error):
         reasons = " ".join(

@@ -1,13 +1,15 @@
 """The running totals the ledger keeps, per project and per programme group: read-only."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, money, money_column
 from core.changelists import LargeListAdmin
 from funding import selectors
-from funding.admin.display import TotalsMixin, YearFilter, money, money_column
+from funding.admin.display import TotalsMixin, YearFilter
 from funding.models import (
     FundingRollup,
     FundingRollupYear,
@@ -29,12 +31,23 @@ class ProjectFundingInline(ReadOnlyInline):
         "spent_cny",
         "pending_cny",
         "beyond_arrivals_cny",
+        "record_entry",
     ]
     readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
 
     @admin.display(description=_("planned investment (CNY)"))
     def planned_cny(self, obj):
         return money(obj.project.planned_investment)
+
+    @admin.display(description=_("ledger"))
+    def record_entry(self, obj):
+        # The entry form opened from here shows these figures beside the fields.
+        return format_html(
+            '<a class="addlink" href="{}?project={}">{}</a>',
+            reverse("admin:funding_ledgerentry_add"),
+            obj.project_id,
+            gettext("Record an entry"),
+        )
 
     committed_cny = money_column("committed", pgettext_lazy("funding admin", "committed"))
     arrived_cny = money_column("arrived", pgettext_lazy("funding admin", "arrived"))

@@ -177,6 +177,13 @@ class LedgerEntryInputSerializer(StrictInputMixin, serializers.Serializer):
         help_text="Staff with the permission to record beyond arrivals only: why a disbursement "
         "may go beyond the funds arrived (funds in transit). Used only when it does.",
     )
+    beyond_plan_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Arrivals only: why this arrival may take the project's arrivals above its "
+        "planned investment. Without it such an arrival is a 400 naming this field.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -195,6 +195,7 @@ class LedgerEntryViewSet(
             voucher=data.get("voucher", ""),
             note=data.get("note", ""),
             beyond_arrivals_reason=data.get("beyond_arrivals_reason", ""),
+            beyond_plan_reason=data.get("beyond_plan_reason", ""),
             recorded_by=caller.user,
             recorded_by_key=caller.key,
         )

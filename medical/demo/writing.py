@@ -153,6 +153,8 @@ def _run_cycle(
         services.deliver_claim(
             claim=claim,
             on=item["delivered_on"],
+            # The report names what each item delivered and nothing more: its title.
+            summary=item["title_zh_hans"],
             at=datetime.datetime.combine(item["delivered_on"], VERIFIED_AT),
         )
         services.verify_claim(claim=claim, score=item["score"], at=verified_at)

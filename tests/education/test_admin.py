@@ -1,12 +1,16 @@
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from education.models import AccessLogEntry, ExamResult, Student
+from reference.models import Place
 from tests.education.factories import CohortFactory, EnrolmentFactory
+from tests.factories import PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +176,70 @@ def test_cohort_list_shows_published_intakes_in_constant_queries(school, callers
 
     assert more_queries == few_queries
     assert content.count(">40<") == 3  # each new cohort's published intake
+
+
+def test_the_student_form_asks_for_the_name_and_offers_the_partner_districts_townships(
+    school, callers
+):
+    client = callers["education_staff"]
+    district = PlaceFactory(level=Place.Level.DISTRICT, name_zh_hans="色尼区")
+    school.programme.pairing.partner_place = district
+    school.programme.pairing.save()
+    own = PlaceFactory(level=Place.Level.TOWNSHIP, parent=district, name_zh_hans="罗玛镇")
+    elsewhere = PlaceFactory(
+        level=Place.Level.TOWNSHIP,
+        parent=PlaceFactory(level=Place.Level.DISTRICT),
+        name_zh_hans="别处镇",
+    )
+
+    page = client.get("/admin/education/student/add/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    form = page.context["adminform"].form
+
+    assert "姓名" in html
+    assert form.fields["name"].required
+    assert list(form.fields["home_township"].queryset) == [own]
+    assert elsewhere.name_zh_hans not in html
+    response = client.post(
+        "/admin/education/student/add/",
+        {
+            "name": "",
+            "gender": "",
+            "enrolments-TOTAL_FORMS": "0",
+            "enrolments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200 and "name" in response.context["adminform"].form.errors
+
+
+def test_the_public_id_shown_is_the_one_saved(school, callers):
+    client = callers["education_staff"]
+    drafts = set(Student.objects.values_list("public_id", flat=True))
+
+    page = client.get("/admin/education/student/add/").content.decode()
+    response = client.post(
+        "/admin/education/student/add/",
+        {
+            "name": "新生",
+            "gender": "",
+            "enrolments-TOTAL_FORMS": "0",
+            "enrolments-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    student = Student.objects.exclude(public_id__in=drafts).get()
+    assert "public_id" not in page and "public id" not in page.lower()
+    change = client.get(f"/admin/education/student/{student.pk}/change/").content.decode()
+    assert student.public_id in change
+
+
+def test_superusers_read_pupils_records_and_every_read_is_logged(school):
+    user = User.objects.create_superuser("root")
+    client = Client()
+    client.force_login(user)
+
+    assert client.get("/admin/education/student/").status_code == 200
+
+    entry = AccessLogEntry.objects.get()
+    assert entry.user == user and len(entry.object_ids) == 7

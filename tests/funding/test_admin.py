@@ -3,17 +3,21 @@ approval actions, totals rows, the finance roles."""
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings as settings_module
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from api.keys import issue_api_key
 from funding import services
-from funding.models import Approval, LedgerEntry, NotePublication, ProjectFunding
+from funding.models import Approval, ClosedPeriod, LedgerEntry, NotePublication, ProjectFunding
 from tests.factories import (
     OrganisationFactory,
     ParticipantFactory,
@@ -180,7 +184,18 @@ def test_a_second_user_approves_a_large_disbursement_with_the_action(client, set
     entry = LedgerEntry.objects.get(type=DISBURSEMENT)
     assert entry.needs_approval and totals(project).pending == Decimal("800")
     assert "awaiting approval" in client.get(LIST).content.decode()
-    approve = {"action": "approve_selected", "_selected_action": [entry.pk], "index": "0"}
+    approve = {
+        "action": "approve_selected",
+        "_selected_action": [entry.pk],
+        "index": "0",
+        "confirmed": "yes",
+    }
+    asked = client.post(LIST, {**approve, "confirmed": ""})
+    changes = asked.content.decode()
+    assert asked.status_code == 200 and 'name="confirmed" value="yes"' in changes
+    assert "<td>0.00</td><td>800.00</td>" in changes  # disbursed, now and after
+    assert "<td>800.00</td><td>0.00</td>" in changes  # awaiting approval, now and after
+    assert not Approval.objects.exists()
 
     own = client.post(LIST, approve, follow=True)
     assert "approved by someone other than who recorded it" in own.content.decode()
@@ -236,7 +251,10 @@ def test_the_project_page_shows_its_ledger_read_only(client):
     assert not ledger.has_change_permission
     assert ProjectFunding in inlines
     html = response.content.decode()
-    assert "杭财-7" in html and "reversal of" in html and "reversed by" in html
+    reversal = disbursement.reversed_by
+    assert "杭财-7" in html
+    assert f"#{reversal.pk} reverses <a" in html and f">#{disbursement.pk}</a>: 退回" in html
+    assert f"#{disbursement.pk} reversed by <a" in html
     assert "1,000.00" in html
     assert 'name="ledger_entries-0-amount"' not in html
 
@@ -314,7 +332,7 @@ def test_the_admin_refuses_a_date_outside_the_programme_on_the_date_field(client
 
 
 def test_a_large_arrival_in_the_admin_waits_for_a_second_person(client):
-    project = ProjectFactory()
+    project = ProjectFactory(planned_investment=Decimal("10000000"))
     client.force_login(staff_in("Finance officer"))
 
     client.post(ADD, entry_form(project, ARRIVAL, "6000000"))
@@ -324,7 +342,9 @@ def test_a_large_arrival_in_the_admin_waits_for_a_second_person(client):
     assert ProjectFunding.objects.get(project=project).arrived == 0
     approver = staff_in("Finance approver")
     client.force_login(approver)
-    client.post(LIST, {"action": "approve_selected", "_selected_action": [entry.pk]})
+    client.post(
+        LIST, {"action": "approve_selected", "_selected_action": [entry.pk], "confirmed": "yes"}
+    )
     assert ProjectFunding.objects.get(project=project).arrived == Decimal("6000000")
 
 
@@ -350,3 +370,126 @@ def test_finance_staff_publish_a_partners_note_with_the_action(client):
     publication = NotePublication.objects.get()
     assert (publication.entry, publication.published_by.username) == (entry, "Finance-officer")
     assert "note not public" not in client.get(LIST).content.decode()
+
+
+def test_the_entry_form_shows_the_projects_figures_before_saving(client, settings):
+    project = ProjectFactory(code="HZ-FIG", planned_investment=Decimal("303760000"))
+    record(project, ARRIVAL, "400000")
+    record(project, ARRIVAL, "300000")
+    record(project, DISBURSEMENT, "150000")
+    record(project, DISBURSEMENT, "100000")
+    settings.FUNDING_APPROVAL_THRESHOLD = "50000"
+    record(project, DISBURSEMENT, "60000")  # reserved until approved
+    client.force_login(staff_in("Finance officer"))
+
+    opened = client.get(ADD, {"project": project.pk}).content.decode()
+    refused = client.post(ADD, entry_form(project, DISBURSEMENT, "999999"))
+
+    for html in (opened, refused.content.decode()):
+        figures = html[html.index("data-project-figures") :]
+        figures = figures[: figures.index("</table>")]
+        for amount in ("303,760,000.00", "700,000.00", "250,000.00", "60,000.00", "390,000.00"):
+            assert amount in figures
+    assert "Open this form from a project" in client.get(ADD).content.decode()
+
+
+def test_money_is_grouped_across_the_admin_and_the_totals_caption_is_readable(client):
+    project = ProjectFactory(planned_investment=Decimal("303760000"))
+    entry = record(project, ARRIVAL, "3037600.50")
+    client.force_login(User.objects.create_superuser("root"))
+
+    posted = client.get(f"{LIST}{entry.pk}/change/").content.decode()
+    projects = client.get("/en/admin/projects/project/").content.decode()
+    css = (Path(settings_module.BASE_DIR) / "funding/static/funding/admin.css").read_text()
+
+    assert "3,037,600.50" in posted and "3037600.50" not in posted
+    assert "303,760,000.00" in projects and "303760000.00" not in projects
+    rule = css[css.index(".funding-totals caption {") :]
+    rule = rule[: rule.index("}")]
+    assert "background: none" in rule and "color: var(--body-fg)" in rule
+
+
+def test_a_reversal_is_dated_the_day_it_is_recorded_or_a_chosen_later_day(client):
+    project = ProjectFactory()
+    record(project, ARRIVAL, "1000")
+    first, second, third = (record(project, DISBURSEMENT, "100") for _ in range(3))
+    client.force_login(staff_in("Finance officer"))
+
+    def reverse(entry, **form):
+        return client.post(
+            LIST,
+            {"action": "reverse_selected", "_selected_action": [entry.pk], **form},
+            follow=True,
+        )
+
+    asked = client.post(LIST, {"action": "reverse_selected", "_selected_action": [first.pk]})
+    assert asked.context["form"]["date"].value() == timezone.localdate()
+    reverse(first, reason="录错", date=timezone.localdate().isoformat())
+    reverse(second, reason="录错", date="2024-06-30")
+    early = reverse(third, reason="录错", date="2024-02-01")
+
+    assert LedgerEntry.objects.get(reverses=first).date == timezone.localdate()
+    assert LedgerEntry.objects.get(reverses=second).date == datetime.date(2024, 6, 30)
+    assert "cannot be dated before the entry it reverses" in early.content.decode()
+    assert not LedgerEntry.objects.filter(reverses=third).exists()
+    assert services.reverse_entry(entry=third, reason="API").date == timezone.localdate()
+    assert totals(project).disbursed == Decimal("0")
+
+
+def test_an_arrival_above_the_planned_investment_asks_for_confirmation_and_a_reason(client):
+    project = ProjectFactory(code="HZ-PLAN", planned_investment=Decimal("3600000"))
+    record(project, ARRIVAL, "1000000")
+    client.force_login(staff_in("Finance officer"))
+
+    asked = client.post(ADD, entry_form(project, ARRIVAL, "3000000"))
+    form = asked.context["adminform"].form
+    unconfirmed = client.post(
+        ADD, entry_form(project, ARRIVAL, "3000000", beyond_plan_reason="追加资金")
+    )
+    done = client.post(
+        ADD,
+        entry_form(
+            project, ARRIVAL, "3000000", confirm_beyond_plan="on", beyond_plan_reason="追加资金"
+        ),
+    )
+
+    assert (
+        "above its planned investment of 3,600,000.00 CNY" in form.errors["beyond_plan_reason"][0]
+    )
+    assert {"confirm_beyond_plan", "beyond_plan_reason"} <= set(form.fields)
+    assert "confirm_beyond_plan" in unconfirmed.context["adminform"].form.errors
+    assert done.status_code == 302
+    entry = LedgerEntry.objects.get(amount=Decimal("3000000"))
+    assert entry.reason == "追加资金" and totals(project).arrived == Decimal("4000000")
+    assert "above the planned investment</strong>: 追加资金" in client.get(LIST).content.decode()
+    assert "confirm_beyond_plan" not in client.get(ADD).context["adminform"].form.errors
+
+
+def test_a_finance_approver_closes_a_year_and_entries_dated_in_it_are_refused(client):
+    project = ProjectFactory()
+    original = record(project, ARRIVAL, "1000", date=datetime.date(2023, 5, 1))
+    officer, approver = staff_in("Finance officer"), staff_in("Finance approver")
+    closing = {"programme": project.programme.pk, "year": "2023"}
+
+    client.force_login(officer)
+    assert client.post("/en/admin/funding/closedperiod/add/", closing).status_code == 403
+    client.force_login(approver)
+    this_year = {**closing, "year": str(timezone.localdate().year)}
+    refused = client.post("/en/admin/funding/closedperiod/add/", this_year, follow=True)
+    assert "Only a year that is over can be closed." in refused.content.decode()
+    assert client.post("/en/admin/funding/closedperiod/add/", closing).status_code == 302
+
+    closed = ClosedPeriod.objects.get()
+    assert (closed.year, closed.closed_by) == (2023, approver)
+    response = client.post(ADD, entry_form(project, ARRIVAL, "5", date="2023-12-31"))
+    assert "The books of 2023 are closed" in response.context["adminform"].form.errors["date"][0]
+    with pytest.raises(ValidationError):
+        services.reverse_entry(entry=original, reason="录错", date=datetime.date(2023, 6, 1))
+    assert services.reverse_entry(entry=original, reason="录错", date=datetime.date(2024, 1, 2))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # The trigger refuses it even when the service is bypassed.
+        LedgerEntry.objects.create(
+            project=project, type=ARRIVAL, date=datetime.date(2023, 7, 1), amount=Decimal("1")
+        )
+    other = ProjectFactory()
+    assert record(other, ARRIVAL, "5", date=datetime.date(2023, 7, 1))  # another programme

@@ -443,10 +443,10 @@ def test_a_wrong_field_is_named_and_nothing_is_written(world, change, field):
 
 def test_totals_too_large_for_the_ledger_are_a_400_not_a_crash(world, settings):
     settings.FUNDING_APPROVAL_THRESHOLD = "1000000000000"  # so that both count at once
-    huge = "999999999999.99"
-    assert post(world.callers["finance"], entry_body(amount=huge)).status_code == 201
+    huge = entry_body(amount="999999999999.99", beyond_plan_reason="far above the plan")
+    assert post(world.callers["finance"], huge).status_code == 201
 
-    response = post(world.callers["finance"], entry_body(amount=huge))
+    response = post(world.callers["finance"], huge)
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["amount"]
@@ -684,3 +684,23 @@ def test_donations_cost_the_same_queries_at_10_and_100(world, django_assert_max_
     assert_constant_queries(
         world.callers["anonymous"], DONATIONS, grow, django_assert_max_num_queries, most=3
     )
+
+
+def test_an_arrival_above_the_planned_investment_needs_a_reason(world):
+    world.public.planned_investment = Decimal("1500")
+    world.public.save()
+    body = entry_body(amount="2000.00")
+
+    refused = post(world.callers["key_a"], body)
+    accepted = post(world.callers["key_a"], {**body, "beyond_plan_reason": "追加投资已批复"})
+
+    assert refused.status_code == 400, refused.content
+    assert list(refused.json()["errors"]) == ["beyond_plan_reason"]
+    assert "1,500.00" in refused.json()["errors"]["beyond_plan_reason"][0]
+    assert accepted.status_code == 201, accepted.content
+    assert LedgerEntry.objects.get(pk=accepted.json()["id"]).reason == "追加投资已批复"
+    wrong_type = post(
+        world.callers["finance"], entry_body(type=DISBURSEMENT, amount="1", beyond_plan_reason="x")
+    )
+    assert wrong_type.status_code == 400
+    assert "beyond_plan_reason" in wrong_type.json()["errors"]

@@ -343,3 +343,16 @@ def test_only_staff_who_may_add_entries_may_import(client):
 
     assert client.get(IMPORT).status_code == 403
     assert client.get(f"{IMPORT}template.xlsx").status_code == 403
+
+
+def test_an_arrival_above_the_planned_investment_refuses_the_whole_file():
+    ProjectFactory(code="HZ-PLAN", planned_investment=Decimal("1000"))
+    rows = [["HZ-PLAN", "到位", "2024-03-01", "600"], ["HZ-PLAN", "到位", "2024-03-02", "600"]]
+
+    with translation.override("en"):
+        report = imports.import_ledger(xlsx(rows, headers=HEADERS[:4]), "plan.xlsx")
+
+    assert not report.written
+    assert [p.row for p in report.problems] == [3]
+    assert "above its planned investment of 1,000.00 CNY" in report.problems[0].message
+    assert not LedgerEntry.objects.exists()

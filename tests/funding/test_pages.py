@@ -204,14 +204,15 @@ def test_unpublished_projects_money_never_shows(client, ledger):
     assert client.get("/projects/HIDDEN/").status_code == 404
 
 
-def test_a_disbursement_awaiting_approval_is_shown_apart(client, ledger, settings):
+def test_public_pages_never_show_the_internal_approval_workflow(client, ledger, settings):
     shown, _hidden = ledger
     settings.FUNDING_APPROVAL_THRESHOLD = "100"
     record(shown, DISBURSEMENT, "200.00")
 
-    page = text_of(client.get(f"/en/projects/{shown.code}/"))
-
-    assert re.search(r'data-stat="funds-disbursed".*?¥670 · ¥200 more awaits', page)
+    for url in (f"/en/projects/{shown.code}/", "/en/funding/", "/en/", f"/projects/{shown.code}/"):
+        page = text_of(client.get(url))
+        assert re.search(r'data-stat="funds-disbursed".*?¥670<', page), url
+        assert "awaits" not in page and "待复核" not in page and "¥200" not in page, url
 
 
 def test_rates_without_a_denominator_show_a_dash(client, programme):

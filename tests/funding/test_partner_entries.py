@@ -158,6 +158,8 @@ def test_a_key_records_only_its_own_side(world):
 def test_a_large_arrival_counts_only_once_a_second_person_approves_it(world, settings):
     settings.FUNDING_APPROVAL_THRESHOLD = "5000000"
     project, _parties, keys, approver = world
+    project.planned_investment = Decimal("10000000")
+    project.save()
 
     response = post(keys["accountable"], amount="6000000.00")
 

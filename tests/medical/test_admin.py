@@ -111,7 +111,7 @@ def test_a_refused_step_is_an_error_message_and_changes_nothing(commission):
 def test_staff_verify_or_return_a_delivery(commission):
     item = published_item()
     claim = services.claim_item(item=item, organisation=donor_side(item))
-    services.deliver_claim(claim=claim)
+    services.deliver_claim(claim=claim, summary="已交付")
     url = "/en/admin/medical/verification/add/"
     refused = commission.post(url, {"claim": claim.pk, "outcome": "returned", "score": 80})
     assert refused.status_code == 200
@@ -119,7 +119,7 @@ def test_staff_verify_or_return_a_delivery(commission):
     commission.post(url, {"claim": claim.pk, "outcome": "returned", "note": "缺少培训记录"})
     claim.refresh_from_db()
     assert claim.status == "returned"
-    services.deliver_claim(claim=claim)
+    services.deliver_claim(claim=claim, summary="已交付")
     commission.post(url, {"claim": claim.pk, "outcome": "accepted", "score": 88, "note": ""})
     claim.refresh_from_db()
     assert claim.status == "verified"
@@ -176,3 +176,32 @@ def test_lists_make_as_many_queries_for_many_rows_as_for_one(commission, model):
     for _ in range(4):
         add_row()
     assert queries() == one
+
+
+def test_a_draft_lists_page_shows_its_items_and_a_link_to_add_one(commission):
+    item = CallItemFactory()
+    call_list = item.call_list
+
+    page = commission.get(f"/en/admin/medical/calllist/{call_list.pk}/change/").content.decode()
+
+    assert item.title_en in page
+    assert f'href="/en/admin/medical/callitem/add/?call_list={call_list.pk}"' in page
+    added = commission.get(f"/en/admin/medical/callitem/add/?call_list={call_list.pk}")
+    assert added.context["adminform"].form.initial["call_list"] == str(call_list.pk)
+
+
+def test_claims_awaiting_verification_come_first(commission):
+    first, second = published_item(), published_item()
+    waiting = services.claim_item(item=second, organisation=donor_side(second))
+    services.claim_item(item=first, organisation=donor_side(first))
+    services.deliver_claim(claim=waiting, summary="已交付")
+
+    page = commission.get("/en/admin/medical/claim/")
+
+    assert list(page.context["cl"].result_list)[0] == waiting
+
+
+def test_the_verification_form_says_a_score_is_required_to_accept(commission):
+    page = commission.get("/en/admin/medical/verification/add/").content.decode()
+
+    assert "score from 0 to 100 (required)" in page

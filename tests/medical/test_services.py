@@ -94,7 +94,7 @@ CLAIM_ACTIONS = {
         claim=claim, date=timezone.localdate(), text="进展", user=user
     ),
     "deliver": lambda claim, user: services.deliver_claim(
-        claim=claim, on=datetime.date(2024, 3, 1), user=user
+        claim=claim, on=datetime.date(2024, 3, 1), summary="已交付", user=user
     ),
     "return": lambda claim, user: services.return_claim(claim=claim, note="缺报告", user=user),
     "verify": lambda claim, user: services.verify_claim(claim=claim, score=80, user=user),
@@ -310,11 +310,11 @@ def test_the_full_cycle_moves_the_item_and_logs_who():
     services.add_report(claim=claim, date=datetime.date(2024, 1, 20), text="开展中")
     item.refresh_from_db()
     assert item.status == "in_progress"
-    services.deliver_claim(claim=claim, on=datetime.date(2024, 2, 1))
+    services.deliver_claim(claim=claim, on=datetime.date(2024, 2, 1), summary="已交付")
     services.return_claim(claim=claim, note="补充培训记录", user=staff)
     item.refresh_from_db()
     assert item.status == "returned"
-    services.deliver_claim(claim=claim, on=datetime.date(2024, 2, 10))
+    services.deliver_claim(claim=claim, on=datetime.date(2024, 2, 10), summary="已交付")
     services.verify_claim(claim=claim, score=90, note="好", user=staff)
     item.refresh_from_db()
     claim.refresh_from_db()
@@ -344,10 +344,10 @@ def test_an_item_is_delivered_only_when_every_claimant_has():
     on = datetime.date(2024, 2, 1)
     a = services.claim_item(item=item, organisation=donor_side(item), on=on)
     b = services.claim_item(item=item, organisation=donor_side(item), on=on)
-    services.deliver_claim(claim=a, on=on)
+    services.deliver_claim(claim=a, on=on, summary="已交付")
     item.refresh_from_db()
     assert item.status == "in_progress"
-    services.deliver_claim(claim=b, on=on)
+    services.deliver_claim(claim=b, on=on, summary="已交付")
     item.refresh_from_db()
     assert item.status == "delivered"
     services.verify_claim(claim=a, score=50)
@@ -389,7 +389,7 @@ def batch():
         item = CallItemFactory(call_list=call_list, number=number, category=category, due_on=due)
         claim = services.claim_item(item=item, organisation=orgs[org], on=datetime.date(2024, 5, 2))
         if delivered:
-            services.deliver_claim(claim=claim, on=delivered)
+            services.deliver_claim(claim=claim, on=delivered, summary="已交付")
         if score is not None:
             services.verify_claim(claim=claim, score=score, at=_at(verified_day))
         return claim
@@ -450,3 +450,19 @@ def test_a_closed_batch_is_frozen(batch):
     assert live[0] == (1, "b-org", 2, 2, 2, Decimal("1"), Decimal("34.0"))
     overall = _table(selectors.overall_leaderboard(batch.programme))
     assert overall == EXPECTED
+
+
+def test_a_delivery_carries_a_summary_or_progress_reports():
+    item = published_item()
+    claim = services.claim_item(item=item, organisation=donor_side(item))
+
+    with pytest.raises(ValidationError) as refused:
+        services.deliver_claim(claim=claim, summary="  ")
+
+    assert "summary" in refused.value.message_dict
+    claim.refresh_from_db()
+    assert claim.status == "active"
+    services.add_report(claim=claim, date=timezone.localdate(), text="培训完成，附签到表")
+    services.deliver_claim(claim=claim)
+    claim.refresh_from_db()
+    assert claim.status == "delivered"

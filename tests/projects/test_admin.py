@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
@@ -50,7 +52,7 @@ def project_form(programme, period, **overrides):
         "beneficiaries": "85",
         "beneficiary_unit": "households",
         "published": "on",
-        "illustrative_fields": "[]",
+        "illustrative_fields": [],
     }
     for prefix in ("participants", "milestones", "indicators", "updates", "photos"):
         data.update(
@@ -215,3 +217,59 @@ def test_staff_cannot_date_an_update_in_the_future_either(client):
 
     assert "date" in response.context["adminform"].form.errors
     assert not ProgressUpdate.objects.exists()
+
+
+def test_illustrative_fields_are_checkboxes_named_after_the_fields(client):
+    programme = ProgrammeFactory()
+    period = PlanPeriodFactory(programme=programme)
+    client.force_login(staff_in("Programme staff"))
+
+    page = client.get("/en/admin/projects/project/add/").content.decode()
+    response = client.post(
+        "/en/admin/projects/project/add/",
+        project_form(programme, period, illustrative_fields=["planned_investment", "place"]),
+    )
+
+    assert 'type="checkbox" name="illustrative_fields" value="planned_investment"' in page
+    assert "Planned investment" in page and '<textarea name="illustrative_fields"' not in page
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    project = Project.objects.get(code="HZ-NEW-01")
+    assert sorted(project.illustrative_fields) == ["place", "planned_investment"]
+    refused = client.post(
+        "/en/admin/projects/project/add/",
+        project_form(programme, period, code="HZ-NEW-02", illustrative_fields=["secret"]),
+    )
+    assert "illustrative_fields" in refused.context["adminform"].form.errors
+
+
+def test_a_month_precision_milestone_needs_only_the_year_and_month(client):
+    programme = ProgrammeFactory()
+    period = PlanPeriodFactory(programme=programme)
+    client.force_login(staff_in("Programme staff"))
+
+    def milestone(date, precision, code):
+        return project_form(
+            programme,
+            period,
+            code=code,
+            **{
+                "milestones-TOTAL_FORMS": "1",
+                "milestones-0-kind": "approval",
+                "milestones-0-title_zh_hans": "",
+                "milestones-0-title_en": "",
+                "milestones-0-planned_date": "",
+                "milestones-0-actual_date": date,
+                "milestones-0-date_precision": precision,
+            },
+        )
+
+    saved = client.post("/en/admin/projects/project/add/", milestone("2024-06", "month", "HZ-M"))
+    refused = client.post("/en/admin/projects/project/add/", milestone("2024-06", "day", "HZ-D"))
+
+    assert saved.status_code == 302
+    kept = Project.objects.get(code="HZ-M").milestones.get()
+    assert kept.actual_date == datetime.date(2024, 6, 1) and kept.date_precision == "month"
+    assert refused.status_code == 200 and not Project.objects.filter(code="HZ-D").exists()
+    assert "Type this date as 2024-06-15" in refused.content.decode()
+    page = client.get(f"/admin/projects/project/{Project.objects.get(code='HZ-M').pk}/change/")
+    assert 'value="2024-06"' in page.content.decode()

@@ -33,7 +33,7 @@ CAPABILITIES = {
     capability.code: capability
     for capability in (
         Capability(UPDATES_WRITE, _("Post and edit its own progress updates")),
-        Capability(MEDICAL_CLAIM, _("Claim 揭榜 items, report progress and deliver")),
+        Capability(MEDICAL_CLAIM, _("Claim open-call items, report progress and deliver")),
         Capability(EDUCATION_RESULTS, _("Post exam results of its own classes")),
         # Money reaches the public totals: only a finance approver grants it.
         Capability(

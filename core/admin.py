@@ -1,12 +1,16 @@
 """Admin pieces every app shares: read-only pages for records no one edits by hand, the upload
-page of a spreadsheet import, and money shown grouped to two decimals."""
+page of a spreadsheet import, money shown grouped to two decimals, and permissions named in the
+reader's language."""
 
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
@@ -14,11 +18,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.imports import Importer, Report
 
 if TYPE_CHECKING:
+    from django.db.models import ManyToManyField
     from django.utils.functional import _StrOrPromise
 
     ModelAdmin = admin.ModelAdmin[Any]
@@ -41,6 +47,60 @@ def money_column(name: str, description: "_StrOrPromise") -> Callable[[Any, Mode
         return money(getattr(obj, name))
 
     return column
+
+
+DEFAULT_PERMISSIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission as a role's editor reads it: Django stores its name once, in English, built
+    from the model's untranslated name, so the label is rebuilt from the translated names."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    # A change history (django-simple-history) is named after the model it records.
+    recorded = getattr(model, "instance_type", None)
+    # gettext: third-party apps (django-otp) give plain strings, translated in our catalog.
+    model_name = (
+        gettext("historical %(name)s") % {"name": gettext(str(recorded._meta.verbose_name))}
+        if recorded is not None
+        else gettext(str(model._meta.verbose_name))
+    )
+    action, _separator, codename_model = permission.codename.partition("_")
+    if action in DEFAULT_PERMISSIONS and codename_model == model._meta.model_name:
+        name = DEFAULT_PERMISSIONS[action] % {"name": model_name}
+    else:
+        name = gettext(permission.name)
+    app_name = apps.get_app_config(model._meta.app_label).verbose_name
+    return f"{app_name} | {model_name} | {name}"
+
+
+class PermissionLabelsMixin(ModelAdmin):
+    """Lists permissions by their labels in the reader's language (users' and groups' pages)."""
+
+    def formfield_for_manytomany(
+        self,
+        db_field: "ManyToManyField[Any, Any]",
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> "forms.ModelMultipleChoiceField[Any] | None":
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[arg-type]  # the auth admins' own signature allows no request
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label  # type: ignore[assignment]  # a function of the permission alone
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabelsMixin, BaseGroupAdmin):
+    pass
 
 
 class ReadOnlyAdmin(ModelAdmin):

@@ -89,8 +89,8 @@ class SponsoredProgramme(models.Model):
     )
 
     class Meta:
-        verbose_name = _("sponsored programme (援藏班)")
-        verbose_name_plural = _("sponsored programmes (援藏班)")
+        verbose_name = _("sponsored programme")
+        verbose_name_plural = _("sponsored programmes")
         ordering = ["started_on", "code"]
 
     def __str__(self):

@@ -380,7 +380,7 @@ class FundingRollupYear(models.Model):
     category = models.CharField(_("category"), max_length=16)
     plan_period_key = models.PositiveIntegerField(_("plan period"))
     year = models.PositiveSmallIntegerField(_("year"))
-    present = models.IntegerField(default=0)
+    present = models.IntegerField(_("present"), default=0)
     illustrative = models.IntegerField(_("illustrative"), default=0)
     due = MoneyField(_("due"), max_digits=SUM_DIGITS, default=Decimal("0"))
     arrived = MoneyField(

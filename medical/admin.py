@@ -315,9 +315,11 @@ class VerificationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["claim"].queryset = Claim.objects.filter(  # type: ignore[attr-defined]  # a model choice field
-            status=Claim.Status.DELIVERED
-        ).select_related("item", "item__call_list", "organisation")
+        # A recorded verification is read-only: its change page builds the form without fields.
+        if "claim" in self.fields:
+            self.fields["claim"].queryset = Claim.objects.filter(  # type: ignore[attr-defined]  # a model choice field
+                status=Claim.Status.DELIVERED
+            ).select_related("item", "item__call_list", "organisation")
 
     def clean(self):
         super().clean()

@@ -509,8 +509,8 @@ class CharityBatch(models.Model):
     illustrative = models.BooleanField(_("illustrative"), default=False)
 
     class Meta:
-        verbose_name = _("charity batch (抬头挺胸)")
-        verbose_name_plural = _("charity batches (抬头挺胸)")
+        verbose_name = _("charity batch")
+        verbose_name_plural = _("charity batches")
         ordering = ["programme", "number"]
         constraints = [
             models.UniqueConstraint(fields=["programme", "number"], name="charity_batch_unique"),

@@ -230,6 +230,10 @@ class MilestoneAdmin(HistoryTranslationAdmin):
     autocomplete_fields = ["project"]
     list_select_related = ["project"]
 
+    @admin.display(description=_("milestone"))
+    def label(self, milestone):
+        return milestone.label
+
 
 @admin.register(Indicator)
 class IndicatorAdmin(HistoryTranslationAdmin):

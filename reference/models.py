@@ -429,9 +429,9 @@ class ReportedFigure(models.Model):
 
     class Qualifier(models.TextChoices):
         EXACT = "", _("exactly")
-        NEARLY = "nearly", _("nearly (近)")
-        OVER = "over", _("over (余)")
-        ABOUT = "about", _("about (约)")
+        NEARLY = "nearly", _("nearly")
+        OVER = "over", _("over")
+        ABOUT = "about", _("about")
 
     programme = models.ForeignKey(
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="figures"
@@ -445,7 +445,7 @@ class ReportedFigure(models.Model):
         max_length=6,
         choices=Qualifier.choices,
         blank=True,
-        help_text=_("How the source qualifies the value: 近 nearly, 余 over, 约 about."),
+        help_text=_("How the source qualifies the value: nearly, over or about."),
     )
     as_of = models.DateField(_("as of"))
     source = models.CharField(_("source"), max_length=300)

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.admin import PermissionLabelsMixin
 from second_factor import services
 
 User = get_user_model()
@@ -27,7 +28,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PermissionLabelsMixin, BaseUserAdmin):
     # The stubs make UserAdmin generic, so reading its class attributes is called ambiguous.
     actions = [*(BaseUserAdmin.actions or []), "reset_second_factor"]  # type: ignore[misc]
     list_display = (*BaseUserAdmin.list_display, "has_second_factor")  # type: ignore[misc]

@@ -17,7 +17,6 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +35,8 @@ else:
 
 
 def money(value: Decimal | None) -> str:
-    return "—" if value is None else number_format(value, 2, force_grouping=True)
+    # Grouped by commas in both languages: Django's Chinese formats group no digits at all.
+    return "—" if value is None else f"{value:,.2f}"
 
 
 def money_column(name: str, description: "_StrOrPromise") -> Callable[[Any, Model], str]:

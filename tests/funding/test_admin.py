@@ -400,10 +400,12 @@ def test_money_is_grouped_across_the_admin_and_the_totals_caption_is_readable(cl
 
     posted = client.get(f"{LIST}{entry.pk}/change/").content.decode()
     projects = client.get("/en/admin/projects/project/").content.decode()
+    projects_in_chinese = client.get("/admin/projects/project/").content.decode()
     css = (Path(settings_module.BASE_DIR) / "funding/static/funding/admin.css").read_text()
 
     assert "3,037,600.50" in posted and "3037600.50" not in posted
     assert "303,760,000.00" in projects and "303760000.00" not in projects
+    assert "303,760,000.00" in projects_in_chinese and "303760000.00" not in projects_in_chinese
     rule = css[css.index(".funding-totals caption {") :]
     rule = rule[: rule.index("}")]
     assert "background: none" in rule and "color: var(--body-fg)" in rule

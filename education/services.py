@@ -22,8 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from api.models import ApiKey
+from changes.records import POSTED
+from changes.services import record_event
 from core.exceptions import Conflict
 from education import selectors, suppression
+from education.events import RESULTS_RELEASE
 from education.models import (
     AccessLogEntry,
     Cohort,
@@ -331,7 +334,7 @@ def release_results(*, cohort: Cohort, exam: Exam, released_by: "User | None") -
         raise plan.refusal
     stats = plan.stats
     assert stats is not None
-    return ResultsRelease.objects.create(
+    release = ResultsRelease.objects.create(
         cohort=cohort,
         exam=exam,
         number=plan.number,
@@ -345,3 +348,12 @@ def release_results(*, cohort: Cohort, exam: Exam, released_by: "User | None") -
         result_ids=plan.result_ids,
         released_by=released_by if getattr(released_by, "is_authenticated", False) else None,
     )
+    # Released figures are public: the change feed says so in the same transaction.
+    record_event(
+        record=RESULTS_RELEASE,
+        instance=release,
+        change=POSTED,
+        changed_fields=["figures"],
+        public=RESULTS_RELEASE.published(release),
+    )
+    return release

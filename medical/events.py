@@ -1,17 +1,41 @@
 """The change feed's public records of this app (changes.records): lists and their items once
-published, bulletins once published, and the outreach records."""
+published, claims on a published list, bulletins once published, and the outreach records.
+
+Claims have no change history: `medical.services` records their events at each step (a claim,
+a progress report, a delivery, a verification, a return, a withdrawal)."""
 
 from django.urls import reverse
 
-from changes.records import Record
-from medical.models import Bulletin, CallItem, CallList, CharityBatch, FreeClinic, HospitalFirst
+from changes.records import CREATED, UPDATED, Record
+from medical.models import (
+    Bulletin,
+    CallItem,
+    CallList,
+    CharityBatch,
+    Claim,
+    FreeClinic,
+    HospitalFirst,
+)
+from medical.selectors import PUBLIC_LIST_STATUSES
 
 
 def _medical_figures(record) -> str:
     return reverse("api:medical-outreach")
 
 
+# As `medical.selectors.visible_claims`: a claim is public once its list is (published or
+# closed); until then only its organisation reads it.
+CLAIM = Record(
+    Claim,
+    "medical_claim",
+    path=lambda claim: reverse("api:medical-claim-detail", kwargs={"pk": claim.pk}),
+    published=lambda claim: claim.item.call_list.status in PUBLIC_LIST_STATUSES,
+    organisations=lambda claim: (claim.organisation_id,),
+    types=(CREATED, UPDATED),
+)
+
 RECORDS = [
+    CLAIM,
     Record(
         CallList,
         "medical_list",

@@ -10,6 +10,9 @@ on it and each sees the count the previous one left in `CallItem.active_claims`.
 `active_claims <= max_claimants` and a partial unique index keeps one claim per organisation
 and item (withdrawn claims aside), so no interleaving can overfill an item or double a claim.
 Lock order is always list, then item, then claim.
+
+Claims have no change history: each step of a claim records its change-feed event here, in the
+transaction that takes it (`_announce`), and a refused step rolls back with its event.
 """
 
 import datetime
@@ -22,7 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
+from changes.records import CREATED, UPDATED
+from changes.services import record_event
 from core.exceptions import Conflict
+from medical.events import CLAIM
 from medical.models import (
     Bulletin,
     CallItem,
@@ -181,6 +187,24 @@ def _move(
         at=at or timezone.now(),
         user=user,
         api_key=api_key,
+    )
+
+
+def _announce(
+    claim: Claim, change: str, changed_fields: Iterable[str], *, private: bool = False
+) -> None:
+    """The change feed's event of a step of a claim, in the transaction that takes it: public
+    once the claim's list is (as the API shows claims), unless the step changed only the claim's
+    private part; a private event is read by the claiming organisation (and staff).
+
+    A public event names only fields anyone reads (the API's claim outside `private`); pledge,
+    contact, delivery summary, reports and verification notes are the claimant's and staff's."""
+    record_event(
+        record=CLAIM,
+        instance=claim,
+        change=change,
+        changed_fields=changed_fields,
+        public=not private and CLAIM.published(claim),
     )
 
 
@@ -388,6 +412,7 @@ def claim_item(
         api_key=api_key,
     )
     _move(item, "claim", user=user, api_key=api_key, at=at)
+    _announce(claim, CREATED, ["item", "organisation", "claimed_on", "status"])
     return claim
 
 
@@ -407,6 +432,7 @@ def withdraw_claim(
     item.save(update_fields=["active_claims"])
     if item.active_claims == 0 and item.status in ITEM_TRANSITIONS["release"]:
         _move(item, "release", user=user, api_key=api_key)
+    _announce(claim, UPDATED, ["status"])
     return claim
 
 
@@ -439,6 +465,8 @@ def add_report(
     report.save()
     if item.status in ITEM_TRANSITIONS["start"]:
         _move(item, "start", user=user, api_key=api_key)
+    # A report is the claim's private part: its organisation learns of it, the public does not.
+    _announce(claim, UPDATED, ["reports"], private=True)
     return report
 
 
@@ -487,6 +515,7 @@ def deliver_claim(
     ).exists()
     if not still_working:
         _move(item, "deliver", user=user, api_key=api_key, at=at)
+    _announce(claim, UPDATED, ["status", "delivered_on"])
     return claim
 
 
@@ -519,6 +548,7 @@ def verify_claim(
     )
     if not pending and item.status == ItemStatus.DELIVERED:
         _move(item, "verify", user=user, at=at)
+    _announce(claim, UPDATED, ["status"])
     return verification
 
 
@@ -541,6 +571,7 @@ def return_claim(
     )
     if item.status == ItemStatus.DELIVERED:
         _move(item, "return", user=user, at=at)
+    _announce(claim, UPDATED, ["status"])
     return verification
 
 

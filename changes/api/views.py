@@ -74,10 +74,13 @@ class FeedPageSize(StrictPageSize):
         responses=ChangesPageSerializer,
         description=(
             "Every create, update, publication (`.published`), withdrawal (`.withdrawn`) and "
-            "deletion of a public record, and every posted ledger entry "
-            "(`ledger_entry.posted`), in the order the changes were committed, with the "
+            "deletion of a public record, every posted ledger entry "
+            "(`ledger_entry.posted`) and results release (`results_release.posted`), and each "
+            "step of a medical claim (`medical_claim.created`, `medical_claim.updated`), in "
+            "the order the changes were committed, with the "
             "fields that changed. Anyone reads the public events; a partner key also its "
-            "own organisation's private ones (its unpublished projects and updates...). "
+            "own organisation's private ones (its unpublished projects and updates, its claims' "
+            "progress reports...). "
             "Page with `?after=<next_cursor>`: a cursor never skips an event committed later. "
             "The same events are delivered to webhooks (`webhooks/`)."
         ),

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
@@ -38,8 +39,9 @@ class StrictPageSize:
             )
         return int(text)
 
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        # Mixed in before a DRF paginator, whose method this extends: mypy sees only `object`.
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)  # type: ignore[misc]  # see above
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {
@@ -51,7 +53,7 @@ class StrictPageSize:
 
 
 # StrictPageSize narrows DRF's page-size settings (never None here).
-class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # type: ignore[misc]
+class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # type: ignore[misc]  # see above
     """Page numbers for small lists, with a caller-chosen page size up to 100."""
 
     page_size = 20
@@ -73,7 +75,7 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # 
             )
         return int(text)
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
@@ -82,7 +84,7 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # 
 
 
 # StrictPageSize narrows DRF's page-size settings (never None here).
-class CursorPagination(StrictPageSize, pagination.CursorPagination):  # type: ignore[misc]
+class CursorPagination(StrictPageSize, pagination.CursorPagination):  # type: ignore[misc]  # see above
     """Cursor pages whose cursor must be one the API gave out."""
 
     def invalid_cursor(self) -> NoReturn:
@@ -98,7 +100,7 @@ class CursorPagination(StrictPageSize, pagination.CursorPagination):  # type: ig
             self.invalid_cursor()
         if cursor is not None and cursor.position is not None:
             # DRF's cursors carry the position as text; the stubs say int.
-            self.check_position(cursor.position)  # type: ignore[arg-type]
+            self.check_position(cursor.position)  # type: ignore[arg-type]  # see above
         return cursor
 
     def check_position(self, position: str) -> None:

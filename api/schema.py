@@ -1,7 +1,7 @@
 """OpenAPI: the bearer scheme, the problem+json answers every operation can give, the headers
 answers carry, and request schemas as strict as the serializers that read them."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
@@ -12,6 +12,11 @@ from rest_framework import permissions, serializers
 
 from api.filters import WholeNumberFilter
 from api.serializers import StrictInputMixin
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework.request import Request
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -93,27 +98,28 @@ class AutoSchema(BaseAutoSchema):
             codes += POST_PROBLEMS
         return codes
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
         for code in self._problem_codes():
             if code not in responses:
-                # drf-spectacular leaves this method untyped.
-                responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]
+                responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]  # drf-spectacular leaves it untyped
                     ProblemSerializer, code, media_types=[PROBLEM_MEDIA_TYPE]
                 )
         responses.setdefault("414", dict(URI_TOO_LONG))
         return responses
 
-    def get_response_serializers(self):
+    def get_response_serializers(self) -> Any:
         # A write reads the input serializer and answers with the output one.
         output = getattr(self.view, "output_serializer_class", None)
         if output is not None and self.method in ("POST", "PUT", "PATCH"):
             return output
         return super().get_response_serializers()
 
-    def _response_headers(self, status_code: str) -> dict:
+    def _response_headers(self, status_code: str) -> dict[str, dict[str, str]]:
         code = int(status_code)
         names = []
         if code == 429:
@@ -130,31 +136,45 @@ class AutoSchema(BaseAutoSchema):
             names.append("Idempotent-Replayed")
         return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
-    def _get_response_headers_for_code(self, status_code, direction="response"):
+    def _get_response_headers_for_code(
+        self, status_code: str, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         headers = super()._get_response_headers_for_code(status_code, direction)
         return {**self._response_headers(status_code), **headers}
 
-    def _resolve_path_parameters(self, variables):
-        parameters = super()._resolve_path_parameters(variables)
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)  # type: ignore[no-untyped-call]  # drf-spectacular leaves it untyped
         for parameter in parameters:
             # A numeric id is an integer in the path as in every body, whatever the route's regex.
             if parameter["schema"].get("pattern") == "^[0-9]+$":
                 parameter["schema"] = {"type": "integer", "minimum": 1}
         return parameters
 
-    def _map_serializer(self, serializer, direction, bypass_extensions=False):
-        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+    def _map_serializer(
+        self,
+        serializer: serializers.BaseSerializer[Any],
+        direction: Literal["request", "response"],
+        bypass_extensions: bool = False,
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer(serializer, direction, bypass_extensions)  # type: ignore[no-untyped-call]  # drf-spectacular leaves it untyped
         if direction == "request" and isinstance(serializer, StrictInputMixin):
             # Unknown fields are refused (StrictInputMixin), so the schema allows none.
             schema["additionalProperties"] = False
         return schema
 
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+    def _map_serializer_field(
+        self,
+        field: serializers.Field[Any, Any, Any, Any],
+        direction: Literal["request", "response"],
+        bypass_extensions: bool = False,
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)  # type: ignore[no-untyped-call]  # drf-spectacular leaves it untyped
         if direction != "request" or field.read_only:
             return schema
         if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
             if field.min_value is not None and field.min_value >= 0:
+                # DRF and Django both make a decimal field name its digits and decimal places.
+                assert field.max_digits is not None and field.decimal_places is not None
                 whole = field.max_digits - field.decimal_places
                 schema["pattern"] = UNSIGNED_DECIMAL % (whole, field.decimal_places)
         elif (
@@ -169,9 +189,9 @@ class AutoSchema(BaseAutoSchema):
             schema.setdefault("minLength", 1)
         return schema
 
-    def get_operation(self, *args, **kwargs):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
-        paginator = self._get_paginator()
+        paginator = self._get_paginator()  # type: ignore[no-untyped-call]  # drf-spectacular leaves it untyped
         # The paginator refuses an empty page, page size or cursor; the rest read it as absent.
         paging = {
             getattr(paginator, name, None)
@@ -229,14 +249,19 @@ LINKS = {
 NEEDS_IF_MATCH = {"updates_update", "updates_partial_update", "updates_destroy"}
 
 
-def _link(operation_id: str) -> dict:
-    link = {"operationId": operation_id, "parameters": {"path.id": "$response.body#/id"}}
+def _link(operation_id: str) -> dict[str, Any]:
+    link: dict[str, Any] = {
+        "operationId": operation_id,
+        "parameters": {"path.id": "$response.body#/id"},
+    }
     if operation_id in NEEDS_IF_MATCH:
         link["parameters"]["header.If-Match"] = "$response.header.ETag"
     return link
 
 
-def add_components(result, generator, request, public):
+def add_components(
+    result: dict[str, Any], generator: "SchemaGenerator", request: "Request | None", public: bool
+) -> dict[str, Any]:
     """The response headers that answers refer to, described once, and the links from a
     record's creation to what can be done with it next."""
     result.setdefault("components", {})["headers"] = HEADERS
@@ -249,14 +274,22 @@ def add_components(result, generator, request, public):
     return result
 
 
-class FilterExtension(DjangoFilterExtension):
+# drf-spectacular registers each extension in its untyped __init_subclass__.
+class FilterExtension(DjangoFilterExtension):  # type: ignore[no-untyped-call]  # see above
     """django-filter's parameters, with a whole-number filter typed as an integer within its
     bounds (the filter refuses anything else with a 400) and a choice of words as a string."""
 
     priority = 1
 
-    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        parameters = super().resolve_filter_field(
+    def resolve_filter_field(
+        self,
+        auto_schema: BaseAutoSchema,
+        model: "type[Model]",
+        filterset_class: Any,
+        field_name: str,
+        filter_field: Any,
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().resolve_filter_field(  # type: ignore[no-untyped-call]  # drf-spectacular leaves it untyped
             auto_schema, model, filterset_class, field_name, filter_field
         )
         if isinstance(filter_field, WholeNumberFilter):
@@ -276,7 +309,8 @@ class FilterExtension(DjangoFilterExtension):
         return parameters
 
 
-class ApiKeyScheme(OpenApiAuthenticationExtension):
+# As above: registered in drf-spectacular's untyped __init_subclass__.
+class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # see above
     target_class = "api.authentication.ApiKeyAuthentication"
     name = "partnerKey"
 
@@ -292,7 +326,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 # As above: registered in drf-spectacular's untyped __init_subclass__.
-class StaffSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class StaffSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # see above
     target_class = "api.authentication.VerifiedSessionAuthentication"
     name = "cookieAuth"
 

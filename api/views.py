@@ -83,7 +83,7 @@ class ApiSchemaView(SpectacularAPIView):
     else English: its operations are documented in English, and partner tools that fetch it
     plainly get it as before."""
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         language = request.GET.get("lang")
         if language not in dict(settings.LANGUAGES):
             asked = "Accept-Language" in request.headers
@@ -91,11 +91,12 @@ class ApiSchemaView(SpectacularAPIView):
         with translation.override(language):
             response = super().dispatch(request, *args, **kwargs)
             # Rendered while the language is active: the schema's texts are lazy.
-            response.render()
+            response.render()  # type: ignore[attr-defined]  # the schema view answers with a DRF Response
         response["Content-Language"] = language
         patch_vary_headers(response, ("Accept-Language",))
         return response
 
     @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response: Response = super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]  # drf-spectacular leaves it untyped
+        return response

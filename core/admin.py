@@ -74,6 +74,10 @@ def permission_label(permission: Permission) -> str:
     action, _separator, codename_model = permission.codename.partition("_")
     if action in DEFAULT_PERMISSIONS and codename_model == model._meta.model_name:
         name = DEFAULT_PERMISSIONS[action] % {"name": model_name}
+    elif permission.codename in dict(model._meta.permissions):
+        # Declared with a translatable name: a flush re-creates the row in whatever language
+        # is active then, so the declaration, not the row, gives the name.
+        name = str(dict(model._meta.permissions)[permission.codename])
     else:
         name = gettext(permission.name)
     app_name = apps.get_app_config(model._meta.app_label).verbose_name

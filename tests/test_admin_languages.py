@@ -26,18 +26,35 @@ pytestmark = pytest.mark.django_db
 
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-# Codes, not words: addresses, an API key's capabilities (funding:entries), generated identifiers
+# Codes, not words: addresses, an API key's capabilities (funding:entries), the change feed's
+# event types (project.updated), a webhook's signing secret (whsec_…), generated identifiers
 # (a pupil's public id) and the language code modeltranslation puts after the label of each
 # language's field (名称 [en]).
 CODES = re.compile(
     r"\S+@\S+|https?://\S+|/\S*|\b[a-z]+:[a-z]+\b|\b(?=[0-9-]*[A-Z])(?=[A-Z-]*\d)[A-Z0-9-]{4,}\b"
+    r"|\b[a-z_]+\.[a-z_]+\b|\bwhsec_\S+"
     r"|\[(?:zh-hans|en)\]"
 )
 # Latin words the Chinese admin may show, each a name Chinese software writes as is: the site's
 # API and the file formats of imports and downloads (.csv too), the second factor's standard
-# (TOTP), the open-data standard (IATI), Excel, the GB/T national standards, LDAP and ID in
-# Django's own Chinese, and the keys its selection help names (Control, Command, Mac).
-LATIN_IN_CHINESE = {"API", "CSV", "XLSX", "JSON", "TOTP", "IATI", "EXCEL", "GB", "LDAP", "ID"}
+# (TOTP), the open-data standard (IATI), the web's protocol (HTTP) and the Standard Webhooks
+# specification's name for a receiving address (Webhook), Excel, the GB/T national standards,
+# LDAP and ID in Django's own Chinese, and the keys its selection help names (Control, Command,
+# Mac).
+LATIN_IN_CHINESE = {
+    "API",
+    "CSV",
+    "XLSX",
+    "JSON",
+    "TOTP",
+    "IATI",
+    "HTTP",
+    "WEBHOOK",
+    "EXCEL",
+    "GB",
+    "LDAP",
+    "ID",
+}
 KEY_NAMES = {"Control", "Command", "Mac"}
 # Text the code writes rather than staff: a model's label in the access log is shown by its name.
 WRITTEN_BY_CODE = {(AccessLogEntry, "model")}

@@ -16,6 +16,8 @@ from django.contrib import admin
 from django.db.models import Count, Model, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.registry import app_modules
@@ -54,6 +56,11 @@ class Queue:
     @property
     def more(self) -> int:
         return self.count - len(self.items)
+
+
+def alone_in_list(changelist: str, pk: int) -> str:
+    """A record alone in its admin list, where its actions (approve, publish, close...) are."""
+    return f"{reverse(changelist)}?{urlencode({'id__exact': pk})}"
 
 
 def oldest_first(queryset: QuerySet[M], limit: int = SHOWN) -> tuple[int, list[M]]:

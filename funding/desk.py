@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from api.callers import Caller
 from core.admin import money
-from core.desks import Item, Queue, oldest_first
+from core.desks import Item, Queue, alone_in_list, oldest_first
 from funding import selectors
 from funding.models import LedgerEntry
 
@@ -18,11 +18,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 ENTRIES = "admin:funding_ledgerentry_changelist"
-
-
-def entry_in_list(entry: LedgerEntry) -> str:
-    """The entry alone in the ledger's list, where its actions (approve, publish, reverse) are."""
-    return f"{reverse(ENTRIES)}?{urlencode({'id__exact': entry.pk})}"
 
 
 def entry_label(entry: LedgerEntry) -> str:
@@ -41,7 +36,7 @@ def queues(user: "User") -> list[Queue]:
                 action=_("approve or leave to another approver"),
                 count=count,
                 items=[
-                    Item(entry_label(e), entry_in_list(e), e.recorded_at, e.voucher)
+                    Item(entry_label(e), alone_in_list(ENTRIES, e.pk), e.recorded_at, e.voucher)
                     for e in entries
                 ],
                 url=f"{reverse(ENTRIES)}?{urlencode({'needs_approval__exact': 1})}",
@@ -56,7 +51,8 @@ def queues(user: "User") -> list[Queue]:
                 action=_("publish the note"),
                 count=count,
                 items=[
-                    Item(entry_label(e), entry_in_list(e), e.recorded_at, e.note) for e in entries
+                    Item(entry_label(e), alone_in_list(ENTRIES, e.pk), e.recorded_at, e.note)
+                    for e in entries
                 ],
                 url=reverse(ENTRIES),
             )

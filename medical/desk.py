@@ -8,16 +8,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from api.callers import Caller
-from core.desks import Item, Queue, oldest_first
+from core.desks import Item, Queue, alone_in_list, oldest_first
 from medical import selectors
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-
-def alone_in_list(changelist: str, pk: int) -> str:
-    """The record alone in its admin list, where its actions are."""
-    return f"{reverse(changelist)}?{urlencode({'id__exact': pk})}"
 
 
 def queues(user: "User") -> list[Queue]:

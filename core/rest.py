@@ -1,8 +1,11 @@
 """What every app's API shares below the API platform: bilingual text fields, choice labels,
 and answering in the caller's language."""
 
+import re
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -34,20 +37,110 @@ class BilingualField(serializers.Field[dict[str, str], Any, dict[str, str], Any]
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        # The columns' names once, not per row.
+        columns: list[tuple[str, str]] | None = self.__dict__.get("_columns")
+        if columns is None:
+            columns = [
+                (language, f"{self.source_field}_{language.replace('-', '_')}")
+                for language in LANGUAGES
+            ]
+            self.__dict__["_columns"] = columns
+        return columns
+
     def bind(self, field_name: str, parent: serializers.BaseSerializer[Any]) -> None:
         super().bind(field_name, parent)
         self.source_field = self.source_field or field_name
 
     def to_representation(self, instance: Any) -> dict[str, str]:
-        return {
-            language: getattr(instance, f"{self.source_field}_{language.replace('-', '_')}") or ""
-            for language in LANGUAGES
-        }
+        return {language: getattr(instance, column) or "" for language, column in self.columns}
+
+
+# Each choice field's labels in each language, translated once per process: a label depends only
+# on the value and the language, and the catalogues do not change while the process runs.
+_LABELS: dict[tuple[models.Field[Any, Any], str], dict[Any, str | None]] = {}
+
+
+def choice_labels(field: models.Field[Any, Any]) -> dict[Any, str | None]:
+    """{value: label} of a model field's choices in the active language, as get_FOO_display
+    writes them."""
+    key = (field, translation.get_language() or "")
+    labels = _LABELS.get(key)
+    if labels is None:
+        labels = {value: str(label) for value, label in field.flatchoices}
+        _LABELS[key] = labels
+    return labels
+
+
+class ChoiceLabelField(serializers.CharField):
+    """The display label of a choice, in the language the request asked for: what
+    `get_FOO_display()` returns, read from labels translated once per language instead of a
+    method call, a signature inspection and a catalogue lookup per row. The source stays
+    `get_FOO_display`, so the schema is the same."""
+
+    def __init__(self, choice_field: str, **kwargs: Any) -> None:
+        self.choice_field = choice_field
+        self.model_field: models.Field[Any, Any] | None = None
+        super().__init__(source=f"get_{choice_field}_display", read_only=True, **kwargs)
+
+    def bind(self, field_name: str, parent: serializers.BaseSerializer[Any]) -> None:
+        super().bind(field_name, parent)
+        model = getattr(getattr(parent, "Meta", None), "model", None)
+        if model is not None:
+            try:
+                field = model._meta.get_field(self.choice_field)
+            except FieldDoesNotExist:
+                return
+            if isinstance(field, models.Field) and field.choices:
+                self.model_field = field
+
+    def get_attribute(self, instance: Any) -> Any:
+        if self.model_field is None or not isinstance(instance, self.model_field.model):
+            return super().get_attribute(instance)
+        value = getattr(instance, self.model_field.attname)
+        # get_FOO_display: the label of a known value, else the value itself (None stays None).
+        label = choice_labels(self.model_field).get(value, value)
+        return label if label is None else str(label)
 
 
 def label_field(choice_field: str) -> serializers.CharField:
     """The display label of a choice, in the language the request asked for."""
-    return serializers.CharField(source=f"get_{choice_field}_display", read_only=True)
+    return ChoiceLabelField(choice_field)
+
+
+# A lookup value that reverse() and build_absolute_uri() write as it is, and that every route's
+# pattern takes: an id, or a code without a dot.
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_SENTINEL = "Z9lookup9Z"
+
+
+class IdentityUrlField(serializers.HyperlinkedIdentityField):
+    """DRF's HyperlinkedIdentityField, reversing the route once per request and language and
+    putting each row's id or code into it, instead of resolving the URL patterns row by row."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._template_for: tuple[int, str] | None = None
+        self._template: tuple[str, str] = ("", "")
+
+    def get_url(self, obj: Any, view_name: str, request: Any, format: Any) -> str | None:
+        if hasattr(obj, "pk") and obj.pk in (None, ""):
+            return None
+        value = str(getattr(obj, self.lookup_field))
+        if format or not _PLAIN.fullmatch(value):
+            return super().get_url(obj, view_name, request, format)
+        key = (id(request), translation.get_language() or "")
+        if self._template_for != key:
+            url = self.reverse(
+                view_name, kwargs={self.lookup_url_kwarg: _SENTINEL}, request=request
+            )
+            parts = url.split(_SENTINEL)
+            if len(parts) != 2:
+                return super().get_url(obj, view_name, request, format)
+            self._template = (parts[0], parts[1])
+            self._template_for = key
+        return f"{self._template[0]}{value}{self._template[1]}"
 
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from api.callers import caller_of
 from api.serializers import BilingualInput, StrictInputMixin
-from core.rest import BilingualField, label_field
+from core.rest import BilingualField, IdentityUrlField, label_field
 from projects import selectors
 from projects.models import (
     Indicator,
@@ -24,7 +24,7 @@ from reference.validators import no_invisible_controls
 
 
 class ProjectListSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:project-detail", lookup_field="code")
+    url = IdentityUrlField(view_name="api:project-detail", lookup_field="code")
     title = BilingualField()
     summary = BilingualField()
     programme = serializers.CharField(source="programme.code", read_only=True)
@@ -200,7 +200,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 class ProgressUpdateOutputSerializer(serializers.ModelSerializer):
     """A progress update as partners and the public read it."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:progress-update-detail")
+    url = IdentityUrlField(view_name="api:progress-update-detail")
     project = serializers.CharField(source="project.code", read_only=True)
     organisation = serializers.CharField(
         source="organisation.code",

@@ -3,9 +3,11 @@
 cursor must learn it, not start over without noticing."""
 
 import re
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import Any, NoReturn, overload
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
@@ -122,3 +124,32 @@ class UpdatedCursorPagination(CursorPagination):
             valid = False
         if not valid:
             self.invalid_cursor()
+
+
+class CountedRows(Sequence[dict[str, Any]]):
+    """What a numbered page is cut from when a list reads columns (`.values()`): the count is
+    the queryset's own, without the joins the columns need, and a page is read as dicts."""
+
+    def __init__(self, queryset: QuerySet[Any], columns: Sequence[str]) -> None:
+        self.queryset = queryset
+        self.columns = columns
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:  # type: ignore[override]  # Paginator asks for the count so, no value
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        rows = self.queryset.values(*self.columns)
+        if isinstance(index, slice):
+            return list(rows[index])
+        row: dict[str, Any] = rows[index]
+        return row

@@ -127,20 +127,31 @@ class IdentityUrlField(serializers.HyperlinkedIdentityField):
     def get_url(self, obj: Any, view_name: str, request: Any, format: Any) -> str | None:
         if hasattr(obj, "pk") and obj.pk in (None, ""):
             return None
-        value = str(getattr(obj, self.lookup_field))
-        if format or not _PLAIN.fullmatch(value):
-            return super().get_url(obj, view_name, request, format)
+        return self.url_for(getattr(obj, self.lookup_field), request, format)
+
+    def url_for(self, lookup_value: Any, request: Any, format: Any = None) -> str:
+        """The address of the record whose lookup field holds this value."""
+        value = str(lookup_value)
         key = (id(request), translation.get_language() or "")
-        if self._template_for != key:
-            url = self.reverse(
-                view_name, kwargs={self.lookup_url_kwarg: _SENTINEL}, request=request
+        if not format and _PLAIN.fullmatch(value):
+            if self._template_for != key:
+                url = self.reverse(
+                    self.view_name, kwargs={self.lookup_url_kwarg: _SENTINEL}, request=request
+                )
+                parts = url.split(_SENTINEL)
+                if len(parts) == 2:
+                    self._template = (parts[0], parts[1])
+                    self._template_for = key
+            if self._template_for == key:
+                return f"{self._template[0]}{value}{self._template[1]}"
+        return str(
+            self.reverse(
+                self.view_name,
+                kwargs={self.lookup_url_kwarg: lookup_value},
+                request=request,
+                format=format,
             )
-            parts = url.split(_SENTINEL)
-            if len(parts) != 2:
-                return super().get_url(obj, view_name, request, format)
-            self._template = (parts[0], parts[1])
-            self._template_for = key
-        return f"{self._template[0]}{value}{self._template[1]}"
+        )
 
 
 if TYPE_CHECKING:

@@ -42,6 +42,42 @@ def published_projects() -> QuerySet[Project]:
     )
 
 
+# What a row of the projects list shows, as columns: the API reads a page of them with .values()
+# (api.pagination.CountedRows), without a model instance (and its translated fields) per row.
+PROJECT_LIST_COLUMNS = (
+    "code",
+    "title_zh_hans",
+    "title_en",
+    "summary_zh_hans",
+    "summary_en",
+    "programme__code",
+    "plan_period_id",
+    "plan_period__code",
+    "plan_period__name_zh_hans",
+    "plan_period__name_en",
+    "plan_period__start_year",
+    "plan_period__end_year",
+    "field",
+    "category",
+    "status",
+    "place_id",
+    "place__name_zh_hans",
+    "place__name_en",
+    "place__level",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "planned_investment",
+    "currency",
+    "flagship",
+    "beneficiaries",
+    "beneficiary_unit",
+    "illustrative_fields",
+    "updated_at",
+)
+
+
 def published_project_detail(code: str) -> Project:
     """One published project with everything its page shows; a 404 for anything else."""
     queryset = published_projects().prefetch_related(

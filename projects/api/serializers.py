@@ -1,10 +1,14 @@
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.callers import caller_of
 from api.serializers import BilingualInput, StrictInputMixin
-from core.rest import BilingualField, IdentityUrlField, label_field
+from core.rest import BilingualField, IdentityUrlField, choice_labels, label_field
 from projects import selectors
 from projects.models import (
     Indicator,
@@ -20,6 +24,7 @@ from reference.api.serializers import (
     PlaceBriefSerializer,
     PlanPeriodSerializer,
 )
+from reference.models import Place
 from reference.validators import no_invisible_controls
 
 
@@ -65,6 +70,95 @@ class ProjectListSerializer(serializers.ModelSerializer):
             "illustrative_fields",
             "updated_at",
         ]
+
+
+def project_list_rows(
+    rows: Iterable[dict[str, Any]], serializer: ProjectListSerializer
+) -> list[dict[str, Any]]:
+    """Rows of `selectors.PROJECT_LIST_COLUMNS` written as the serializer writes projects: the
+    same keys in the same order, each value through the serializer's own field (dates, money,
+    times in the site's zone), labels in the request's language, without a model instance or a
+    field lookup per row. tests/api/test_golden.py holds both to the same bytes."""
+    fields = serializer.fields
+    request = serializer.context["request"]
+    url = fields["url"]
+    assert isinstance(url, IdentityUrlField)
+    period, place = fields["plan_period"], fields["place"]
+    assert isinstance(period, serializers.Serializer) and isinstance(place, serializers.Serializer)
+    period_fields, place_fields = period.fields, place.fields
+    labels = {name: choice_labels(model_field(Project, name)) for name in CHOICES}
+    level_labels = choice_labels(model_field(Place, "level"))
+
+    def value(name: str, row_value: Any) -> Any:
+        return None if row_value is None else fields[name].to_representation(row_value)
+
+    def label(name: str, row_value: Any) -> Any:
+        text = labels[name].get(row_value, row_value)
+        return None if text is None else str(text)
+
+    return [
+        {
+            "code": row["code"],
+            "url": url.url_for(row["code"], request),
+            "title": {"zh-hans": row["title_zh_hans"] or "", "en": row["title_en"] or ""},
+            "summary": {"zh-hans": row["summary_zh_hans"] or "", "en": row["summary_en"] or ""},
+            "programme": row["programme__code"],
+            "plan_period": None
+            if row["plan_period_id"] is None
+            else {
+                "code": row["plan_period__code"],
+                "name": {
+                    "zh-hans": row["plan_period__name_zh_hans"] or "",
+                    "en": row["plan_period__name_en"] or "",
+                },
+                "start_year": period_fields["start_year"].to_representation(
+                    row["plan_period__start_year"]
+                ),
+                "end_year": period_fields["end_year"].to_representation(
+                    row["plan_period__end_year"]
+                ),
+            },
+            "field": value("field", row["field"]),
+            "field_label": label("field", row["field"]),
+            "category": value("category", row["category"]),
+            "category_label": label("category", row["category"]),
+            "status": value("status", row["status"]),
+            "status_label": label("status", row["status"]),
+            "place": None
+            if row["place_id"] is None
+            else {
+                "id": row["place_id"],
+                "name": {
+                    "zh-hans": row["place__name_zh_hans"] or "",
+                    "en": row["place__name_en"] or "",
+                },
+                "level": place_fields["level"].to_representation(row["place__level"]),
+                "level_label": level_labels.get(row["place__level"], row["place__level"]),
+            },
+            "planned_start": value("planned_start", row["planned_start"]),
+            "planned_end": value("planned_end", row["planned_end"]),
+            "actual_start": value("actual_start", row["actual_start"]),
+            "actual_end": value("actual_end", row["actual_end"]),
+            "planned_investment": value("planned_investment", row["planned_investment"]),
+            "currency": value("currency", row["currency"]),
+            "flagship": value("flagship", row["flagship"]),
+            "beneficiaries": value("beneficiaries", row["beneficiaries"]),
+            "beneficiary_unit": value("beneficiary_unit", row["beneficiary_unit"]),
+            "beneficiary_unit_label": label("beneficiary_unit", row["beneficiary_unit"]),
+            "illustrative_fields": value("illustrative_fields", row["illustrative_fields"]),
+            "updated_at": value("updated_at", row["updated_at"]),
+        }
+        for row in rows
+    ]
+
+
+CHOICES = ("field", "category", "status", "beneficiary_unit")
+
+
+def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
 
 
 class ParticipantSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from api.capabilities import UPDATES_WRITE
-from api.pagination import UpdatedCursorPagination
+from api.pagination import CountedRows, UpdatedCursorPagination
 from api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
     IF_MATCH_OPTIONAL_PARAMETER,
@@ -22,6 +22,7 @@ from projects.api.serializers import (
     ProjectDetailSerializer,
     ProjectListSerializer,
     TimelineEventSerializer,
+    project_list_rows,
 )
 from projects.filters import ProjectFilter, StrictBooleanFilter
 from projects.models import ProgressUpdate
@@ -45,6 +46,14 @@ class ProjectViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return ProjectDetailSerializer
         return ProjectListSerializer
+
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances: the same answer as the serializer's (project_list_rows).
+        projects = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(projects, selectors.PROJECT_LIST_COLUMNS))
+        serializer = self.get_serializer()
+        assert page is not None and isinstance(serializer, ProjectListSerializer)
+        return self.get_paginated_response(project_list_rows(page, serializer))
 
 
 class TimelineEventViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):

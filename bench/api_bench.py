@@ -47,8 +47,9 @@ def day(value) -> str | None:
 
 
 def page_links(url: str, count: int) -> tuple[str | None, None]:
-    """DRF's next and previous links of a first page."""
-    return (f"{HOST}{url}&page=2" if count > PAGE_SIZE else None), None
+    """DRF's next and previous links of a first page (`page` goes first in the query)."""
+    path, query = url.split("?")
+    return (f"{HOST}{path}?page=2&{query}" if count > PAGE_SIZE else None), None
 
 
 def projects_raw(cursor, url: str) -> Callable[[], bytes]:

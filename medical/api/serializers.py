@@ -132,8 +132,12 @@ class CallItemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClaimantSerializer(many=True))
     def get_claimants(self, item: CallItem):
-        # `holding` is prefetched by selectors.holding_claims().
-        return ClaimantSerializer(item.holding, many=True).data  # type: ignore[attr-defined]
+        # One claimants serializer for every row of the answer: a new one per row would copy
+        # its fields each time. `holding` is prefetched by selectors.holding_claims().
+        claimants = self.__dict__.get("_claimants")
+        if claimants is None:
+            claimants = self.__dict__["_claimants"] = ClaimantSerializer(many=True)
+        return claimants.to_representation(item.holding)  # type: ignore[attr-defined]
 
 
 class ReportSerializer(serializers.ModelSerializer):

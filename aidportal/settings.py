@@ -154,10 +154,9 @@ DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / '
 # checked before each request reuses it, except on the embedded demo's SQLite file, where opening
 # is free. Celery closes its worker's connection at the end of every task whatever this says.
 _PERSISTENT = "sqlite" not in DATABASES["default"]["ENGINE"]
-DATABASES["default"]["CONN_MAX_AGE"] = env_count(
-    "CONN_MAX_AGE", "a number of seconds", 600 if _PERSISTENT else 0
-)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] > 0
+CONN_MAX_AGE = env_count("CONN_MAX_AGE", "a number of seconds", 600 if _PERSISTENT else 0)
+DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = CONN_MAX_AGE > 0
 MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
 if MIGRATION_DATABASE_URL:
     DATABASES["owner"] = dj_database_url.parse(MIGRATION_DATABASE_URL)

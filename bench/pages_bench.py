@@ -18,6 +18,7 @@ the same databases and printed beside it.
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import statistics
@@ -79,15 +80,21 @@ def child(args: argparse.Namespace) -> None:
     client = Client()
     result: dict = {}
 
+    digests: dict[str, str] = {}
+
     def fetch(url: str) -> tuple[float, int, int]:
         started = time.perf_counter()
         response = client.get(url)
         size = 0
+        digest = hashlib.sha256()
         if response.streaming:
             for chunk in response.streaming_content:
                 size += len(chunk)
+                digest.update(chunk)
         else:
             size = len(response.content)
+            digest.update(response.content)
+        digests[url] = digest.hexdigest()[:12]
         response.close()
         elapsed = time.perf_counter() - started
         if response.status_code != 200:
@@ -123,6 +130,7 @@ def child(args: argparse.Namespace) -> None:
                 "rss_before": before,
                 "rss_peak": peak,
                 "rss_after": after,
+                "sha256": digests[url],
             }
     elif args.mode == "healthz":
         times = []
@@ -213,7 +221,8 @@ def main() -> None:
         exports = run_child(code, args.large, "exports", args)
         for url, row in exports.items():
             print(
-                f"{label:<7}{url:<24}{row['seconds']:7.2f} s {row['bytes'] / MIB:7.1f} MiB   "
+                f"{label:<7}{url:<24}{row['seconds']:7.2f} s {row['bytes'] / MIB:6.1f} MiB "
+                f"sha256 {row['sha256']}  "
                 f"RSS before {row['rss_before'] / MIB:6.0f} MiB, peak "
                 f"{row['rss_peak'] / MIB:6.0f} MiB, after {row['rss_after'] / MIB:6.0f} MiB"
             )

@@ -24,7 +24,6 @@ from django.db.models import (
     Case,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -285,10 +284,14 @@ def by_year(scope: Projects, year: int | None = None) -> list[YearFigures]:
 
 def ledger_as_of(scope: Projects) -> datetime.date:
     """The date of the latest ledger entry in the scope (today when there is none): the
-    records run to it, so a later year is not yet due."""
-    latest = LedgerEntry.objects.filter(project__in=_projects(scope).values("pk")).aggregate(
-        latest=Max("date")
-    )["latest"]
+    records run to it, so a later year is not yet due. Read backwards along the entries' date
+    index, stopping at the first entry in the scope, rather than as a MAX over all of them."""
+    latest = (
+        LedgerEntry.objects.filter(project__in=_projects(scope).values("pk"))
+        .order_by("-date", "-id")
+        .values_list("date", flat=True)
+        .first()
+    )
     return latest or timezone.localdate()
 
 

@@ -4,15 +4,103 @@ import django.db.models.deletion
 from decimal import Decimal
 from django.db import migrations, models
 
-from projects import rollups
+
+# The triggers that keep the project counts (projects/rollups.py says what they keep).
+GROUP = ("programme_id", "published", "field", "category", "status", "flagship")
+TABLE = "projects_projectrollup"
+FUNCTION = "projects_rollup_upkeep"
+PROJECTS = "projects_project"
+
+_KEYS = ", ".join(GROUP)
+_ADD = (
+    f"projects = {TABLE}.projects + EXCLUDED.projects, "
+    f"planned_investment = {TABLE}.planned_investment + EXCLUDED.planned_investment"
+)
+_UPSERT = f"""
+    INSERT INTO {TABLE} ({_KEYS}, projects, planned_investment)
+    SELECT {_KEYS}, sum(n), sum(amount) FROM ({{rows}}) AS changed
+    GROUP BY {_KEYS}
+    HAVING sum(n) <> 0 OR sum(amount) <> 0
+    ORDER BY {_KEYS}
+    ON CONFLICT ({_KEYS}) DO UPDATE SET {_ADD};
+    DELETE FROM {TABLE} WHERE projects = 0
+"""
+_NEW = f"SELECT {_KEYS}, 1 AS n, planned_investment AS amount FROM new_rows"
+_OLD = f"SELECT {_KEYS}, -1 AS n, -planned_investment AS amount FROM old_rows"
+
+POSTGRESQL = [
+    f"""
+    CREATE FUNCTION {FUNCTION}() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            {_UPSERT.format(rows=_NEW)};
+        ELSIF TG_OP = 'DELETE' THEN
+            {_UPSERT.format(rows=_OLD)};
+        ELSE
+            {_UPSERT.format(rows=_NEW + " UNION ALL " + _OLD)};
+        END IF;
+        RETURN NULL;
+    END;
+    $$
+    """,
+    f"REVOKE ALL ON FUNCTION {FUNCTION}() FROM PUBLIC",
+    *[
+        f"CREATE TRIGGER {PROJECTS}_rollup_{event.lower()} AFTER {event} ON {PROJECTS} "
+        f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+        for event, tables in (
+            ("INSERT", "NEW TABLE AS new_rows"),
+            ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ("DELETE", "OLD TABLE AS old_rows"),
+        )
+    ],
+]
+
+
+def _sqlite_add(row: str, sign: str) -> str:
+    values = ", ".join(f"{row}.{name}" for name in GROUP)
+    match = " AND ".join(f"{name} = {row}.{name}" for name in GROUP)
+    return (
+        f"INSERT OR IGNORE INTO {TABLE} ({_KEYS}, projects, planned_investment) "
+        f"VALUES ({values}, 0, 0); "
+        f"UPDATE {TABLE} SET projects = projects {sign} 1, "
+        f"planned_investment = planned_investment {sign} {row}.planned_investment "
+        f"WHERE {match}; "
+        f"DELETE FROM {TABLE} WHERE projects = 0;"
+    )
+
+
+SQLITE = [
+    f"CREATE TRIGGER {PROJECTS}_rollup_{event.lower()} AFTER {event} ON {PROJECTS} BEGIN {body} END"
+    for event, body in (
+        ("INSERT", _sqlite_add("NEW", "+")),
+        ("UPDATE", _sqlite_add("OLD", "-") + " " + _sqlite_add("NEW", "+")),
+        ("DELETE", _sqlite_add("OLD", "-")),
+    )
+]
 
 
 def install(apps, schema_editor):
-    rollups.install(schema_editor)
+    """Create the triggers and count the projects already there (run by the migration, as the
+    tables' owner)."""
+    vendor = schema_editor.connection.vendor
+    for statement in POSTGRESQL if vendor == "postgresql" else SQLITE:
+        schema_editor.execute(statement, params=None)
+    schema_editor.execute(
+        f"INSERT INTO {TABLE} ({_KEYS}, projects, planned_investment) "
+        f"SELECT {_KEYS}, count(*), sum(planned_investment) FROM {PROJECTS} GROUP BY {_KEYS}",
+        params=None,
+    )
 
 
 def uninstall(apps, schema_editor):
-    rollups.uninstall(schema_editor)
+    for event in ("insert", "update", "delete"):
+        on = f" ON {PROJECTS}" if schema_editor.connection.vendor == "postgresql" else ""
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {PROJECTS}_rollup_{event}{on}", None)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()", params=None)
+
+
 
 
 class Migration(migrations.Migration):

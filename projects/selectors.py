@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, When
+from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Sum, When
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from simple_history.models import registered_models
@@ -159,6 +159,12 @@ def programme_figures(programme: Programme) -> ProgrammeFigures:
         by_status=_breakdown(groups, "status", Project.Status.choices, count),
         by_category=_breakdown(groups, "category", Project.Category.choices, count),
     )
+
+
+def published_project_count() -> int:
+    """How many projects are published, in every programme: from the project counts."""
+    total = ProjectRollup.objects.filter(published=True).aggregate(n=Sum("projects"))["n"]
+    return total or 0
 
 
 def milestone_durations(milestones: list[Milestone]) -> list[tuple[Milestone, Milestone, int]]:

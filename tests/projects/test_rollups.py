@@ -188,3 +188,20 @@ def test_check_ledger_reports_counts_that_disagree_with_the_projects(programme):
         line.startswith("project counts") and "projects: stored 2, projects 1" in line
         for line in rollups.differences()
     )
+
+
+def test_the_project_list_counts_what_is_published_with_or_without_a_filter(client, programme):
+    for index in range(23):
+        ProjectFactory(programme=programme, published=index != 0)
+    ProjectFactory(programme=ProgrammeFactory(), published=True)
+    Project.objects.filter(programme=programme, published=True).exclude(
+        pk=Project.objects.filter(programme=programme, published=True).order_by("pk")[0].pk
+    ).update(status=Project.Status.CLOSED)
+
+    def count(**query) -> str:
+        page = client.get("/projects/", query).content.decode()
+        return page.split('data-count="', 1)[1].split('"', 1)[0]
+
+    assert count() == count(page=2) == "23"
+    assert count(status=Project.Status.CLOSED) == "21"
+    assert client.get("/projects/", {"page": 2}).content.decode().count("<tr data-code=") == 3

@@ -5,13 +5,14 @@ database connections.
     .venv/bin/python bench/pages_bench.py \\
         --small postgres://aidportal_app@127.0.0.1:5432/aidportal_small_c15 \\
         --large postgres://aidportal_app@127.0.0.1:5432/aidportal_bench_c15 \\
-        [--baseline-code /tmp/aidportal_before] [--runs 15]
+        [--baseline-code /tmp/aidportal_before] [--runs 5 --rounds 3]
 
 Both databases are migrated and hold one programme made by bench/generate_ledger.py (about 100
 projects, and 100,000). Each measurement runs in a fresh Python process (`--child`) with
 `DEBUG=0`, the Django test client (the whole middleware stack, in process) and the application
 cache cleared before every request, so that every page computes its figures: the time a reader
-waits on the first request after any record changes. `--baseline-code` names a copy of the code
+waits on the first request after any record changes. The columns take turns, `--rounds` times,
+so that the machine's drifting load weighs on each alike. `--baseline-code` names a copy of the code
 before this change (e.g. `git archive <commit> | tar -x -C DIR`), measured the same way against
 the same databases and printed beside it.
 """
@@ -113,7 +114,7 @@ def child(args: argparse.Namespace) -> None:
                 elapsed, _size, _status_code = fetch(url)
                 if run >= args.warmup:
                     times.append(elapsed)
-            result[template] = statistics.median(times)
+            result[template] = times
     elif args.mode == "exports":
         fetch("/healthz")  # Django, the URLconf and the connection loaded before measuring
         for url in EXPORTS:
@@ -179,8 +180,9 @@ def main() -> None:
     parser.add_argument("--small", help="DATABASE_URL of the ~100-project programme")
     parser.add_argument("--large", help="DATABASE_URL of the 100,000-project programme")
     parser.add_argument("--baseline-code", help="a copy of the code before the change")
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--code", default=str(ROOT), help=argparse.SUPPRESS)
@@ -196,12 +198,24 @@ def main() -> None:
         codes.insert(0, ("before", args.baseline_code))
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} cores")
-    print(f"median of {args.runs} requests after {args.warmup} warm-up, cache cleared each time\n")
+    print(
+        f"median of {args.runs} requests × {args.rounds} rounds, each after {args.warmup} "
+        "warm-up, cache cleared each time\n"
+    )
 
+    # Rounds take turns between the columns, so that the machine's load, which drifts over a
+    # run, weighs on every column alike.
+    samples: dict[tuple[str, str], dict[str, list[float]]] = {}
+    for _round in range(args.rounds):
+        for label, code in codes:
+            for size, database in (("small", args.small), ("large", args.large)):
+                times = run_child(code, database, "pages", args)
+                column = samples.setdefault((label, size), {})
+                for page, values in times.items():
+                    column.setdefault(page, []).extend(values)
     pages = {
-        (label, size): run_child(code, database, "pages", args)
-        for label, code in codes
-        for size, database in (("small", args.small), ("large", args.large))
+        key: {page: statistics.median(values) for page, values in column.items()}
+        for key, column in samples.items()
     }
     header = "".join(
         f"{label + ' ' + size:>16}" for label, _code in codes for size in ("100", "100k")
@@ -227,7 +241,7 @@ def main() -> None:
                 f"{row['rss_peak'] / MIB:6.0f} MiB, after {row['rss_after'] / MIB:6.0f} MiB"
             )
 
-    print("\n/healthz, median of", args.runs * 10, "requests (100-project database)")
+    print(f"\n/healthz, median of {args.runs * 10} requests (100-project database)")
     for label, code in codes:
         for age in ("0", "600"):
             settings_note = f"CONN_MAX_AGE={age}"

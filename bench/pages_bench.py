@@ -88,13 +88,10 @@ def child(args: argparse.Namespace) -> None:
         response = client.get(url)
         size = 0
         digest = hashlib.sha256()
-        if response.streaming:
-            for chunk in response.streaming_content:
-                size += len(chunk)
-                digest.update(chunk)
-        else:
-            size = len(response.content)
-            digest.update(response.content)
+        # A response iterates over its body's pieces, streamed or not.
+        for chunk in response:
+            size += len(chunk)
+            digest.update(chunk)
         digests[url] = digest.hexdigest()[:12]
         response.close()
         elapsed = time.perf_counter() - started

@@ -1,8 +1,8 @@
 """Settings for AidPortal, read from the environment in this one module.
 
-Variables: DATABASE_URL, MIGRATION_DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, PRODUCTION,
-DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL, WEBHOOK_*, SITE_URL, NUM_PROXIES,
-IATI_REPORTING_ORG_REF, IATI_SECTORS.
+Variables: DATABASE_URL, MIGRATION_DATABASE_URL, CONN_MAX_AGE, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
+PRODUCTION, DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL, WEBHOOK_*, SITE_URL,
+NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
 Unset, they give a local demo on a SQLite file; PRODUCTION=1 turns on every protection that
 `manage.py check --deploy` asks for and refuses to start without a SECRET_KEY or a REDIS_URL.
 """
@@ -149,12 +149,14 @@ TEMPLATES = [
 # The web process and workers connect as DATABASE_URL's runtime role, which owns nothing; on
 # PostgreSQL, migrations run as the tables' owner: `manage.py migrate --database owner` with
 # MIGRATION_DATABASE_URL (the same database, another role). See aidportal/database/.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
-    )
-}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# A worker keeps its connection open between requests (opening one costs more than most pages),
+# checked before each request reuses it, except on the embedded demo's SQLite file, where opening
+# is free. Celery closes its worker's connection at the end of every task whatever this says.
+_PERSISTENT = "sqlite" not in DATABASES["default"]["ENGINE"]
+CONN_MAX_AGE = env_count("CONN_MAX_AGE", "a number of seconds", 600 if _PERSISTENT else 0)
+DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = CONN_MAX_AGE > 0
 MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
 if MIGRATION_DATABASE_URL:
     DATABASES["owner"] = dj_database_url.parse(MIGRATION_DATABASE_URL)

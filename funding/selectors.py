@@ -14,16 +14,16 @@ round them once, at display.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypedDict, TypeGuard, Unpack
 
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -34,6 +34,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
+from modeltranslation.fields import NONE
+from modeltranslation.settings import AVAILABLE_LANGUAGES as LANGUAGE_CODES
+from modeltranslation.utils import build_localized_fieldname, resolution_order
 
 from api.callers import Caller
 from api.models import ApiKey
@@ -280,10 +284,14 @@ def by_year(scope: Projects, year: int | None = None) -> list[YearFigures]:
 
 def ledger_as_of(scope: Projects) -> datetime.date:
     """The date of the latest ledger entry in the scope (today when there is none): the
-    records run to it, so a later year is not yet due."""
-    latest = LedgerEntry.objects.filter(project__in=_projects(scope).values("pk")).aggregate(
-        latest=Max("date")
-    )["latest"]
+    records run to it, so a later year is not yet due. Read backwards along the entries' date
+    index, stopping at the first entry in the scope, rather than as a MAX over all of them."""
+    latest = (
+        LedgerEntry.objects.filter(project__in=_projects(scope).values("pk"))
+        .order_by("-date", "-id")
+        .values_list("date", flat=True)
+        .first()
+    )
     return latest or timezone.localdate()
 
 
@@ -517,9 +525,68 @@ def illustrative_years(scope: Projects) -> set[int]:
     return {year for _pk, year in _illustrative_pairs(_projects(scope))}
 
 
-def illustrative_projects(scope: Projects) -> set[int]:
-    """The ids of the projects with illustrative entries or budget lines."""
-    return {pk for pk, _year in _illustrative_pairs(_projects(scope))}
+def project_rows(scope: Projects) -> QuerySet[Project, dict[str, Any]]:
+    """One row per project of the scope, by code, with its running totals and whether any of its
+    entries or budget lines is illustrative: plain values, for a download to read a chunk at a
+    time (`.iterator(chunk_size)`), never a model object per project. The figures are
+    `by_group(scope, "code")`'s, read from the same totals rows."""
+    illustrative_entries = LedgerEntry.objects.filter(project=OuterRef("pk"), illustrative=True)
+    illustrative_lines = BudgetLine.objects.filter(project=OuterRef("pk"), illustrative=True)
+    rows: QuerySet[Project, dict[str, Any]] = (
+        _projects(scope)
+        .order_by("code")
+        .annotate(
+            illustrative_records=Exists(illustrative_entries) | Exists(illustrative_lines),
+            **{f"total_{name}": F(f"funding__{name}") for name in TOTALS},
+        )
+        .values(
+            "code",
+            "field",
+            "category",
+            "plan_period_id",
+            "planned_investment",
+            "illustrative_fields",
+            "illustrative_records",
+            *[f"total_{name}" for name in TOTALS],
+            *TITLE_COLUMNS,
+        )
+    )
+    return rows
+
+
+TITLE_COLUMNS = tuple(build_localized_fieldname("title", code) for code in LANGUAGE_CODES)
+
+
+def without_jit() -> None:
+    """Leave PostgreSQL's JIT compiler off for the rest of the transaction: for a query over
+    every project whose estimated cost crosses `jit_above_cost`, compiling takes longer than
+    running it (0.7 s of 1.7 s for `project_rows` at 100,000 projects)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
+def title_reader() -> Callable[[Mapping[str, Any]], str]:
+    """What reads a `project_rows` row's title in the active language, falling back to the
+    other language as `Project.title` does on a model object (django-modeltranslation's
+    descriptor: the first language in its fallback order whose value is neither None nor the
+    field's default). The order is worked out once, not per row."""
+    descriptor = vars(Project)["title"]
+    default = descriptor.field.get_default()
+    undefined = descriptor.fallback_undefined
+    if undefined is NONE:
+        undefined = default
+    order = resolution_order(get_language(), descriptor.fallback_languages)
+    columns = [build_localized_fieldname("title", language) for language in order]
+
+    def read(row: Mapping[str, Any]) -> str:
+        for column in columns:
+            value = row[column]
+            if value is not None and value != undefined:
+                return str(value)
+        return str(default)
+
+    return read
 
 
 def _illustrative_pairs(projects: QuerySet[Project]) -> list[tuple[int, int]]:

@@ -1,10 +1,15 @@
 """Public funding pages and downloads. Thin: every figure comes from `funding.selectors`, over
 the published projects of the programme the showcase opens on."""
 
+import csv
+import io
+from collections.abc import Iterator
 from decimal import Decimal
 
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import tables
@@ -13,6 +18,7 @@ from funding import selectors
 from projects import caching
 from projects.models import Project
 from reference import selectors as reference_selectors
+from reference.models import PlanPeriod
 
 CENT = Decimal("0.01")
 
@@ -107,10 +113,60 @@ def years_csv(request):
     return _csv_response("funding-by-year.csv", header, rows)
 
 
+# Rows a download reads from the database, and writes, at a time: memory stays flat however
+# many projects there are.
+CHUNK_SIZE = 2000
+# The columns holding text, which a spreadsheet could take for a formula; the others hold
+# numbers and booleans written by this module.
+TEXT_COLUMNS = range(5)
+
+
+def _project_line(row, title, labels: dict[str, dict[str, str]], periods: dict[int, str]):
+    figures = selectors.FundingFigures(
+        planned=row["planned_investment"] or selectors.ZERO,
+        **{name: row[f"total_{name}"] or selectors.ZERO for name in selectors.TOTALS},
+    )
+    illustrative = row["illustrative_records"] or "planned_investment" in (
+        row["illustrative_fields"] or []
+    )
+    return [
+        row["code"],
+        title(row),
+        labels["field"].get(row["field"], row["field"]),
+        labels["category"].get(row["category"], row["category"]),
+        periods.get(row["plan_period_id"], ""),
+        _exact(figures.planned),
+        _exact(figures.arrived),
+        _exact(figures.disbursed),
+        _exact(figures.spent),
+        _exact(figures.pending),
+        _percent(figures.arrival_rate),
+        _percent(figures.disbursement_rate),
+        "true" if illustrative else "false",
+    ]
+
+
+def _csv_chunks(header: list[str], lines) -> Iterator[str]:
+    """The byte-order mark and the header, then the lines as CSV, CHUNK_SIZE lines a piece."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # the byte-order mark tells Excel the file is UTF-8
+    writer.writerow([tables.neutralise(value) for value in header])
+    for number, line in enumerate(lines, start=1):
+        for column in TEXT_COLUMNS:
+            line[column] = tables.neutralise(line[column])
+        writer.writerow(line)
+        if number % CHUNK_SIZE == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 def projects_csv(request):
+    """Every project of the programme with its funding, streamed as it is read: a row per
+    project from plain values, a chunk of rows at a time."""
     _programme, projects = _scope()
-    illustrative_ids = selectors.illustrative_projects(projects)
-    figures = dict(selectors.by_group(projects, "code"))
     header = [
         _("Code"),
         _("Project"),
@@ -126,27 +182,25 @@ def projects_csv(request):
         _("Disbursement rate (%)"),
         _("Illustrative"),
     ]
-    rows = []
-    for project in projects.projects().select_related("plan_period").order_by("code"):
-        row = figures[project.code]
-        illustrative = project.pk in illustrative_ids or project.is_illustrative(
-            "planned_investment"
-        )
-        rows.append(
-            [
-                project.code,
-                project.title,
-                project.get_field_display(),
-                project.get_category_display(),
-                project.plan_period or "",
-                _exact(row.planned),
-                _exact(row.arrived),
-                _exact(row.disbursed),
-                _exact(row.spent),
-                _exact(row.pending),
-                _percent(row.arrival_rate),
-                _percent(row.disbursement_rate),
-                str(illustrative).lower(),
-            ]
-        )
-    return _csv_response("funding-by-project.csv", header, rows)
+    # Labels are looked up once, not per row; the rows are written after the view returns, in
+    # the request's language.
+    labels = {
+        "field": {key: str(label) for key, label in Project.Field.choices},
+        "category": {key: str(label) for key, label in Project.Category.choices},
+    }
+    periods = {period.pk: str(period) for period in PlanPeriod.objects.all()}
+    language = translation.get_language()
+
+    def body() -> Iterator[str]:
+        # Written after the view returns: in the request's language, in one transaction so
+        # that PostgreSQL's JIT compiler, slower than the query itself here, can be left off.
+        with translation.override(language), transaction.atomic():
+            selectors.without_jit()
+            title = selectors.title_reader()
+            rows = selectors.project_rows(projects).iterator(chunk_size=CHUNK_SIZE)
+            lines = (_project_line(row, title, labels, periods) for row in rows)
+            yield from _csv_chunks(header, lines)
+
+    response = StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="funding-by-project.csv"'
+    return response

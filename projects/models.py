@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFill, ResizeToFit
 
-from core.fields import MoneyField
+from core.fields import SUM_DIGITS, MoneyField
 from reference.models import (
     DatePrecision,
     IllustrativeFieldsMixin,
@@ -446,3 +446,44 @@ class TimelineEvent(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.title}"
+
+
+class ProjectRollup(models.Model):
+    """How many projects, and how much planned investment, each group of a programme's projects
+    holds: those sharing publication, field, category, status and whether they are flagships.
+    The home page's figures add up these few rows instead of reading every project.
+
+    Database triggers keep them in the same transaction as every statement that inserts,
+    updates or deletes projects, bulk ones and raw SQL included (`projects.rollups`);
+    `manage.py check_ledger` compares them with the projects. The runtime role only reads them.
+    """
+
+    # Only the triggers write or delete these rows: a programme with projects cannot be deleted,
+    # and one without has none.
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.DO_NOTHING, related_name="+"
+    )
+    published = models.BooleanField(_("published"))
+    field = models.CharField(_("field"), max_length=12)
+    category = models.CharField(_("category"), max_length=16)
+    status = models.CharField(_("status"), max_length=16)
+    flagship = models.BooleanField(_("flagship project"))
+    # A plain integer: an upsert proposes a negative difference as a new row before it meets the
+    # existing one.
+    projects = models.IntegerField(_("projects"), default=0)
+    planned_investment = MoneyField(
+        _("planned investment (CNY)"), max_digits=SUM_DIGITS, default=Decimal("0")
+    )
+
+    class Meta:
+        verbose_name = _("project counts")
+        verbose_name_plural = _("project counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "published", "field", "category", "status", "flagship"],
+                name="project_rollup_group_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.field}/{self.category}/{self.status}: {self.projects}"

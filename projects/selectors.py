@@ -6,10 +6,11 @@ Public readers only ever see published records: every public query starts from o
 
 import datetime
 import math
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import connection
@@ -27,6 +28,7 @@ from projects.models import (
     Photo,
     ProgressUpdate,
     Project,
+    ProjectRollup,
     TimelineEvent,
 )
 from reference.models import Place, Programme
@@ -152,51 +154,53 @@ class ProgrammeFigures:
 
 
 def _breakdown(
-    projects: QuerySet[Project],
+    groups: Sequence[Mapping[str, Any]],
     column: str,
     choices: Iterable[tuple[str, "StrOrPromise"]],
     total: int,
 ) -> list[Breakdown]:
-    rows = {
-        row[column]: row
-        for row in projects.order_by()
-        .values(column)
-        .annotate(count=Count("id"), investment=Sum("planned_investment"))
-    }
-    result = []
-    for value, label in choices:
-        row = rows.get(value)
-        if row is None:
-            continue
-        result.append(
-            Breakdown(
-                key=value,
-                label=str(label),
-                count=row["count"],
-                investment=row["investment"] or Decimal("0"),
-                share=Decimal(row["count"]) / Decimal(total) if total else Decimal("0"),
-            )
+    counts: dict[str, int] = defaultdict(int)
+    investments: dict[str, Decimal] = defaultdict(Decimal)
+    for group in groups:
+        counts[group[column]] += group["projects"]
+        investments[group[column]] += group["planned_investment"]
+    return [
+        Breakdown(
+            key=value,
+            label=str(label),
+            count=counts[value],
+            investment=investments[value],
+            share=Decimal(counts[value]) / Decimal(total) if total else Decimal("0"),
         )
-    return result
+        for value, label in choices
+        if counts.get(value)
+    ]
 
 
 def programme_figures(programme: Programme) -> ProgrammeFigures:
-    """Headline figures of a programme's published projects, computed from the records."""
-    projects = published_projects().filter(programme=programme)
-    totals = projects.aggregate(
-        count=Count("id"),
-        investment=Sum("planned_investment"),
-        flagship=Count("id", filter=Q(flagship=True)),
+    """Headline figures of a programme's published projects, added up from its project counts:
+    a few rows per programme however many projects it has, kept by the database in the same
+    transaction as every write to projects (projects.rollups)."""
+    groups = list(
+        ProjectRollup.objects.filter(programme=programme, published=True).values(
+            "field", "category", "status", "flagship", "projects", "planned_investment"
+        )
     )
-    count = totals["count"]
+    count = sum(group["projects"] for group in groups)
     return ProgrammeFigures(
         project_count=count,
-        planned_investment=totals["investment"] or Decimal("0"),
-        flagship_count=totals["flagship"],
-        by_field=_breakdown(projects, "field", Project.Field.choices, count),
-        by_status=_breakdown(projects, "status", Project.Status.choices, count),
-        by_category=_breakdown(projects, "category", Project.Category.choices, count),
+        planned_investment=sum((group["planned_investment"] for group in groups), Decimal("0")),
+        flagship_count=sum(group["projects"] for group in groups if group["flagship"]),
+        by_field=_breakdown(groups, "field", Project.Field.choices, count),
+        by_status=_breakdown(groups, "status", Project.Status.choices, count),
+        by_category=_breakdown(groups, "category", Project.Category.choices, count),
     )
+
+
+def published_project_count() -> int:
+    """How many projects are published, in every programme: from the project counts."""
+    total = ProjectRollup.objects.filter(published=True).aggregate(n=Sum("projects"))["n"]
+    return total or 0
 
 
 def milestone_durations(milestones: list[Milestone]) -> list[tuple[Milestone, Milestone, int]]:

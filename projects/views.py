@@ -13,6 +13,18 @@ from reference.models import Programme
 PAGE_SIZE = 20
 
 
+class CountedPaginator(Paginator):
+    """A paginator told how many items there are instead of counting them."""
+
+    def __init__(self, object_list, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
 def _contributed(hook: str, **kwargs) -> dict:
     """What the apps that build on projects add to a page's context: each `showcase` module's
     `hook(**kwargs)` (funding's figures on the home and project pages), in INSTALLED_APPS order."""
@@ -89,7 +101,13 @@ def project_list(request):
         projects = selectors.published_projects().none()
     else:
         projects = project_filter.qs
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = any(value for key, value in request.GET.items() if key != "page")
+    if filtered:
+        paginator = Paginator(projects, PAGE_SIZE)
+    else:
+        # Every published project: counted by the project counts, not by reading them all.
+        paginator = CountedPaginator(projects, PAGE_SIZE, selectors.published_project_count())
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

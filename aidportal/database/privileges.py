@@ -33,6 +33,9 @@ APPEND_ONLY = (
     "changes.EventAudience",
 )
 
+# Counts that database triggers keep, running as the owner: the runtime role only reads them.
+KEPT_BY_TRIGGERS = ("projects.ProjectRollup",)
+
 # Every change history (django-simple-history) is append-only as well, with one column the
 # runtime role may update: deleting a staff login sets its history rows' user to NULL.
 HISTORY_USER_COLUMN = "history_user_id"
@@ -75,7 +78,9 @@ def grant_runtime_privileges(*, using: str) -> list[str]:
     append_only = [table for table in append_only_tables() if table in existing]
     history = [table for table in history_tables() if table in existing]
     ordinary = [table for table in model_tables if table not in append_only]
-    read_only = [table for table in READ_ONLY_TABLES if table in existing]
+    kept = {apps.get_model(label)._meta.db_table for label in KEPT_BY_TRIGGERS}
+    ordinary = [table for table in ordinary if table not in kept]
+    read_only = [table for table in (*READ_ONLY_TABLES, *sorted(kept)) if table in existing]
 
     def names(tables):
         return ", ".join(quote(table) for table in tables)

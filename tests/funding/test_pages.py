@@ -8,7 +8,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from core.tables import write_csv
+from core.templatetags.portal import rate
 from funding import selectors, services
 from funding.models import BudgetLine, Donation, LedgerEntry
 from reference.models import Programme
@@ -30,9 +34,17 @@ def record(project, type, amount, date=datetime.date(2023, 3, 1), **kwargs):
     )
 
 
+def body_of(response) -> bytes:
+    """A download's bytes, whether it is streamed or not."""
+    assert response.status_code == 200
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def read_csv(response) -> list[dict[str, str]]:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    body = response.content.decode("utf-8")
+    body = body_of(response).decode("utf-8")
     assert body.startswith("\ufeff"), "Excel needs the byte-order mark to read UTF-8"
     return list(csv.DictReader(io.StringIO(body[1:])))
 
@@ -161,6 +173,94 @@ def test_projects_csv_equals_the_selectors(client, demo):
     assert any("杭嘉新村" in row["项目"] for row in chinese)
 
 
+def projects_csv_from_records(scope) -> bytes:
+    """The projects download as it was written before it streamed: from model objects, the
+    figures of `by_group` and the illustrative marks of every entry and budget line."""
+    figures = dict(selectors.by_group(scope, "code"))
+    projects = scope.projects()
+    illustrative = set(
+        LedgerEntry.objects.filter(project__in=projects, illustrative=True).values_list(
+            "project_id", flat=True
+        )
+    ) | set(
+        BudgetLine.objects.filter(project__in=projects, illustrative=True).values_list(
+            "project_id", flat=True
+        )
+    )
+
+    def percent(share):
+        return rate(share).rstrip("%") if share is not None else ""
+
+    def exact(value):
+        return str(Decimal(value).quantize(Decimal("0.01")))
+
+    rows = [
+        [
+            _("Code"),
+            _("Project"),
+            _("Field"),
+            _("Category"),
+            _("Plan period"),
+            _("Planned investment (CNY)"),
+            _("Arrived (CNY)"),
+            _("Disbursed (CNY)"),
+            _("Spent (CNY)"),
+            _("Awaiting approval (CNY)"),
+            _("Arrival rate (%)"),
+            _("Disbursement rate (%)"),
+            _("Illustrative"),
+        ]
+    ]
+    for project in projects.select_related("plan_period").order_by("code"):
+        row = figures[project.code]
+        rows.append(
+            [
+                project.code,
+                project.title,
+                project.get_field_display(),
+                project.get_category_display(),
+                project.plan_period or "",
+                exact(row.planned),
+                exact(row.arrived),
+                exact(row.disbursed),
+                exact(row.spent),
+                exact(row.pending),
+                percent(row.arrival_rate),
+                percent(row.disbursement_rate),
+                str(
+                    project.pk in illustrative or project.is_illustrative("planned_investment")
+                ).lower(),
+            ]
+        )
+    out = io.StringIO(newline="")
+    out.write("\ufeff")
+    write_csv(out, rows)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_streamed_projects_csv_has_the_bytes_written_from_the_records(client, demo, language):
+    prefix = "" if language == "zh-hans" else "/en"
+    response = client.get(f"{prefix}/funding/projects.csv")
+
+    assert response.streaming
+    with translation.override(language):
+        expected = projects_csv_from_records(demo)
+    assert body_of(response) == expected
+    assert len(read_csv(client.get(f"{prefix}/funding/projects.csv"))) == 19
+
+
+def test_a_project_titled_in_one_language_only_shows_that_title_in_both(client, ledger):
+    shown, _hidden = ledger
+    shown.title_zh_hans, shown.title_en = "仅中文标题", ""
+    shown.save()
+
+    (english,) = read_csv(client.get("/en/funding/projects.csv"))
+    (chinese,) = read_csv(client.get("/funding/projects.csv"))
+
+    assert english["Project"] == chinese["项目"] == "仅中文标题"
+
+
 def test_project_page_shows_its_funding_bar(client, demo):
     project = demo.projects().get(code="HZSN-14-01")
     figures = selectors.project_totals(project)
@@ -193,7 +293,7 @@ def test_unpublished_projects_money_never_shows(client, ledger):
         assert "¥1,500.50" in page, url
         assert "8,000,000" not in page and "800万元" not in page, url
         assert "777,777" not in page and "secret" not in page, url
-    assert "HIDDEN" not in client.get("/funding/projects.csv").content.decode()
+    assert "HIDDEN" not in body_of(client.get("/funding/projects.csv")).decode()
     (year,) = read_csv(client.get("/en/funding/years.csv"))
     assert (year["Due (CNY)"], year["Arrived (CNY)"], year["Disbursed (CNY)"]) == (
         "500.00",
@@ -256,7 +356,7 @@ def test_funding_page_query_count_is_bounded(
     with django_assert_max_num_queries(14):
         client.get("/funding/")
     with django_assert_max_num_queries(6):
-        client.get("/funding/projects.csv")
+        body_of(client.get("/funding/projects.csv"))
     with django_assert_max_num_queries(6):
         client.get("/funding/years.csv")
 

@@ -96,16 +96,26 @@ class Importer(Generic[RowT]):
         messages = error.messages if isinstance(error, ValidationError) else [str(error)]
         return Problem(row.number, ROW_LEVEL, "; ".join(messages))
 
+    def write_rows(self, rows: list[RowT]) -> None:
+        """Write the checked rows, inside the import's transaction: one at a time through
+        `write_row`, unless the importer writes them in bulk. A refusal raises `refused(...)`."""
+        for row in self.track(rows, len(rows), _("Writing")):
+            try:
+                self.write_row(row)
+            except self.refusals as error:
+                raise self.refused(row, error) from error
+
+    def refused(self, row: RowT, error: Exception) -> Exception:
+        """What `write_rows` raises when a row is refused: the whole file is undone, and the
+        report names the row."""
+        return _Refused(self.refusal(row, error))
+
     def write(self, report: Report[RowT]) -> None:
         """Write every checked row in one transaction; one refusal undoes them all."""
         try:
             with transaction.atomic():
                 self.before_writing(report)
-                for row in self.track(report.rows, len(report.rows), _("Writing")):
-                    try:
-                        self.write_row(row)
-                    except self.refusals as error:
-                        raise _Refused(self.refusal(row, error)) from error
+                self.write_rows(report.rows)
         except _Refused as refused:
             report.problems.append(refused.problem)
             return

@@ -322,23 +322,27 @@ class LedgerImporter(Importer[Row]):
                 report.rows.append(Row(number=number, **values))
         return report
 
-    def before_writing(self, report: Report[Row]) -> None:
-        # Lock every project's totals up front, in one order, before any programme rollup:
-        # a single entry posted meanwhile waits here instead of deadlocking with the file.
-        services.lock_totals({row.project for row in report.rows})
-
-    def write_row(self, row: Row) -> None:
-        services.record_entry(
-            project=row.project,
-            type=row.type,
-            date=row.date,
-            amount=row.amount,
-            provider=row.provider,
-            receiver=row.receiver,
-            voucher=row.voucher,
-            note=row.note,
-            recorded_by=self.recorded_by,
-        )
+    def write_rows(self, rows: list[Row]) -> None:
+        # In bulk: the totals rows locked in one order, each project's totals updated once.
+        try:
+            services.record_entries(
+                entries=[
+                    services.NewEntry(
+                        project=row.project,
+                        type=row.type,
+                        date=row.date,
+                        amount=row.amount,
+                        provider=row.provider,
+                        receiver=row.receiver,
+                        voucher=row.voucher,
+                        note=row.note,
+                    )
+                    for row in rows
+                ],
+                recorded_by=self.recorded_by,
+            )
+        except services.EntryRefused as refused:
+            raise self.refused(rows[refused.index], refused.error) from refused
 
     def refusal(self, row: Row, error: Exception) -> Problem:
         if isinstance(error, ValidationError) and hasattr(error, "error_dict"):

@@ -221,6 +221,22 @@ def keeping_rollups(project_id: int) -> Iterator[None]:
         _apply(contributions(one), before)
 
 
+@contextmanager
+def keeping_rollups_of(project_ids: Iterable[int]) -> Iterator[None]:
+    """`keeping_rollups` for one change to many projects (a bulk import): their contributions
+    are read once before and once after, whatever the number of entries. Call it with the
+    projects' totals rows locked."""
+    ids = sorted(set(project_ids))
+    with transaction.atomic(savepoint=False):
+        if _deferring(ids):
+            yield
+            return
+        scope = Q(pk__in=ids)
+        before = contributions(scope)
+        yield
+        _apply(contributions(scope), before)
+
+
 def rebuild(programme_ids: Iterable[int] | None = None) -> None:
     """Recompute the rollups of the given programmes (all when None) from the project totals,
     budget lines and entries."""

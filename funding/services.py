@@ -17,7 +17,9 @@ in a year the programme has not closed (`ClosedPeriod`; a trigger refuses it too
 """
 
 import datetime
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -29,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiKey
 from changes.records import POSTED
-from changes.services import record_event
+from changes.services import record_event, record_events
 from core.exceptions import Conflict
 from funding.events import LEDGER_ENTRY
 from funding.models import (
@@ -41,7 +43,7 @@ from funding.models import (
     ProjectFunding,
     ProjectFundingYear,
 )
-from funding.rollups import keeping_rollups
+from funding.rollups import keeping_rollups, keeping_rollups_of
 from projects.models import Participant, Project
 from reference.dates import check_reported_date
 from reference.models import Organisation, Programme
@@ -150,17 +152,21 @@ def _save_totals(totals: ProjectFunding) -> None:
         raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
 
 
+def _closed_year(year: int) -> ValidationError:
+    return ValidationError(
+        {
+            "date": [
+                _("The books of %(year)d are closed; date the entry in an open year.")
+                % {"year": year}
+            ]
+        }
+    )
+
+
 def _check_open_period(project: Project, date: datetime.date) -> None:
     """Refuse an entry dated in a year its programme has closed."""
     if ClosedPeriod.objects.filter(programme_id=project.programme_id, year=date.year).exists():
-        raise ValidationError(
-            {
-                "date": [
-                    _("The books of %(year)d are closed; date the entry in an open year.")
-                    % {"year": date.year}
-                ]
-            }
-        )
+        raise _closed_year(date.year)
 
 
 @transaction.atomic
@@ -227,6 +233,20 @@ def _partner_sides(
                     "code": organisation.code,
                 }
             ]
+        }
+    )
+
+
+def _beyond_arrivals(project: Project, room: Decimal, amount: Decimal) -> BeyondArrivals:
+    return BeyondArrivals(
+        _(
+            "Only %(room)s CNY of the funds arrived for %(project)s is not yet "
+            "disbursed; %(amount)s CNY cannot be disbursed."
+        )
+        % {
+            "room": _money(max(room, Decimal(0))),
+            "project": project.code,
+            "amount": _money(amount),
         }
     )
 
@@ -299,17 +319,7 @@ def record_entry(
         room = totals.arrived - totals.disbursed - totals.pending
         if amount > room:
             if not beyond_arrivals_reason:
-                raise BeyondArrivals(
-                    _(
-                        "Only %(room)s CNY of the funds arrived for %(project)s is not yet "
-                        "disbursed; %(amount)s CNY cannot be disbursed."
-                    )
-                    % {
-                        "room": _money(max(room, Decimal(0))),
-                        "project": project.code,
-                        "amount": _money(amount),
-                    }
-                )
+                raise _beyond_arrivals(project, room, amount)
             entry.beyond_arrivals = True
             entry.reason = beyond_arrivals_reason
             totals.beyond_arrivals += amount
@@ -338,6 +348,207 @@ def record_entry(
             _count(entry, totals, sign=1)
         _save_totals(totals)
     return entry
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry of a bulk posting (`record_entries`), as staff would post it alone."""
+
+    project: Project
+    type: str
+    date: datetime.date
+    amount: Decimal
+    provider: Organisation | None = None
+    receiver: Organisation | None = None
+    voucher: str = ""
+    note: str = ""
+
+
+class EntryRefused(Exception):
+    """One entry of a bulk posting refused: its index in the batch and the error `record_entry`
+    would have raised for it. Nothing of the batch is written."""
+
+    def __init__(self, index: int, error: ValidationError | Conflict) -> None:
+        super().__init__(f"entry {index}: {error}")
+        self.index = index
+        self.error = error
+
+
+# What a totals column holds: MoneyField(max_digits=14, decimal_places=2).
+MAX_TOTAL = Decimal("999999999999.99")
+TOTAL_COLUMNS = ("committed", "arrived", "disbursed", "spent", "pending")
+BATCH = 5000  # rows per INSERT or UPDATE of a bulk posting
+
+
+def _lock_totals_of(project_ids: Iterable[int]) -> dict[int, ProjectFunding]:
+    """Create the projects' missing totals rows, then lock them all in id order (as
+    `lock_totals` does) with one query each."""
+    ids = sorted(set(project_ids))
+    ProjectFunding.objects.bulk_create(
+        [ProjectFunding(project_id=pk) for pk in ids], ignore_conflicts=True, batch_size=BATCH
+    )
+    locked = ProjectFunding.objects.select_for_update().filter(project_id__in=ids)
+    return {row.project_id: row for row in locked.order_by("project_id")}
+
+
+def _add_to_years(additions: dict[tuple[int, int, str], Decimal]) -> None:
+    """Add to many projects' year totals: one read, one insert and one update per batch. The
+    projects' totals rows are locked, so no other transaction adds to these years meanwhile."""
+    names = sorted(YEAR_TOTALS)
+    sums: defaultdict[tuple[int, int], dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(names, Decimal(0))
+    )
+    for (project_id, year, total), amount in additions.items():
+        sums[(project_id, year)][total] += amount
+    if not sums:
+        return
+    stored = ProjectFundingYear.objects.select_for_update().filter(
+        project_id__in={project_id for project_id, _year in sums},
+        year__in={year for _project_id, year in sums},
+    )
+    existing = {(row.project_id, row.year): row for row in stored.order_by("project_id", "year")}
+    new, changed = [], []
+    for (project_id, year), amounts in sorted(sums.items()):
+        row = existing.get((project_id, year))
+        if row is None:
+            new.append(ProjectFundingYear(project_id=project_id, year=year, **amounts))
+            continue
+        for name, amount in amounts.items():
+            setattr(row, name, getattr(row, name) + amount)
+        changed.append(row)
+    try:
+        with transaction.atomic():
+            ProjectFundingYear.objects.bulk_create(new, batch_size=BATCH)
+            ProjectFundingYear.objects.bulk_update(changed, names, batch_size=BATCH)
+    except DataError:
+        raise TotalsOverflow() from None
+
+
+def _check_new_entry(
+    entry: NewEntry,
+    *,
+    totals: ProjectFunding,
+    programme: Programme,
+    closed: set[tuple[int, int]],
+    threshold: Decimal,
+    years: dict[tuple[int, int, str], Decimal],
+) -> bool:
+    """`record_entry`'s rules for a staff entry without reasons, applied to the totals in
+    memory: raise what it would raise, else count the entry and say whether it needs approval."""
+    project = entry.project
+    horizon = (
+        settings.FUNDING_COMMITMENT_HORIZON_DAYS
+        if entry.type == LedgerEntry.Type.INCOMING_COMMITMENT
+        else 0
+    )
+    check_reported_date(entry.date, programme=programme, horizon_days=horizon)
+    if (project.programme_id, entry.date.year) in closed:
+        raise _closed_year(entry.date.year)
+    amount = entry.amount
+    if entry.type == LedgerEntry.Type.DISBURSEMENT:
+        room = totals.arrived - totals.disbursed - totals.pending
+        if amount > room:
+            raise _beyond_arrivals(project, room, amount)
+    if entry.type == LedgerEntry.Type.INCOMING_FUNDS:
+        arrived = totals.arrived + amount
+        if arrived > project.planned_investment:
+            raise BeyondPlan(project=project, arrived=arrived)
+    needs_approval = entry.type in APPROVED_TYPES and amount > threshold
+    if needs_approval:
+        if entry.type == LedgerEntry.Type.DISBURSEMENT:
+            totals.pending += amount
+    else:
+        total = TYPE_TOTAL[entry.type]
+        setattr(totals, total, getattr(totals, total) + amount)
+        if total in YEAR_TOTALS:
+            years[(project.pk, entry.date.year, total)] += amount
+    if any(getattr(totals, name) > MAX_TOTAL for name in TOTAL_COLUMNS):
+        raise TotalsOverflow()
+    return needs_approval
+
+
+@transaction.atomic
+def record_entries(
+    *, entries: Sequence[NewEntry], recorded_by: "User | None" = None
+) -> list[LedgerEntry]:
+    """Post many staff entries at once, in their order, with the outcome of posting them one by
+    one through `record_entry`: each date within its programme's bounds and in an open year, no
+    disbursement beyond the funds arrived before it, no arrival above the planned investment,
+    arrivals and disbursements above the threshold awaiting approval. The first refusal raises
+    EntryRefused and nothing is written.
+
+    The projects' totals rows are locked first, in id order; then the entries and their
+    change-feed events are inserted in batches, and each project's totals, each of its years and
+    the programme rollups are updated once, whatever the number of entries."""
+    if not entries:
+        return []
+    projects = {entry.project.pk: entry.project for entry in entries}
+    programmes = Programme.objects.in_bulk({project.programme_id for project in projects.values()})
+    closed = set(
+        ClosedPeriod.objects.filter(programme__in=list(programmes)).values_list(
+            "programme_id", "year"
+        )
+    )
+    totals = _lock_totals_of(projects)
+    threshold = approval_threshold()
+    years: defaultdict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    posted = []
+    for index, entry in enumerate(entries):
+        project = projects[entry.project.pk]
+        try:
+            needs_approval = _check_new_entry(
+                entry,
+                totals=totals[project.pk],
+                programme=programmes[project.programme_id],
+                closed=closed,
+                threshold=threshold,
+                years=years,
+            )
+        except (ValidationError, Conflict) as error:
+            raise EntryRefused(index, error) from error
+        posted.append(
+            LedgerEntry(
+                project=project,
+                type=entry.type,
+                date=entry.date,
+                amount=entry.amount,
+                provider=entry.provider,
+                receiver=entry.receiver,
+                voucher=entry.voucher,
+                note=entry.note,
+                needs_approval=needs_approval,
+                recorded_by=recorded_by,
+            )
+        )
+    private = [pk for pk, project in projects.items() if not project.published]
+    audience: defaultdict[int, list[int]] = defaultdict(list)
+    for project_id, organisation_id in Participant.objects.filter(
+        project_id__in=private
+    ).values_list("project_id", "organisation_id"):
+        audience[project_id].append(organisation_id)
+    with keeping_rollups_of(projects):
+        created = LedgerEntry.objects.bulk_create(posted, batch_size=BATCH)
+        record_events(
+            record=LEDGER_ENTRY,
+            instances=created,
+            change=POSTED,
+            public=lambda entry: projects[entry.project_id].published,
+            organisations=lambda entry: audience[entry.project_id],
+        )
+        try:
+            with transaction.atomic():
+                ProjectFunding.objects.bulk_update(
+                    list(totals.values()), TOTAL_COLUMNS, batch_size=BATCH
+                )
+        except DataError:
+            raise TotalsOverflow() from None
+        except IntegrityError:
+            # The constraint is the last word; the checks above should have caught this first.
+            raise BeyondArrivals(
+                _("This would take disbursements beyond the funds arrived.")
+            ) from None
+        _add_to_years(years)
+    return created
 
 
 def _announce(entry: LedgerEntry) -> None:

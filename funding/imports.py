@@ -141,34 +141,38 @@ def _rows_with_numbers(table: list[tuple]) -> list[tuple[int, tuple]]:
     ]
 
 
+def _known(mapping: dict, message: str) -> Callable:
+    def parser(value):
+        code = cell_text(value)
+        if code not in mapping:
+            raise ValueError(message % {"code": code})
+        return mapping[code]
+
+    return parser
+
+
+def _parsers(
+    *, projects: dict[str, Project], organisations: dict[str, Organisation]
+) -> dict[str, Callable]:
+    """Each checked column's parser, made once per file (with its messages in the language of
+    the import)."""
+    unknown_organisation = _("No organisation has the code “%(code)s”.")
+    return {
+        "project": _known(projects, _("No project has the code “%(code)s”.")),
+        "type": _parse_type,
+        "date": _parse_date,
+        "amount": _parse_amount,
+        "provider": _known(organisations, unknown_organisation),
+        "receiver": _known(organisations, unknown_organisation),
+    }
+
+
 def _read_row(
-    number: int,
-    cell: Callable[[str], object],
-    *,
-    projects: dict[str, Project],
-    organisations: dict[str, Organisation],
+    number: int, cell: Callable[[str], object], parsers: dict[str, Callable]
 ) -> tuple[dict, list[Problem]]:
     """One row's values by column key, and its problems, every cell checked."""
     values: dict = {}
     problems: list[Problem] = []
-
-    def known(mapping: dict, message: str) -> Callable:
-        def parser(value):
-            code = cell_text(value)
-            if code not in mapping:
-                raise ValueError(message % {"code": code})
-            return mapping[code]
-
-        return parser
-
-    parsers = {
-        "project": known(projects, _("No project has the code “%(code)s”.")),
-        "type": _parse_type,
-        "date": _parse_date,
-        "amount": _parse_amount,
-        "provider": known(organisations, _("No organisation has the code “%(code)s”.")),
-        "receiver": known(organisations, _("No organisation has the code “%(code)s”.")),
-    }
     for key, parser in parsers.items():
         value = cell(key)
         if _blank(value):
@@ -295,13 +299,10 @@ class LedgerImporter(Importer[Row]):
             for row in ProjectFunding.objects.filter(project__in=projects.values())
         }
 
+        parsers = _parsers(projects=projects, organisations=organisations)
+        threshold = services.approval_threshold()
         for number, raw in self.track(numbered, len(numbered), _("Checking")):
-            values, problems = _read_row(
-                number,
-                partial(cell, raw),
-                projects=projects,
-                organisations=organisations,
-            )
+            values, problems = _read_row(number, partial(cell, raw), parsers)
             if not problems and values["type"] in (
                 LedgerEntry.Type.INCOMING_FUNDS,
                 LedgerEntry.Type.DISBURSEMENT,
@@ -310,7 +311,7 @@ class LedgerImporter(Importer[Row]):
                 available = room.get(project.pk, Decimal("0"))
                 if values["type"] == LedgerEntry.Type.INCOMING_FUNDS:
                     # An arrival above the approval threshold covers nothing until approved.
-                    if amount <= services.approval_threshold():
+                    if amount <= threshold:
                         room[project.pk] = available + amount
                 else:
                     if amount > available:

@@ -31,9 +31,10 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiKey
 from changes.records import POSTED
-from changes.services import record_event, record_events
+from changes.services import NewEvent, record_event, record_events
+from core.bulk import insert_rows, update_rows
 from core.exceptions import Conflict
-from funding.events import LEDGER_ENTRY
+from funding.events import LEDGER_ENTRY, entry_paths
 from funding.models import (
     Approval,
     ClosedPeriod,
@@ -378,14 +379,37 @@ class EntryRefused(Exception):
 MAX_TOTAL = Decimal("999999999999.99")
 TOTAL_COLUMNS = ("committed", "arrived", "disbursed", "spent", "pending")
 BATCH = 5000  # rows per INSERT or UPDATE of a bulk posting
+# The columns a bulk posting writes (the rest keep their defaults: no reversal, no API key).
+ENTRY_COLUMNS = (
+    "project_id",
+    "type",
+    "date",
+    "amount",
+    "currency",
+    "provider_id",
+    "receiver_id",
+    "voucher",
+    "note",
+    "reason",
+    "beyond_arrivals",
+    "needs_approval",
+    "illustrative",
+    "recorded_by_id",
+    "recorded_at",
+)
 
 
 def _lock_totals_of(project_ids: Iterable[int]) -> dict[int, ProjectFunding]:
     """Create the projects' missing totals rows, then lock them all in id order (as
     `lock_totals` does) with one query each."""
     ids = sorted(set(project_ids))
+    have = set(
+        ProjectFunding.objects.filter(project_id__in=ids).values_list("project_id", flat=True)
+    )
     ProjectFunding.objects.bulk_create(
-        [ProjectFunding(project_id=pk) for pk in ids], ignore_conflicts=True, batch_size=BATCH
+        [ProjectFunding(project_id=pk) for pk in ids if pk not in have],
+        ignore_conflicts=True,  # made meanwhile by another posting: it is locked below
+        batch_size=BATCH,
     )
     locked = ProjectFunding.objects.select_for_update().filter(project_id__in=ids)
     return {row.project_id: row for row in locked.order_by("project_id")}
@@ -418,8 +442,15 @@ def _add_to_years(additions: dict[tuple[int, int, str], Decimal]) -> None:
         changed.append(row)
     try:
         with transaction.atomic():
-            ProjectFundingYear.objects.bulk_create(new, batch_size=BATCH)
-            ProjectFundingYear.objects.bulk_update(changed, names, batch_size=BATCH)
+            insert_rows(
+                ProjectFundingYear,
+                ("project_id", "year", *names),
+                [
+                    (row.project_id, row.year, *(getattr(row, name) for name in names))
+                    for row in new
+                ],
+            )
+            update_rows(changed, names)
     except DataError:
         raise TotalsOverflow() from None
 
@@ -468,9 +499,7 @@ def _check_new_entry(
 
 
 @transaction.atomic
-def record_entries(
-    *, entries: Sequence[NewEntry], recorded_by: "User | None" = None
-) -> list[LedgerEntry]:
+def record_entries(*, entries: Sequence[NewEntry], recorded_by: "User | None" = None) -> list[int]:
     """Post many staff entries at once, in their order, with the outcome of posting them one by
     one through `record_entry`: each date within its programme's bounds and in an open year, no
     disbursement beyond the funds arrived before it, no arrival above the planned investment,
@@ -506,40 +535,57 @@ def record_entries(
             )
         except (ValidationError, Conflict) as error:
             raise EntryRefused(index, error) from error
-        posted.append(
-            LedgerEntry(
-                project=project,
-                type=entry.type,
-                date=entry.date,
-                amount=entry.amount,
-                provider=entry.provider,
-                receiver=entry.receiver,
-                voucher=entry.voucher,
-                note=entry.note,
-                needs_approval=needs_approval,
-                recorded_by=recorded_by,
-            )
-        )
+        posted.append((entry, needs_approval))
     private = [pk for pk, project in projects.items() if not project.published]
     audience: defaultdict[int, list[int]] = defaultdict(list)
     for project_id, organisation_id in Participant.objects.filter(
         project_id__in=private
     ).values_list("project_id", "organisation_id"):
         audience[project_id].append(organisation_id)
+    now = timezone.now()
+    user_id = recorded_by.pk if recorded_by is not None else None
     with keeping_rollups_of(projects):
-        created = LedgerEntry.objects.bulk_create(posted, batch_size=BATCH)
+        ids = insert_rows(
+            LedgerEntry,
+            ENTRY_COLUMNS,
+            [
+                (
+                    entry.project.pk,
+                    entry.type,
+                    entry.date,
+                    entry.amount,
+                    "CNY",
+                    entry.provider.pk if entry.provider else None,
+                    entry.receiver.pk if entry.receiver else None,
+                    entry.voucher,
+                    entry.note,
+                    "",
+                    False,
+                    needs_approval,
+                    False,
+                    user_id,
+                    now,
+                )
+                for entry, needs_approval in posted
+            ],
+        )
+        path = entry_paths()
         record_events(
             record=LEDGER_ENTRY,
-            instances=created,
             change=POSTED,
-            public=lambda entry: projects[entry.project_id].published,
-            organisations=lambda entry: audience[entry.project_id],
+            events=[
+                NewEvent(
+                    str(pk),
+                    path(pk),
+                    projects[entry.project.pk].published,
+                    audience[entry.project.pk],
+                )
+                for pk, (entry, _needs_approval) in zip(ids, posted, strict=True)
+            ],
         )
         try:
             with transaction.atomic():
-                ProjectFunding.objects.bulk_update(
-                    list(totals.values()), TOTAL_COLUMNS, batch_size=BATCH
-                )
+                update_rows(list(totals.values()), TOTAL_COLUMNS)
         except DataError:
             raise TotalsOverflow() from None
         except IntegrityError:
@@ -548,7 +594,7 @@ def record_entries(
                 _("This would take disbursements beyond the funds arrived.")
             ) from None
         _add_to_years(years)
-    return created
+    return ids
 
 
 def _announce(entry: LedgerEntry) -> None:

@@ -1,8 +1,8 @@
 """Settings for AidPortal, read from the environment in this one module.
 
 Variables: DATABASE_URL, MIGRATION_DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, PRODUCTION,
-DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL, WEBHOOK_*, SITE_URL, NUM_PROXIES,
-IATI_REPORTING_ORG_REF, IATI_SECTORS.
+DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL, IMPORT_BACKGROUND_BYTES, WEBHOOK_*,
+SITE_URL, NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
 Unset, they give a local demo on a SQLite file; PRODUCTION=1 turns on every protection that
 `manage.py check --deploy` asks for and refuses to start without a SECRET_KEY or a REDIS_URL.
 """
@@ -243,6 +243,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A spreadsheet uploaded to an admin import page that is larger than this many bytes is imported
+# by the worker in the background (progress under Core › Import jobs); smaller ones while the
+# uploader waits. 256 KiB is about 5,000 ledger rows in CSV.
+IMPORT_BACKGROUND_BYTES = env_count("IMPORT_BACKGROUND_BYTES", "a size in bytes", 256 * 1024)
 # Webhooks: an endpoint is disabled after this many failed deliveries in a row; retries wait
 # about base × 2^(failures − 1) seconds, at most the maximum, with jitter.
 WEBHOOK_MAX_FAILURES = env_count("WEBHOOK_MAX_FAILURES", "a number of failures", 10) or 1

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -54,6 +55,7 @@ class _Refused(Exception):
 class Importer(Generic[RowT]):
     """One import of one file: checked whole, written whole or not at all."""
 
+    model: ClassVar[type[Model]]  # the records it writes (who may add them may import them)
     columns: ClassVar[Columns]  # (key, header); headers stay Chinese in every language
     sheet_title: ClassVar[str]
     report_class: ClassVar[type[Report[Any]]] = Report
@@ -62,6 +64,11 @@ class Importer(Generic[RowT]):
 
     def __init__(self, *, track: Track = untracked):
         self.track = track
+
+    @classmethod
+    def for_user(cls, user: Any, *, track: Track = untracked) -> "Importer[RowT]":
+        """The importer of a file a user sent, as a background job runs it."""
+        return cls(track=track)
 
     @classmethod
     def headers(cls) -> list[str]:

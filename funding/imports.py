@@ -212,6 +212,7 @@ def _beyond_arrivals(number: int, project: Project, amount: Decimal, available: 
 class LedgerImporter(Importer[Row]):
     """Ledger entries, each row written through `services.record_entry` as `recorded_by`."""
 
+    model = LedgerEntry
     columns = COLUMNS
     sheet_title = "台账"
     report_class = LedgerReport
@@ -220,6 +221,10 @@ class LedgerImporter(Importer[Row]):
     def __init__(self, *, recorded_by=None, track: Track = untracked):
         super().__init__(track=track)
         self.recorded_by = recorded_by
+
+    @classmethod
+    def for_user(cls, user, *, track: Track = untracked) -> "LedgerImporter":
+        return cls(recorded_by=user, track=track)
 
     @classmethod
     def lay_out_template(cls, workbook, sheet) -> None:

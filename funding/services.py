@@ -34,6 +34,7 @@ from changes.records import POSTED
 from changes.services import NewEvent, record_event, record_events
 from core.bulk import insert_rows, update_rows
 from core.exceptions import Conflict
+from funding import rollups
 from funding.events import LEDGER_ENTRY, entry_paths
 from funding.models import (
     Approval,
@@ -44,7 +45,7 @@ from funding.models import (
     ProjectFunding,
     ProjectFundingYear,
 )
-from funding.rollups import keeping_rollups, keeping_rollups_of
+from funding.rollups import keeping_rollups
 from projects.models import Participant, Project
 from reference.dates import check_reported_date
 from reference.models import Organisation, Programme
@@ -415,9 +416,12 @@ def _lock_totals_of(project_ids: Iterable[int]) -> dict[int, ProjectFunding]:
     return {row.project_id: row for row in locked.order_by("project_id")}
 
 
-def _add_to_years(additions: dict[tuple[int, int, str], Decimal]) -> None:
+def _add_to_years(
+    additions: dict[tuple[int, int, str], Decimal],
+) -> dict[tuple[int, int], dict[str, Decimal | int]]:
     """Add to many projects' year totals: one read, one insert and one update per batch. The
-    projects' totals rows are locked, so no other transaction adds to these years meanwhile."""
+    projects' totals rows are locked, so no other transaction adds to these years meanwhile.
+    Returns what changed per (project, year), with `present` 1 for each year row created."""
     names = sorted(YEAR_TOTALS)
     sums: defaultdict[tuple[int, int], dict[str, Decimal]] = defaultdict(
         lambda: dict.fromkeys(names, Decimal(0))
@@ -425,7 +429,7 @@ def _add_to_years(additions: dict[tuple[int, int, str], Decimal]) -> None:
     for (project_id, year, total), amount in additions.items():
         sums[(project_id, year)][total] += amount
     if not sums:
-        return
+        return {}
     stored = ProjectFundingYear.objects.select_for_update().filter(
         project_id__in={project_id for project_id, _year in sums},
         year__in={year for _project_id, year in sums},
@@ -453,6 +457,10 @@ def _add_to_years(additions: dict[tuple[int, int, str], Decimal]) -> None:
             update_rows(changed, names)
     except DataError:
         raise TotalsOverflow() from None
+    return {
+        (project_id, year): {**amounts, "present": int((project_id, year) not in existing)}
+        for (project_id, year), amounts in sums.items()
+    }
 
 
 def _check_new_entry(
@@ -519,6 +527,9 @@ def record_entries(*, entries: Sequence[NewEntry], recorded_by: "User | None" = 
         )
     )
     totals = _lock_totals_of(projects)
+    before = {
+        pk: {name: getattr(row, name) for name in TOTAL_COLUMNS} for pk, row in totals.items()
+    }
     threshold = approval_threshold()
     years: defaultdict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     posted = []
@@ -544,56 +555,60 @@ def record_entries(*, entries: Sequence[NewEntry], recorded_by: "User | None" = 
         audience[project_id].append(organisation_id)
     now = timezone.now()
     user_id = recorded_by.pk if recorded_by is not None else None
-    with keeping_rollups_of(projects):
-        ids = insert_rows(
-            LedgerEntry,
-            ENTRY_COLUMNS,
-            [
-                (
-                    entry.project.pk,
-                    entry.type,
-                    entry.date,
-                    entry.amount,
-                    "CNY",
-                    entry.provider.pk if entry.provider else None,
-                    entry.receiver.pk if entry.receiver else None,
-                    entry.voucher,
-                    entry.note,
-                    "",
-                    False,
-                    needs_approval,
-                    False,
-                    user_id,
-                    now,
-                )
-                for entry, needs_approval in posted
-            ],
-        )
-        path = entry_paths()
-        record_events(
-            record=LEDGER_ENTRY,
-            change=POSTED,
-            events=[
-                NewEvent(
-                    str(pk),
-                    path(pk),
-                    projects[entry.project.pk].published,
-                    audience[entry.project.pk],
-                )
-                for pk, (entry, _needs_approval) in zip(ids, posted, strict=True)
-            ],
-        )
-        try:
-            with transaction.atomic():
-                update_rows(list(totals.values()), TOTAL_COLUMNS)
-        except DataError:
-            raise TotalsOverflow() from None
-        except IntegrityError:
-            # The constraint is the last word; the checks above should have caught this first.
-            raise BeyondArrivals(
-                _("This would take disbursements beyond the funds arrived.")
-            ) from None
-        _add_to_years(years)
+    ids = insert_rows(
+        LedgerEntry,
+        ENTRY_COLUMNS,
+        [
+            (
+                entry.project.pk,
+                entry.type,
+                entry.date,
+                entry.amount,
+                "CNY",
+                entry.provider.pk if entry.provider else None,
+                entry.receiver.pk if entry.receiver else None,
+                entry.voucher,
+                entry.note,
+                "",
+                False,
+                needs_approval,
+                False,
+                user_id,
+                now,
+            )
+            for entry, needs_approval in posted
+        ],
+    )
+    path = entry_paths()
+    record_events(
+        record=LEDGER_ENTRY,
+        change=POSTED,
+        events=[
+            NewEvent(
+                str(pk),
+                path(pk),
+                projects[entry.project.pk].published,
+                audience[entry.project.pk],
+            )
+            for pk, (entry, _needs_approval) in zip(ids, posted, strict=True)
+        ],
+    )
+    try:
+        with transaction.atomic():
+            update_rows(list(totals.values()), TOTAL_COLUMNS)
+    except DataError:
+        raise TotalsOverflow() from None
+    except IntegrityError:
+        # The constraint is the last word; the checks above should have caught this first.
+        raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
+    year_changes = _add_to_years(years)
+    rollups.add_changes(
+        {
+            pk: {name: getattr(row, name) - before[pk][name] for name in TOTAL_COLUMNS}
+            for pk, row in totals.items()
+        },
+        year_changes,
+    )
     return ids
 
 

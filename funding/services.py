@@ -24,10 +24,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import DataError, IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from api.models import ApiKey
 from changes.records import POSTED
@@ -376,6 +380,7 @@ class EntryRefused(Exception):
         self.error = error
 
 
+ALERT_LINES = 50  # differences quoted in a failed check's e-mail; the admin shows them all
 # What a totals column holds: MoneyField(max_digits=14, decimal_places=2).
 MAX_TOTAL = Decimal("999999999999.99")
 TOTAL_COLUMNS = ("committed", "arrived", "disbursed", "spent", "pending")
@@ -747,3 +752,65 @@ def record_ledger_check(*, differences: list[str], rebuilt_rollups: bool) -> Led
         differences="\n".join(differences),
         rebuilt_rollups=rebuilt_rollups,
     )
+
+
+def ledger_check_recipients() -> list[str]:
+    """The addresses of the finance staff the staff desk shows failed ledger checks to: active
+    staff who read the runs and record the entries that correct the ledger."""
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
+    return sorted(
+        {
+            user.email
+            for user in users
+            if user.has_perm("funding.view_ledgercheck")
+            and user.has_perm("funding.add_ledgerentry")
+        }
+    )
+
+
+def alert_failed_ledger_check(*, check: LedgerCheck) -> int:
+    """E-mail a failed `check_ledger` run to the finance staff (it also waits on their desk);
+    returns how many were written to."""
+    recipients = ledger_check_recipients()
+    if check.passed or not recipients:
+        return 0
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "admin:funding_ledgercheck_change", args=[check.pk]
+    )
+    lines = check.differences.splitlines()
+    body = "\n".join(
+        [
+            ngettext(
+                "The ledger check of %(when)s found %(count)d total that disagrees with the "
+                "ledger entries:",
+                "The ledger check of %(when)s found %(count)d totals that disagree with the "
+                "ledger entries:",
+                check.difference_count,
+            )
+            % {
+                "when": f"{timezone.localtime(check.ran_at):%Y-%m-%d %H:%M}",
+                "count": check.difference_count,
+            },
+            "",
+            *lines[:ALERT_LINES],
+            *(
+                [_("… and %(count)d more.") % {"count": len(lines) - ALERT_LINES}]
+                if len(lines) > ALERT_LINES
+                else []
+            ),
+            "",
+            _("Read it and correct the ledger: %(link)s") % {"link": link},
+        ]
+    )
+    send_mail(
+        ngettext(
+            "The ledger check failed: %(count)d total disagrees",
+            "The ledger check failed: %(count)d totals disagree",
+            check.difference_count,
+        )
+        % {"count": check.difference_count},
+        body,
+        None,  # DEFAULT_FROM_EMAIL
+        recipients,
+    )
+    return len(recipients)

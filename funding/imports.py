@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import partial
 from typing import cast
 
 from django.core.exceptions import ValidationError
@@ -168,13 +167,13 @@ def _parsers(
 
 
 def _read_row(
-    number: int, cell: Callable[[str], object], parsers: dict[str, Callable]
+    number: int, cells: dict[str, object], parsers: dict[str, Callable]
 ) -> tuple[dict, list[Problem]]:
     """One row's values by column key, and its problems, every cell checked."""
     values: dict = {}
     problems: list[Problem] = []
     for key, parser in parsers.items():
-        value = cell(key)
+        value = cells[key]
         if _blank(value):
             values[key] = None
             if key in REQUIRED:
@@ -185,7 +184,7 @@ def _read_row(
         except ValueError as error:
             problems.append(Problem(number, HEADER[key], str(error)))
     for key, limit in MAX_LENGTH.items():
-        values[key] = cell_text(cell(key))
+        values[key] = cell_text(cells[key])
         if len(values[key]) > limit:
             problems.append(
                 Problem(number, HEADER[key], _("At most %(max)d characters.") % {"max": limit})
@@ -301,13 +300,22 @@ class LedgerImporter(Importer[Row]):
         # What each project may still disburse, as record_entry reckons it, before the file's rows.
         room = {
             row.project_id: row.arrived - row.disbursed - row.pending
-            for row in ProjectFunding.objects.filter(project__in=projects.values())
+            for row in ProjectFunding.objects.filter(
+                project_id__in=[project.pk for project in projects.values()]
+            )
         }
 
         parsers = _parsers(projects=projects, organisations=organisations)
         threshold = services.approval_threshold()
+        # Each column's position, None for an optional column the file leaves out.
+        places = [(key, positions.get(key)) for key, _header in COLUMNS]
         for number, raw in self.track(numbered, len(numbered), _("Checking")):
-            values, problems = _read_row(number, partial(cell, raw), parsers)
+            width = len(raw)
+            cells = {
+                key: raw[index] if index is not None and index < width else None
+                for key, index in places
+            }
+            values, problems = _read_row(number, cells, parsers)
             if not problems and values["type"] in (
                 LedgerEntry.Type.INCOMING_FUNDS,
                 LedgerEntry.Type.DISBURSEMENT,

@@ -51,7 +51,7 @@ from funding.models import (
 )
 from funding.rollups import keeping_rollups
 from projects.models import Participant, Project
-from reference.dates import check_reported_date
+from reference.dates import check_reported_date, earliest
 from reference.models import Organisation, Programme
 
 if TYPE_CHECKING:
@@ -473,6 +473,7 @@ def _check_new_entry(
     *,
     totals: ProjectFunding,
     programme: Programme,
+    bounds: tuple[datetime.date, datetime.date],
     closed: set[tuple[int, int]],
     threshold: Decimal,
     years: dict[tuple[int, int, str], Decimal],
@@ -480,12 +481,13 @@ def _check_new_entry(
     """`record_entry`'s rules for a staff entry without reasons, applied to the totals in
     memory: raise what it would raise, else count the entry and say whether it needs approval."""
     project = entry.project
-    horizon = (
-        settings.FUNDING_COMMITMENT_HORIZON_DAYS
-        if entry.type == LedgerEntry.Type.INCOMING_COMMITMENT
-        else 0
-    )
-    check_reported_date(entry.date, programme=programme, horizon_days=horizon)
+    first, last = bounds
+    if entry.type == LedgerEntry.Type.INCOMING_COMMITMENT:
+        last += datetime.timedelta(days=settings.FUNDING_COMMITMENT_HORIZON_DAYS)
+    if not first <= entry.date <= last:
+        # Outside the bounds reckoned once for the batch: the check says why, as for one entry.
+        horizon = (last - timezone.localdate()).days
+        check_reported_date(entry.date, programme=programme, horizon_days=horizon)
     if (project.programme_id, entry.date.year) in closed:
         raise _closed_year(entry.date.year)
     amount = entry.amount
@@ -506,7 +508,7 @@ def _check_new_entry(
         setattr(totals, total, getattr(totals, total) + amount)
         if total in YEAR_TOTALS:
             years[(project.pk, entry.date.year, total)] += amount
-    if any(getattr(totals, name) > MAX_TOTAL for name in TOTAL_COLUMNS):
+    if totals.pending > MAX_TOTAL or getattr(totals, TYPE_TOTAL[entry.type]) > MAX_TOTAL:
         raise TotalsOverflow()
     return needs_approval
 
@@ -536,6 +538,9 @@ def record_entries(*, entries: Sequence[NewEntry], recorded_by: "User | None" = 
         pk: {name: getattr(row, name) for name in TOTAL_COLUMNS} for pk, row in totals.items()
     }
     threshold = approval_threshold()
+    # The dates `check_reported_date` accepts, per programme: from its start to today.
+    today = timezone.localdate()
+    bounds = {pk: (earliest(programme), today) for pk, programme in programmes.items()}
     years: defaultdict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     posted = []
     for index, entry in enumerate(entries):
@@ -545,6 +550,7 @@ def record_entries(*, entries: Sequence[NewEntry], recorded_by: "User | None" = 
                 entry,
                 totals=totals[project.pk],
                 programme=programmes[project.programme_id],
+                bounds=bounds[project.programme_id],
                 closed=closed,
                 threshold=threshold,
                 years=years,

@@ -4,7 +4,7 @@ reader's language."""
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.apps import apps
@@ -27,6 +27,7 @@ from core.imports import Importer, Report
 from core.models import ImportJob
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
     from django.db.models import ManyToManyField
     from django.utils.functional import _StrOrPromise
 
@@ -236,7 +237,7 @@ class ImportAdminMixin(ModelAdmin):
                     importer=self.importer,
                     content=upload.read(),
                     filename=upload.name or "",
-                    started_by=request.user,
+                    started_by=cast("User", request.user),  # the admin signs in staff only
                     dry_run=form.cleaned_data["dry_run"],
                 )
                 self.message_user(
@@ -302,13 +303,14 @@ class ImportJobAdmin(ReadOnlyAdmin):
     change_form_template = "admin/core/importjob/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> "QuerySet[ImportJob]":
-        return jobs.visible_jobs(request.user).select_related("created_by")
+        # The admin signs in staff users only.
+        return jobs.visible_jobs(cast("User", request.user)).select_related("created_by")
 
     def _import_permissions(self) -> set[str]:
         return {
             jobs.import_permission(model_admin.importer)
             for model_admin in self.admin_site._registry.values()
-            if getattr(model_admin, "background_imports", False)
+            if isinstance(model_admin, ImportAdminMixin) and model_admin.background_imports
         }
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

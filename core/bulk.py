@@ -29,6 +29,11 @@ def _columns(model: type[Model], names: Sequence[str]) -> list[Field[Any, Any]]:
     return fields
 
 
+def _column(field: Field[Any, Any]) -> str:
+    assert field.column is not None  # a concrete field has its column
+    return field.column
+
+
 def _arrays(fields: list[Field[Any, Any]], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """The rows' columns as lists, JSON values as their text (cast to jsonb in the query)."""
     columns = [list(column) for column in zip(*rows, strict=True)]
@@ -71,8 +76,9 @@ def insert_rows(
     fields = _columns(model, names)
     jsons = {index for index, field in enumerate(fields) if isinstance(field, JSONField)}
     qn = connection.ops.quote_name
-    table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)  # type: ignore[union-attr]
-    columns = ", ".join(qn(field.column) for field in fields)
+    assert model._meta.pk is not None
+    table, pk = qn(model._meta.db_table), qn(_column(model._meta.pk))
+    columns = ", ".join(qn(_column(field)) for field in fields)
     stream = io.StringIO()
     for row in rows:
         values = [json.dumps(value) if i in jsons else value for i, value in enumerate(row)]
@@ -114,9 +120,11 @@ def update_rows(objects: Sequence[Model], names: Sequence[str]) -> None:
     aliases = [f"c{index}" for index in range(len(fields))]
     sql = (
         f"UPDATE {table} SET "
-        + ", ".join(f"{qn(f.column)} = v.{a}" for f, a in zip(fields[1:], aliases[1:], strict=True))
+        + ", ".join(
+            f"{qn(_column(f))} = v.{a}" for f, a in zip(fields[1:], aliases[1:], strict=True)
+        )
         + f" FROM UNNEST({', '.join(f'%s::{f.db_type(connection)}[]' for f in fields)}) "
-        + f"AS v({', '.join(aliases)}) WHERE {table}.{qn(pk.column)} = v.{aliases[0]}"
+        + f"AS v({', '.join(aliases)}) WHERE {table}.{qn(_column(pk))} = v.{aliases[0]}"
     )
     with connection.cursor() as cursor:
         for start in range(0, len(objects), BATCH):

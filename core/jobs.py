@@ -22,9 +22,7 @@ from core.models import ImportJob
 from core.tables import Problem, UnreadableFile, read_table
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    User = AbstractBaseUser | AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 # How often a running job stores how many rows it has checked.
 PROGRESS_EVERY = 1000
@@ -71,7 +69,7 @@ def _queue(job_id: int) -> None:
     run_import.delay(job_id)
 
 
-def visible_jobs(user: "User") -> QuerySet[ImportJob]:
+def visible_jobs(user: "User | AnonymousUser") -> QuerySet[ImportJob]:
     """The jobs of the records the user may import; none for anyone else."""
     if not user.is_active or not user.is_staff:
         return ImportJob.objects.none()

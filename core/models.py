@@ -61,7 +61,7 @@ class ImportJob(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
 
     @property

@@ -6,6 +6,6 @@ from celery import shared_task
 from core import jobs
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]  # Celery has no types
 def run_import(job_id: int) -> None:
     jobs.run_import(job_id)

@@ -245,10 +245,10 @@ def add_changes(
         for name, change in changes.items():
             target[name] += change
     year_groups: Groups = defaultdict(lambda: dict.fromkeys(YEAR_SUMS, ZERO))
-    for (project_id, year), changes in years.items():
-        target = year_groups[(*groups[project_id], year)]
-        for name, change in changes.items():
-            target[name] += change
+    for (project_id, year), year_changes in years.items():
+        year_target = year_groups[(*groups[project_id], year)]
+        for name, year_change in year_changes.items():
+            year_target[name] += year_change
     _apply((base_groups, year_groups), ({}, {}))
 
 

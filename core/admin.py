@@ -322,6 +322,10 @@ class ImportJobAdmin(ReadOnlyAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
+    @admin.display(description=_("records"))
+    def records(self, obj: ImportJob) -> str:
+        return obj.records
+
     @admin.display(description=_("rows checked"))
     def progress(self, obj: ImportJob) -> str:
         return gettext("%(checked)s of %(total)s") % {

@@ -52,7 +52,6 @@ def start_import(
         created_by=started_by,
         importer=f"{importer.__module__}.{importer.__qualname__}",
         permission=permission,
-        records=str(importer.model._meta.verbose_name_plural),
         filename=filename[:255],
         size=len(content),
         content=content,

@@ -1,5 +1,6 @@
 """The one record the ground floor keeps: a spreadsheet import run in the background."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +30,6 @@ class ImportJob(models.Model):
     # The importer's dotted path, and the permission one needs to start it or read the job.
     importer = models.CharField(_("importer"), max_length=200)
     permission = models.CharField(_("permission"), max_length=100, db_index=True)
-    records = models.CharField(_("records"), max_length=100)
     filename = models.CharField(_("file"), max_length=255)
     size = models.PositiveIntegerField(_("size (bytes)"))
     # The upload itself until the job ends; emptied then.
@@ -67,3 +67,10 @@ class ImportJob(models.Model):
     @property
     def running(self) -> bool:
         return self.status in self.RUNNING
+
+    @property
+    def records(self) -> str:
+        """What the file holds, in the reader's language: the model its permission adds."""
+        app_label, codename = self.permission.split(".")
+        model = apps.get_model(app_label, codename.removeprefix("add_"))
+        return str(model._meta.verbose_name_plural)

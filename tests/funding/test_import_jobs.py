@@ -202,7 +202,6 @@ def test_a_job_waiting_for_the_worker_reloads_its_page(client, background):
         created_by=officer,
         importer="funding.imports.LedgerImporter",
         permission="funding.add_ledgerentry",
-        records="ledger entries",
         filename="waiting.csv",
         size=1,
         content=b"x",

@@ -1,10 +1,11 @@
 """Importing ledger entries from a spreadsheet (.xlsx) or CSV, all rows or none.
 
-Every row is checked first and every problem is reported with its row number (as the
-spreadsheet shows it: the header is row 1) and its column header. Only a file without problems
-is written, in one transaction, each row through `services.record_entry`, so the totals, the
-project lock and the ledger's rules apply as to any other entry; if the service still refuses a
-row, the whole import rolls back and the report names that row.
+Every row is checked first, with one query per referenced table, and every problem is reported
+with its row number (as the spreadsheet shows it: the header is row 1) and its column header.
+Only a file without problems is written, in one transaction, through `services.record_entries`,
+which applies the rules of `services.record_entry` to every row in order (the project locks, the
+totals, the ledger's rules) and writes them in bulk; if the service still refuses a row, the
+whole import rolls back and the report names that row.
 """
 
 import datetime

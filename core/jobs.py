@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_noop
 
 from core.imports import ROW_LEVEL, Importer, Report
 from core.models import ImportJob
@@ -24,6 +25,10 @@ from core.tables import Problem, UnreadableFile, read_table
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
+STOPPED = gettext_noop(
+    "The import stopped on an unexpected error and nothing was written. Upload the file again; "
+    "if it stops again, tell the portal's administrators."
+)
 # How often a running job stores how many rows it has checked.
 PROGRESS_EVERY = 1000
 
@@ -115,15 +120,15 @@ def run_import(job_id: int) -> None:
     report: Report[Any]
     with translation.override(job.language):
         try:
-            table = read_table(bytes(job.content), job.filename)
-        except UnreadableFile as error:
-            report = importer.report_class(problems=[Problem(None, ROW_LEVEL, str(error))])
-        else:
-            report = importer.check(table)
-            if report.ok and not job.dry_run:
-                progress.checking = False
-                ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.WRITING)
-                importer.write(report)
+            report = _check_and_write(job, importer, progress)
+        except Exception:
+            # The write is one transaction: an error anywhere leaves nothing written.
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.FAILED,
+                problems=[[None, ROW_LEVEL, gettext(STOPPED)]],
+                finished_at=timezone.now(),
+            )
+            raise
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE if report.ok else ImportJob.Status.FAILED,
         rows_written=len(report.rows) if report.written else 0,
@@ -131,3 +136,16 @@ def run_import(job_id: int) -> None:
         content=b"",
         finished_at=timezone.now(),
     )
+
+
+def _check_and_write(job: ImportJob, importer: Importer[Any], progress: Progress) -> Report[Any]:
+    try:
+        table = read_table(bytes(job.content), job.filename)
+    except UnreadableFile as error:
+        return importer.report_class(problems=[Problem(None, ROW_LEVEL, str(error))])
+    report = importer.check(table)
+    if report.ok and not job.dry_run:
+        progress.checking = False
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.WRITING)
+        importer.write(report)
+    return report

@@ -384,7 +384,6 @@ ALERT_LINES = 50  # differences quoted in a failed check's e-mail; the admin sho
 # What a totals column holds: MoneyField(max_digits=14, decimal_places=2).
 MAX_TOTAL = Decimal("999999999999.99")
 TOTAL_COLUMNS = ("committed", "arrived", "disbursed", "spent", "pending")
-BATCH = 5000  # rows per INSERT or UPDATE of a bulk posting
 # The columns a bulk posting writes (the rest keep their defaults: no reversal, no API key).
 ENTRY_COLUMNS = (
     "project_id",
@@ -415,7 +414,7 @@ def _lock_totals_of(project_ids: Iterable[int]) -> dict[int, ProjectFunding]:
     ProjectFunding.objects.bulk_create(
         [ProjectFunding(project_id=pk) for pk in ids if pk not in have],
         ignore_conflicts=True,  # made meanwhile by another posting: it is locked below
-        batch_size=BATCH,
+        batch_size=5000,
     )
     locked = ProjectFunding.objects.select_for_update().filter(project_id__in=ids)
     return {row.project_id: row for row in locked.order_by("project_id")}

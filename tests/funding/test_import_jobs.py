@@ -212,3 +212,24 @@ def test_a_job_waiting_for_the_worker_reloads_its_page(client, background):
     page = client.get(f"{JOBS}{job.pk}/change/").content.decode()
 
     assert 'http-equiv="refresh"' in page and "waiting for the worker" in page
+
+
+def test_a_job_stopped_by_an_unexpected_error_says_so_and_writes_nothing():
+    # An importer that cannot check anything: the base class, whose check is not implemented.
+    job = ImportJob.objects.create(
+        created_by=staff_in("Finance officer"),
+        importer="core.imports.Importer",
+        permission="funding.add_ledgerentry",
+        filename="any.csv",
+        size=1,
+        content=as_csv(ledger_csv([ProjectFactory()])),
+        language="en",
+    )
+
+    with pytest.raises(NotImplementedError):
+        jobs.run_import(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.problems == [[None, "", jobs.STOPPED]]
+    assert not LedgerEntry.objects.exists()

@@ -68,7 +68,7 @@ def start_import(
 
 
 def _queue(job_id: int) -> None:
-    from core.tasks import run_import
+    from core.tasks import run_import  # which imports this module
 
     run_import.delay(job_id)
 

@@ -51,14 +51,16 @@ run: install
 	@echo "  its six-digit code and keep the recovery codes shown. Lost phone:"
 	@echo "      $(PY) manage.py reset_second_factor <username>"
 	@echo ""
-	@# On PostgreSQL a Celery worker delivers webhooks beside the server (stopped with it); on
-	@# SQLite, without a broker, deliveries run eagerly in the server itself.
+	@# On PostgreSQL a Celery worker (webhooks, large imports) and celery beat (the nightly ledger
+	@# check, the daily purge of idempotency keys) run beside the server, stopped with it; on
+	@# SQLite, without a broker, tasks run eagerly in the server itself and nothing is scheduled.
 	@case "$${DATABASE_URL:-sqlite}" in \
 	postgres*) \
 		export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$${REDIS_URL:-redis://127.0.0.1:6379/0}}"; \
-		echo "  Webhooks: a Celery worker runs beside the server (broker $$CELERY_BROKER_URL)."; \
+		echo "  Background work: a Celery worker and beat run beside the server (broker $$CELERY_BROKER_URL)."; \
 		$(VENV)/bin/celery -A aidportal worker --loglevel=warning & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/celery -A aidportal beat --loglevel=warning & beat=$$!; \
+		trap 'kill $$worker $$beat 2>/dev/null' EXIT INT TERM; \
 		DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000 ;; \
 	*) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000 ;; \
 	esac

@@ -1,8 +1,9 @@
 """Settings for AidPortal, read from the environment in this one module.
 
 Variables: DATABASE_URL, MIGRATION_DATABASE_URL, CONN_MAX_AGE, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
-PRODUCTION, DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL, WEBHOOK_*, SITE_URL,
-NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
+PRODUCTION, DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL,
+CELERY_BEAT_SCHEDULE_FILENAME, IMPORT_BACKGROUND_BYTES, EMAIL_*, DEFAULT_FROM_EMAIL, WEBHOOK_*,
+SITE_URL, NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
 Unset, they give a local demo on a SQLite file; PRODUCTION=1 turns on every protection that
 `manage.py check --deploy` asks for and refuses to start without a SECRET_KEY or a REDIS_URL.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
@@ -245,6 +247,43 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic tasks, sent by `celery -A aidportal beat` (Asia/Shanghai time) to the worker: the
+# ledger check nightly (a failure is kept on the finance staff's desk and e-mailed to them) and
+# the purge of old Idempotency-Key answers daily.
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE = {
+    "check-ledger-nightly": {
+        "task": "funding.tasks.check_ledger",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "purge-idempotency-keys-daily": {
+        "task": "api.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=45),
+    },
+}
+# Where beat remembers when each task last ran.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / ".celerybeat-schedule")
+)
+
+# Mail (the failed ledger check's alert): through EMAIL_HOST when it is set, else printed to the
+# sending process's output (the worker's log).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aidportal@localhost")
+
+# A spreadsheet uploaded to an admin import page that is larger than this many bytes is imported
+# by the worker in the background (progress under Core › Import jobs); smaller ones while the
+# uploader waits. 256 KiB is about 5,000 ledger rows in CSV.
+IMPORT_BACKGROUND_BYTES = env_count("IMPORT_BACKGROUND_BYTES", "a size in bytes", 256 * 1024)
 # Webhooks: an endpoint is disabled after this many failed deliveries in a row; retries wait
 # about base × 2^(failures − 1) seconds, at most the maximum, with jitter.
 WEBHOOK_MAX_FAILURES = env_count("WEBHOOK_MAX_FAILURES", "a number of failures", 10) or 1

@@ -4,25 +4,30 @@ reader's language."""
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core import jobs
 from core.imports import Importer, Report
+from core.models import ImportJob
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
     from django.db.models import ManyToManyField
     from django.utils.functional import _StrOrPromise
 
@@ -167,6 +172,9 @@ class ImportAdminMixin(ModelAdmin):
     import_title: "_StrOrPromise"
     import_filename: str  # the downloaded template's name, without its extension
     import_template = "admin/import.html"
+    # Files above IMPORT_BACKGROUND_BYTES go to the worker (core.jobs); the importer must then
+    # be one `Importer.for_user` makes.
+    background_imports = False
     template_types = {
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "csv": "text/csv; charset=utf-8",
@@ -224,6 +232,23 @@ class ImportAdminMixin(ModelAdmin):
         report = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            if self.background_imports and (upload.size or 0) > settings.IMPORT_BACKGROUND_BYTES:
+                job = jobs.start_import(
+                    importer=self.importer,
+                    content=upload.read(),
+                    filename=upload.name or "",
+                    started_by=cast("User", request.user),  # the admin signs in staff only
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+                self.message_user(
+                    request,
+                    gettext(
+                        "The file is large: the worker imports it in the background, all rows "
+                        "or none. This page shows how far it has got."
+                    ),
+                    messages.INFO,
+                )
+                return HttpResponseRedirect(reverse("admin:core_importjob_change", args=[job.pk]))
             report = self.get_importer(request, form).run(
                 upload.read(), upload.name, dry_run=form.cleaned_data["dry_run"]
             )
@@ -246,5 +271,81 @@ class ImportAdminMixin(ModelAdmin):
             ],
             "columns": self.importer.headers(),
             "notes": self.import_notes(),
+            "background_kib": (
+                settings.IMPORT_BACKGROUND_BYTES // 1024 if self.background_imports else None
+            ),
         }
         return TemplateResponse(request, self.import_template, context)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Imports run in the background: their progress and, when refused, every problem by row
+    and column. Staff see the jobs of the records they may import, and nothing else."""
+
+    list_display = ["created_at", "filename", "records", "created_by", "status", "progress"]
+    list_filter = ["status"]
+    fields = [
+        "records",
+        "filename",
+        "size",
+        "created_by",
+        "created_at",
+        "dry_run",
+        "status",
+        "progress",
+        "rows_written",
+        "started_at",
+        "finished_at",
+        "report",
+    ]
+    readonly_fields = fields  # type: ignore[assignment]  # the same names, all read-only
+    change_form_template = "admin/core/importjob/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> "QuerySet[ImportJob]":
+        # The admin signs in staff users only.
+        return jobs.visible_jobs(cast("User", request.user)).select_related("created_by")
+
+    def _import_permissions(self) -> set[str]:
+        return {
+            jobs.import_permission(model_admin.importer)
+            for model_admin in self.admin_site._registry.values()
+            if isinstance(model_admin, ImportAdminMixin) and model_admin.background_imports
+        }
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        user = request.user
+        if isinstance(obj, ImportJob):
+            return user.has_perm(obj.permission)
+        return any(user.has_perm(permission) for permission in self._import_permissions())
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    @admin.display(description=_("records"))
+    def records(self, obj: ImportJob) -> str:
+        return obj.records
+
+    @admin.display(description=_("rows checked"))
+    def progress(self, obj: ImportJob) -> str:
+        return gettext("%(checked)s of %(total)s") % {
+            "checked": f"{obj.rows_checked:,}",
+            "total": f"{obj.rows_total:,}" if obj.rows_total else "…",
+        }
+
+    @admin.display(description=_("problems"))
+    def report(self, obj: ImportJob) -> str:
+        if not obj.problems:
+            return "—"
+        return format_html(
+            '<table id="import-problems"><thead><tr><th scope="col">{}</th><th scope="col">{}'
+            '</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+            gettext("row"),
+            gettext("column"),
+            gettext("problem"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((row or "—", column or "—", message) for row, column, message in obj.problems),
+            ),
+        )

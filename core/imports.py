@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -54,6 +55,7 @@ class _Refused(Exception):
 class Importer(Generic[RowT]):
     """One import of one file: checked whole, written whole or not at all."""
 
+    model: ClassVar[type[Model]]  # the records it writes (who may add them may import them)
     columns: ClassVar[Columns]  # (key, header); headers stay Chinese in every language
     sheet_title: ClassVar[str]
     report_class: ClassVar[type[Report[Any]]] = Report
@@ -62,6 +64,11 @@ class Importer(Generic[RowT]):
 
     def __init__(self, *, track: Track = untracked):
         self.track = track
+
+    @classmethod
+    def for_user(cls, user: Any, *, track: Track = untracked) -> "Importer[RowT]":
+        """The importer of a file a user sent, as a background job runs it."""
+        return cls(track=track)
 
     @classmethod
     def headers(cls) -> list[str]:
@@ -96,16 +103,26 @@ class Importer(Generic[RowT]):
         messages = error.messages if isinstance(error, ValidationError) else [str(error)]
         return Problem(row.number, ROW_LEVEL, "; ".join(messages))
 
+    def write_rows(self, rows: list[RowT]) -> None:
+        """Write the checked rows, inside the import's transaction: one at a time through
+        `write_row`, unless the importer writes them in bulk. A refusal raises `refused(...)`."""
+        for row in self.track(rows, len(rows), _("Writing")):
+            try:
+                self.write_row(row)
+            except self.refusals as error:
+                raise self.refused(row, error) from error
+
+    def refused(self, row: RowT, error: Exception) -> Exception:
+        """What `write_rows` raises when a row is refused: the whole file is undone, and the
+        report names the row."""
+        return _Refused(self.refusal(row, error))
+
     def write(self, report: Report[RowT]) -> None:
         """Write every checked row in one transaction; one refusal undoes them all."""
         try:
             with transaction.atomic():
                 self.before_writing(report)
-                for row in self.track(report.rows, len(report.rows), _("Writing")):
-                    try:
-                        self.write_row(row)
-                    except self.refusals as error:
-                        raise _Refused(self.refusal(row, error)) from error
+                self.write_rows(report.rows)
         except _Refused as refused:
             report.problems.append(refused.problem)
             return

@@ -1,10 +1,11 @@
 """Importing ledger entries from a spreadsheet (.xlsx) or CSV, all rows or none.
 
-Every row is checked first and every problem is reported with its row number (as the
-spreadsheet shows it: the header is row 1) and its column header. Only a file without problems
-is written, in one transaction, each row through `services.record_entry`, so the totals, the
-project lock and the ledger's rules apply as to any other entry; if the service still refuses a
-row, the whole import rolls back and the report names that row.
+Every row is checked first, with one query per referenced table, and every problem is reported
+with its row number (as the spreadsheet shows it: the header is row 1) and its column header.
+Only a file without problems is written, in one transaction, through `services.record_entries`,
+which applies the rules of `services.record_entry` to every row in order (the project locks, the
+totals, the ledger's rules) and writes them in bulk; if the service still refuses a row, the
+whole import rolls back and the report names that row.
 """
 
 import datetime
@@ -12,7 +13,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import partial
 from typing import cast
 
 from django.core.exceptions import ValidationError
@@ -141,36 +141,40 @@ def _rows_with_numbers(table: list[tuple]) -> list[tuple[int, tuple]]:
     ]
 
 
+def _known(mapping: dict, message: str) -> Callable:
+    def parser(value):
+        code = cell_text(value)
+        if code not in mapping:
+            raise ValueError(message % {"code": code})
+        return mapping[code]
+
+    return parser
+
+
+def _parsers(
+    *, projects: dict[str, Project], organisations: dict[str, Organisation]
+) -> dict[str, Callable]:
+    """Each checked column's parser, made once per file (with its messages in the language of
+    the import)."""
+    unknown_organisation = _("No organisation has the code “%(code)s”.")
+    return {
+        "project": _known(projects, _("No project has the code “%(code)s”.")),
+        "type": _parse_type,
+        "date": _parse_date,
+        "amount": _parse_amount,
+        "provider": _known(organisations, unknown_organisation),
+        "receiver": _known(organisations, unknown_organisation),
+    }
+
+
 def _read_row(
-    number: int,
-    cell: Callable[[str], object],
-    *,
-    projects: dict[str, Project],
-    organisations: dict[str, Organisation],
+    number: int, cells: dict[str, object], parsers: dict[str, Callable]
 ) -> tuple[dict, list[Problem]]:
     """One row's values by column key, and its problems, every cell checked."""
     values: dict = {}
     problems: list[Problem] = []
-
-    def known(mapping: dict, message: str) -> Callable:
-        def parser(value):
-            code = cell_text(value)
-            if code not in mapping:
-                raise ValueError(message % {"code": code})
-            return mapping[code]
-
-        return parser
-
-    parsers = {
-        "project": known(projects, _("No project has the code “%(code)s”.")),
-        "type": _parse_type,
-        "date": _parse_date,
-        "amount": _parse_amount,
-        "provider": known(organisations, _("No organisation has the code “%(code)s”.")),
-        "receiver": known(organisations, _("No organisation has the code “%(code)s”.")),
-    }
     for key, parser in parsers.items():
-        value = cell(key)
+        value = cells[key]
         if _blank(value):
             values[key] = None
             if key in REQUIRED:
@@ -181,7 +185,7 @@ def _read_row(
         except ValueError as error:
             problems.append(Problem(number, HEADER[key], str(error)))
     for key, limit in MAX_LENGTH.items():
-        values[key] = cell_text(cell(key))
+        values[key] = cell_text(cells[key])
         if len(values[key]) > limit:
             problems.append(
                 Problem(number, HEADER[key], _("At most %(max)d characters.") % {"max": limit})
@@ -208,6 +212,7 @@ def _beyond_arrivals(number: int, project: Project, amount: Decimal, available: 
 class LedgerImporter(Importer[Row]):
     """Ledger entries, each row written through `services.record_entry` as `recorded_by`."""
 
+    model = LedgerEntry
     columns = COLUMNS
     sheet_title = "台账"
     report_class = LedgerReport
@@ -216,6 +221,10 @@ class LedgerImporter(Importer[Row]):
     def __init__(self, *, recorded_by=None, track: Track = untracked):
         super().__init__(track=track)
         self.recorded_by = recorded_by
+
+    @classmethod
+    def for_user(cls, user, *, track: Track = untracked) -> "LedgerImporter":
+        return cls(recorded_by=user, track=track)
 
     @classmethod
     def lay_out_template(cls, workbook, sheet) -> None:
@@ -292,16 +301,22 @@ class LedgerImporter(Importer[Row]):
         # What each project may still disburse, as record_entry reckons it, before the file's rows.
         room = {
             row.project_id: row.arrived - row.disbursed - row.pending
-            for row in ProjectFunding.objects.filter(project__in=projects.values())
+            for row in ProjectFunding.objects.filter(
+                project_id__in=[project.pk for project in projects.values()]
+            )
         }
 
+        parsers = _parsers(projects=projects, organisations=organisations)
+        threshold = services.approval_threshold()
+        # Each column's position, None for an optional column the file leaves out.
+        places = [(key, positions.get(key)) for key, _header in COLUMNS]
         for number, raw in self.track(numbered, len(numbered), _("Checking")):
-            values, problems = _read_row(
-                number,
-                partial(cell, raw),
-                projects=projects,
-                organisations=organisations,
-            )
+            width = len(raw)
+            cells = {
+                key: raw[index] if index is not None and index < width else None
+                for key, index in places
+            }
+            values, problems = _read_row(number, cells, parsers)
             if not problems and values["type"] in (
                 LedgerEntry.Type.INCOMING_FUNDS,
                 LedgerEntry.Type.DISBURSEMENT,
@@ -310,7 +325,7 @@ class LedgerImporter(Importer[Row]):
                 available = room.get(project.pk, Decimal("0"))
                 if values["type"] == LedgerEntry.Type.INCOMING_FUNDS:
                     # An arrival above the approval threshold covers nothing until approved.
-                    if amount <= services.approval_threshold():
+                    if amount <= threshold:
                         room[project.pk] = available + amount
                 else:
                     if amount > available:
@@ -322,23 +337,27 @@ class LedgerImporter(Importer[Row]):
                 report.rows.append(Row(number=number, **values))
         return report
 
-    def before_writing(self, report: Report[Row]) -> None:
-        # Lock every project's totals up front, in one order, before any programme rollup:
-        # a single entry posted meanwhile waits here instead of deadlocking with the file.
-        services.lock_totals({row.project for row in report.rows})
-
-    def write_row(self, row: Row) -> None:
-        services.record_entry(
-            project=row.project,
-            type=row.type,
-            date=row.date,
-            amount=row.amount,
-            provider=row.provider,
-            receiver=row.receiver,
-            voucher=row.voucher,
-            note=row.note,
-            recorded_by=self.recorded_by,
-        )
+    def write_rows(self, rows: list[Row]) -> None:
+        # In bulk: the totals rows locked in one order, each project's totals updated once.
+        try:
+            services.record_entries(
+                entries=[
+                    services.NewEntry(
+                        project=row.project,
+                        type=row.type,
+                        date=row.date,
+                        amount=row.amount,
+                        provider=row.provider,
+                        receiver=row.receiver,
+                        voucher=row.voucher,
+                        note=row.note,
+                    )
+                    for row in rows
+                ],
+                recorded_by=self.recorded_by,
+            )
+        except services.EntryRefused as refused:
+            raise self.refused(rows[refused.index], refused.error) from refused
 
     def refusal(self, row: Row, error: Exception) -> Problem:
         if isinstance(error, ValidationError) and hasattr(error, "error_dict"):

@@ -11,6 +11,9 @@ signal handlers below for a project's or a budget line's save and delete. The pr
 row is locked first, as the services lock it, so a concurrent entry waits and never adds to the
 group the project has just left.
 
+A bulk posting (`services.record_entries`) knows what it changed in each project's totals and
+years: `add_changes` adds that to the groups directly, with one upsert each.
+
 A bulk load runs inside `deferred_rollups()`: the changes only note which programmes they
 touch, and those programmes' rollups are rebuilt once at the end, in the same transaction.
 
@@ -219,6 +222,34 @@ def keeping_rollups(project_id: int) -> Iterator[None]:
         before = contributions(one)
         yield
         _apply(contributions(one), before)
+
+
+def add_changes(
+    base: dict[int, dict[str, Decimal]], years: dict[tuple[int, int], dict[str, Decimal | int]]
+) -> None:
+    """Add to the rollups what a bulk posting changed, already known: per project the change
+    of its totals (names of BASE_SUMS), per (project, year) the change of the year's sums (names
+    of YEAR_SUMS; `present` counts the year rows it created). One query reads the projects'
+    groups and one upsert per table adds, instead of reading every contribution twice. Call it
+    with the projects' totals rows locked."""
+    ids = sorted({*base, *(project_id for project_id, _year in years)})
+    if not ids or _deferring(ids):
+        return
+    groups = {
+        row["pk"]: _key(row)
+        for row in Project.objects.filter(pk__in=ids).values("pk", *GROUPING[:-1])
+    }
+    base_groups: Groups = defaultdict(lambda: dict.fromkeys(BASE_SUMS, ZERO))
+    for project_id, changes in base.items():
+        target = base_groups[groups[project_id]]
+        for name, change in changes.items():
+            target[name] += change
+    year_groups: Groups = defaultdict(lambda: dict.fromkeys(YEAR_SUMS, ZERO))
+    for (project_id, year), year_changes in years.items():
+        year_target = year_groups[(*groups[project_id], year)]
+        for name, year_change in year_changes.items():
+            year_target[name] += year_change
+    _apply((base_groups, year_groups), ({}, {}))
 
 
 def rebuild(programme_ids: Iterable[int] | None = None) -> None:

@@ -17,21 +17,29 @@ in a year the programme has not closed (`ClosedPeriod`; a trigger refuses it too
 """
 
 import datetime
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import DataError, IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from api.models import ApiKey
 from changes.records import POSTED
-from changes.services import record_event
+from changes.services import NewEvent, record_event, record_events
+from core.bulk import insert_rows, update_rows
 from core.exceptions import Conflict
-from funding.events import LEDGER_ENTRY
+from funding import rollups
+from funding.events import LEDGER_ENTRY, entry_paths
 from funding.models import (
     Approval,
     ClosedPeriod,
@@ -43,7 +51,7 @@ from funding.models import (
 )
 from funding.rollups import keeping_rollups
 from projects.models import Participant, Project
-from reference.dates import check_reported_date
+from reference.dates import check_reported_date, earliest
 from reference.models import Organisation, Programme
 
 if TYPE_CHECKING:
@@ -150,17 +158,21 @@ def _save_totals(totals: ProjectFunding) -> None:
         raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
 
 
+def _closed_year(year: int) -> ValidationError:
+    return ValidationError(
+        {
+            "date": [
+                _("The books of %(year)d are closed; date the entry in an open year.")
+                % {"year": year}
+            ]
+        }
+    )
+
+
 def _check_open_period(project: Project, date: datetime.date) -> None:
     """Refuse an entry dated in a year its programme has closed."""
     if ClosedPeriod.objects.filter(programme_id=project.programme_id, year=date.year).exists():
-        raise ValidationError(
-            {
-                "date": [
-                    _("The books of %(year)d are closed; date the entry in an open year.")
-                    % {"year": date.year}
-                ]
-            }
-        )
+        raise _closed_year(date.year)
 
 
 @transaction.atomic
@@ -227,6 +239,20 @@ def _partner_sides(
                     "code": organisation.code,
                 }
             ]
+        }
+    )
+
+
+def _beyond_arrivals(project: Project, room: Decimal, amount: Decimal) -> BeyondArrivals:
+    return BeyondArrivals(
+        _(
+            "Only %(room)s CNY of the funds arrived for %(project)s is not yet "
+            "disbursed; %(amount)s CNY cannot be disbursed."
+        )
+        % {
+            "room": _money(max(room, Decimal(0))),
+            "project": project.code,
+            "amount": _money(amount),
         }
     )
 
@@ -299,17 +325,7 @@ def record_entry(
         room = totals.arrived - totals.disbursed - totals.pending
         if amount > room:
             if not beyond_arrivals_reason:
-                raise BeyondArrivals(
-                    _(
-                        "Only %(room)s CNY of the funds arrived for %(project)s is not yet "
-                        "disbursed; %(amount)s CNY cannot be disbursed."
-                    )
-                    % {
-                        "room": _money(max(room, Decimal(0))),
-                        "project": project.code,
-                        "amount": _money(amount),
-                    }
-                )
+                raise _beyond_arrivals(project, room, amount)
             entry.beyond_arrivals = True
             entry.reason = beyond_arrivals_reason
             totals.beyond_arrivals += amount
@@ -338,6 +354,272 @@ def record_entry(
             _count(entry, totals, sign=1)
         _save_totals(totals)
     return entry
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry of a bulk posting (`record_entries`), as staff would post it alone."""
+
+    project: Project
+    type: str
+    date: datetime.date
+    amount: Decimal
+    provider: Organisation | None = None
+    receiver: Organisation | None = None
+    voucher: str = ""
+    note: str = ""
+
+
+class EntryRefused(Exception):
+    """One entry of a bulk posting refused: its index in the batch and the error `record_entry`
+    would have raised for it. Nothing of the batch is written."""
+
+    def __init__(self, index: int, error: ValidationError | Conflict) -> None:
+        super().__init__(f"entry {index}: {error}")
+        self.index = index
+        self.error = error
+
+
+ALERT_LINES = 50  # differences quoted in a failed check's e-mail; the admin shows them all
+# What a totals column holds: MoneyField(max_digits=14, decimal_places=2).
+MAX_TOTAL = Decimal("999999999999.99")
+TOTAL_COLUMNS = ("committed", "arrived", "disbursed", "spent", "pending")
+# The columns a bulk posting writes (the rest keep their defaults: no reversal, no API key).
+ENTRY_COLUMNS = (
+    "project_id",
+    "type",
+    "date",
+    "amount",
+    "currency",
+    "provider_id",
+    "receiver_id",
+    "voucher",
+    "note",
+    "reason",
+    "beyond_arrivals",
+    "needs_approval",
+    "illustrative",
+    "recorded_by_id",
+    "recorded_at",
+)
+
+
+def _lock_totals_of(project_ids: Iterable[int]) -> dict[int, ProjectFunding]:
+    """Create the projects' missing totals rows, then lock them all in id order (as
+    `lock_totals` does) with one query each."""
+    ids = sorted(set(project_ids))
+    have = set(
+        ProjectFunding.objects.filter(project_id__in=ids).values_list("project_id", flat=True)
+    )
+    ProjectFunding.objects.bulk_create(
+        [ProjectFunding(project_id=pk) for pk in ids if pk not in have],
+        ignore_conflicts=True,  # made meanwhile by another posting: it is locked below
+        batch_size=5000,
+    )
+    locked = ProjectFunding.objects.select_for_update().filter(project_id__in=ids)
+    return {row.project_id: row for row in locked.order_by("project_id")}
+
+
+def _add_to_years(
+    additions: dict[tuple[int, int, str], Decimal],
+) -> dict[tuple[int, int], dict[str, Decimal | int]]:
+    """Add to many projects' year totals: one read, one insert and one update per batch. The
+    projects' totals rows are locked, so no other transaction adds to these years meanwhile.
+    Returns what changed per (project, year), with `present` 1 for each year row created."""
+    names = sorted(YEAR_TOTALS)
+    sums: defaultdict[tuple[int, int], dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(names, Decimal(0))
+    )
+    for (project_id, year, total), amount in additions.items():
+        sums[(project_id, year)][total] += amount
+    if not sums:
+        return {}
+    stored = ProjectFundingYear.objects.select_for_update().filter(
+        project_id__in={project_id for project_id, _year in sums},
+        year__in={year for _project_id, year in sums},
+    )
+    existing = {(row.project_id, row.year): row for row in stored.order_by("project_id", "year")}
+    new, changed = [], []
+    for (project_id, year), amounts in sorted(sums.items()):
+        row = existing.get((project_id, year))
+        if row is None:
+            new.append(ProjectFundingYear(project_id=project_id, year=year, **amounts))
+            continue
+        for name, amount in amounts.items():
+            setattr(row, name, getattr(row, name) + amount)
+        changed.append(row)
+    try:
+        with transaction.atomic():
+            insert_rows(
+                ProjectFundingYear,
+                ("project_id", "year", *names),
+                [
+                    (row.project_id, row.year, *(getattr(row, name) for name in names))
+                    for row in new
+                ],
+            )
+            update_rows(changed, names)
+    except DataError:
+        raise TotalsOverflow() from None
+    return {
+        (project_id, year): {**amounts, "present": int((project_id, year) not in existing)}
+        for (project_id, year), amounts in sums.items()
+    }
+
+
+def _check_new_entry(
+    entry: NewEntry,
+    *,
+    totals: ProjectFunding,
+    programme: Programme,
+    bounds: tuple[datetime.date, datetime.date],
+    closed: set[tuple[int, int]],
+    threshold: Decimal,
+    years: dict[tuple[int, int, str], Decimal],
+) -> bool:
+    """`record_entry`'s rules for a staff entry without reasons, applied to the totals in
+    memory: raise what it would raise, else count the entry and say whether it needs approval."""
+    project = entry.project
+    first, last = bounds
+    if entry.type == LedgerEntry.Type.INCOMING_COMMITMENT:
+        last += datetime.timedelta(days=settings.FUNDING_COMMITMENT_HORIZON_DAYS)
+    if not first <= entry.date <= last:
+        # Outside the bounds reckoned once for the batch: the check says why, as for one entry.
+        horizon = (last - timezone.localdate()).days
+        check_reported_date(entry.date, programme=programme, horizon_days=horizon)
+    if (project.programme_id, entry.date.year) in closed:
+        raise _closed_year(entry.date.year)
+    amount = entry.amount
+    if entry.type == LedgerEntry.Type.DISBURSEMENT:
+        room = totals.arrived - totals.disbursed - totals.pending
+        if amount > room:
+            raise _beyond_arrivals(project, room, amount)
+    if entry.type == LedgerEntry.Type.INCOMING_FUNDS:
+        arrived = totals.arrived + amount
+        if arrived > project.planned_investment:
+            raise BeyondPlan(project=project, arrived=arrived)
+    needs_approval = entry.type in APPROVED_TYPES and amount > threshold
+    if needs_approval:
+        if entry.type == LedgerEntry.Type.DISBURSEMENT:
+            totals.pending += amount
+    else:
+        total = TYPE_TOTAL[entry.type]
+        setattr(totals, total, getattr(totals, total) + amount)
+        if total in YEAR_TOTALS:
+            years[(project.pk, entry.date.year, total)] += amount
+    if totals.pending > MAX_TOTAL or getattr(totals, TYPE_TOTAL[entry.type]) > MAX_TOTAL:
+        raise TotalsOverflow()
+    return needs_approval
+
+
+@transaction.atomic
+def record_entries(*, entries: Sequence[NewEntry], recorded_by: "User | None" = None) -> list[int]:
+    """Post many staff entries at once, in their order, with the outcome of posting them one by
+    one through `record_entry`: each date within its programme's bounds and in an open year, no
+    disbursement beyond the funds arrived before it, no arrival above the planned investment,
+    arrivals and disbursements above the threshold awaiting approval. The first refusal raises
+    EntryRefused and nothing is written.
+
+    The projects' totals rows are locked first, in id order; then the entries and their
+    change-feed events are inserted in batches, and each project's totals, each of its years and
+    the programme rollups are updated once, whatever the number of entries."""
+    if not entries:
+        return []
+    projects = {entry.project.pk: entry.project for entry in entries}
+    programmes = Programme.objects.in_bulk({project.programme_id for project in projects.values()})
+    closed = set(
+        ClosedPeriod.objects.filter(programme__in=list(programmes)).values_list(
+            "programme_id", "year"
+        )
+    )
+    totals = _lock_totals_of(projects)
+    before = {
+        pk: {name: getattr(row, name) for name in TOTAL_COLUMNS} for pk, row in totals.items()
+    }
+    threshold = approval_threshold()
+    # The dates `check_reported_date` accepts, per programme: from its start to today.
+    today = timezone.localdate()
+    bounds = {pk: (earliest(programme), today) for pk, programme in programmes.items()}
+    years: defaultdict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    posted = []
+    for index, entry in enumerate(entries):
+        project = projects[entry.project.pk]
+        try:
+            needs_approval = _check_new_entry(
+                entry,
+                totals=totals[project.pk],
+                programme=programmes[project.programme_id],
+                bounds=bounds[project.programme_id],
+                closed=closed,
+                threshold=threshold,
+                years=years,
+            )
+        except (ValidationError, Conflict) as error:
+            raise EntryRefused(index, error) from error
+        posted.append((entry, needs_approval))
+    private = [pk for pk, project in projects.items() if not project.published]
+    audience: defaultdict[int, list[int]] = defaultdict(list)
+    for project_id, organisation_id in Participant.objects.filter(
+        project_id__in=private
+    ).values_list("project_id", "organisation_id"):
+        audience[project_id].append(organisation_id)
+    now = timezone.now()
+    user_id = recorded_by.pk if recorded_by is not None else None
+    ids = insert_rows(
+        LedgerEntry,
+        ENTRY_COLUMNS,
+        [
+            (
+                entry.project.pk,
+                entry.type,
+                entry.date,
+                entry.amount,
+                "CNY",
+                entry.provider.pk if entry.provider else None,
+                entry.receiver.pk if entry.receiver else None,
+                entry.voucher,
+                entry.note,
+                "",
+                False,
+                needs_approval,
+                False,
+                user_id,
+                now,
+            )
+            for entry, needs_approval in posted
+        ],
+    )
+    path = entry_paths()
+    record_events(
+        record=LEDGER_ENTRY,
+        change=POSTED,
+        events=[
+            NewEvent(
+                str(pk),
+                path(pk),
+                projects[entry.project.pk].published,
+                audience[entry.project.pk],
+            )
+            for pk, (entry, _needs_approval) in zip(ids, posted, strict=True)
+        ],
+    )
+    try:
+        with transaction.atomic():
+            update_rows(list(totals.values()), TOTAL_COLUMNS)
+    except DataError:
+        raise TotalsOverflow() from None
+    except IntegrityError:
+        # The constraint is the last word; the checks above should have caught this first.
+        raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
+    year_changes = _add_to_years(years)
+    rollups.add_changes(
+        {
+            pk: {name: getattr(row, name) - before[pk][name] for name in TOTAL_COLUMNS}
+            for pk, row in totals.items()
+        },
+        year_changes,
+    )
+    return ids
 
 
 def _announce(entry: LedgerEntry) -> None:
@@ -475,3 +757,65 @@ def record_ledger_check(*, differences: list[str], rebuilt_rollups: bool) -> Led
         differences="\n".join(differences),
         rebuilt_rollups=rebuilt_rollups,
     )
+
+
+def ledger_check_recipients() -> list[str]:
+    """The addresses of the finance staff the staff desk shows failed ledger checks to: active
+    staff who read the runs and record the entries that correct the ledger."""
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
+    return sorted(
+        {
+            user.email
+            for user in users
+            if user.has_perm("funding.view_ledgercheck")
+            and user.has_perm("funding.add_ledgerentry")
+        }
+    )
+
+
+def alert_failed_ledger_check(*, check: LedgerCheck) -> int:
+    """E-mail a failed `check_ledger` run to the finance staff (it also waits on their desk);
+    returns how many were written to."""
+    recipients = ledger_check_recipients()
+    if check.passed or not recipients:
+        return 0
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "admin:funding_ledgercheck_change", args=[check.pk]
+    )
+    lines = check.differences.splitlines()
+    body = "\n".join(
+        [
+            ngettext(
+                "The ledger check of %(when)s found %(count)d total that disagrees with the "
+                "ledger entries:",
+                "The ledger check of %(when)s found %(count)d totals that disagree with the "
+                "ledger entries:",
+                check.difference_count,
+            )
+            % {
+                "when": f"{timezone.localtime(check.ran_at):%Y-%m-%d %H:%M}",
+                "count": check.difference_count,
+            },
+            "",
+            *lines[:ALERT_LINES],
+            *(
+                [_("… and %(count)d more.") % {"count": len(lines) - ALERT_LINES}]
+                if len(lines) > ALERT_LINES
+                else []
+            ),
+            "",
+            _("Read it and correct the ledger: %(link)s") % {"link": link},
+        ]
+    )
+    send_mail(
+        ngettext(
+            "The ledger check failed: %(count)d total disagrees",
+            "The ledger check failed: %(count)d totals disagree",
+            check.difference_count,
+        )
+        % {"count": check.difference_count},
+        body,
+        None,  # DEFAULT_FROM_EMAIL
+        recipients,
+    )
+    return len(recipients)

@@ -193,6 +193,7 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
     importer = imports.LedgerImporter
     import_title = _("Import ledger entries")
     import_filename = "ledger-import"
+    background_imports = True
     list_display = [
         "date",
         "project",

@@ -24,7 +24,8 @@ from changes.services import register_endpoint
 from tests.factories import OrganisationFactory, ProjectFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER = "redis://127.0.0.1:6379/11"
+# A Redis database of its own (the suite empties the cache's between tests).
+BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 

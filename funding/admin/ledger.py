@@ -198,6 +198,7 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
         "flags",
     ]
     list_display_links = ["date", "project"]
+    keyset = ("-date", "-id")
     list_filter = ["type", "project__programme", "beyond_arrivals", "needs_approval"]
     date_hierarchy = "date"
     search_fields = [

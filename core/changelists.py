@@ -20,7 +20,18 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import BooleanField, F, ForeignKey, Func, Max, Min, Model, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    F,
+    Field,
+    ForeignKey,
+    Func,
+    Max,
+    Min,
+    Model,
+    Q,
+    QuerySet,
+)
 from django.db.models.constants import LOOKUP_SEP
 from django.forms.renderers import BaseRenderer
 from django.forms.utils import ErrorList
@@ -210,7 +221,7 @@ class LargeListChangeList(ChangeList):
     @cached_property
     def keyset(self) -> tuple[str, str] | None:
         """The admin's keyset, when the list is in its order; None for numbered pages."""
-        keyset = getattr(self.model_admin, "keyset", None)
+        keyset: tuple[str, str] | None = getattr(self.model_admin, "keyset", None)
         if keyset is None or self.list_editable or tuple(self.queryset.query.order_by) != keyset:
             return None
         return keyset
@@ -245,7 +256,7 @@ class LargeListChangeList(ChangeList):
         beyond = "lt" if self.keyset[0].startswith("-") else "gt"
         text, _separator, pk = cursor.rpartition("_")
         try:
-            value = self.opts.get_field(first).to_python(text)
+            value = self._first_field().to_python(text)
             key = self.opts.pk.to_python(pk)
         except ValidationError as error:
             raise IncorrectLookupParameters(error) from error
@@ -256,10 +267,14 @@ class LargeListChangeList(ChangeList):
             Q(**{f"{first}__{beyond}": value}) | Q(**{f"{second}__{beyond}": key}),
         )
 
-    def _cursor_of(self, row: Model) -> str:
+    def _first_field(self) -> Field[Any, Any]:
         assert self.keyset is not None
-        first = self.opts.get_field(self.keyset[0].lstrip("-"))
-        return f"{first.value_to_string(row)}_{row.pk}"
+        field = self.opts.get_field(self.keyset[0].lstrip("-"))
+        assert isinstance(field, Field), "a keyset orders by the model's own columns"
+        return field
+
+    def _cursor_of(self, row: Model) -> str:
+        return f"{self._first_field().value_to_string(row)}_{row.pk}"
 
     def next_url(self) -> str:
         return self.get_query_string({CURSOR_VAR: self.next_cursor})

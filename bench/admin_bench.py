@@ -118,6 +118,33 @@ def pages(search: str) -> list[tuple[str, str, str]]:
     return found
 
 
+def last_page(url: str, user) -> str | None:
+    """The address of the last page of a large change list (core.changelists): the cursor of
+    the row before its last rows where the list pages by cursor, else the last page number,
+    from an exact count made here, once. None for any other list."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from core.changelists import CURSOR_VAR, LargeListChangeList
+
+    model_admin = getattr(resolve(url).func, "model_admin", None)
+    if model_admin is None:
+        return None
+    request = RequestFactory().get(url)
+    request.user = user
+    changelist = model_admin.get_changelist_instance(request)
+    if not isinstance(changelist, LargeListChangeList):
+        return None
+    per_page = changelist.list_per_page
+    if changelist.keyset is not None:
+        before = changelist.queryset.reverse()[per_page : per_page + 1]
+        if not before:
+            return None
+        return f"{url}?{urlencode({CURSOR_VAR: changelist._cursor_of(before[0])})}"
+    pages = max(1, -(-changelist.queryset.count() // per_page))
+    return f"{url}?p={pages}" if pages > 1 else None
+
+
 def run_measurements(args) -> None:
     """In the child process: prepare one database and time every page against it."""
     os.environ["DATABASE_URL"] = args.measure
@@ -144,15 +171,28 @@ def run_measurements(args) -> None:
     vacuum()
     staff, anonymous = signed_in_client(), Client()
     results = {}
+
+    def time_page(name, url, client):
+        queries: list[str] = []
+        with connection.execute_wrapper(partial(counted, queries)):
+            response = client.get(url)
+        median, cpu = measure(partial(client.get, url), runs=args.runs, warmup=args.warmup)
+        results[name] = {
+            "median": median,
+            "cpu": cpu,
+            "queries": len(queries),
+            "status": response.status_code,
+        }
+        return response
+
     for name, url, kind in pages(args.search):
         if args.only and not any(part in name for part in args.only.split(",")):
             continue
         client = anonymous if kind == "public search" else staff
-        queries: list[str] = []
-        with connection.execute_wrapper(partial(counted, queries)):
-            status = client.get(url).status_code
-        median, cpu = measure(partial(client.get, url), runs=args.runs, warmup=args.warmup)
-        results[name] = {"median": median, "cpu": cpu, "queries": len(queries), "status": status}
+        response = time_page(name, url, client)
+        deepest = last_page(url, response.wsgi_request.user) if "?" not in url else None
+        if deepest is not None:
+            time_page(f"{name} last page", deepest, client)
     from funding.models import LedgerEntry
 
     sizes = {"projects": Project.objects.count(), "entries": LedgerEntry.objects.count()}

@@ -219,10 +219,12 @@ class LargeListChangeList(ChangeList):
         return with_indexed_dates(super().get_queryset(request, exclude_parameters))
 
     @cached_property
-    def keyset(self) -> tuple[str, str] | None:
+    def keyset(self) -> tuple[str, ...] | None:
         """The admin's keyset, when the list is in its order; None for numbered pages."""
-        keyset: tuple[str, str] | None = getattr(self.model_admin, "keyset", None)
-        if keyset is None or self.list_editable or tuple(self.queryset.query.order_by) != keyset:
+        keyset: tuple[str, ...] | None = getattr(self.model_admin, "keyset", None)
+        # Django may name a column twice (`code, code`); the order is the same.
+        ordering = tuple(dict.fromkeys(self.queryset.query.order_by))
+        if keyset is None or ordering != keyset:
             return None
         return keyset
 
@@ -233,10 +235,14 @@ class LargeListChangeList(ChangeList):
             super().get_results(request)
             return
         paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
-        rows = list(self._after(self.queryset, self.cursor)[: self.list_per_page + 1])
-        self.result_list = rows[: self.list_per_page]
-        if len(rows) > self.list_per_page:
-            self.next_cursor = self._cursor_of(self.result_list[-1])
+        # A queryset, as the editable rows' formset needs; read here, so its rows are cached.
+        page = self._after(self.queryset, self.cursor)[: self.list_per_page]
+        rows = list(page)
+        if len(rows) == self.list_per_page:
+            last = self._cursor_of(rows[-1])
+            if self._after(self.queryset, last).exists():
+                self.next_cursor = last
+        self.result_list = page
         self.result_count = paginator.count
         self.show_full_result_count = False
         self.show_admin_actions = True
@@ -247,24 +253,27 @@ class LargeListChangeList(ChangeList):
         self.page_num = 1  # numbered pages do not apply
 
     def _after(self, queryset: QuerySet[Any], cursor: str | None) -> QuerySet[Any]:
-        """The rows after the cursor's in keyset order: `(first, pk)` beyond the cursor's, with
-        a redundant bound on `first` so that PostgreSQL seeks its index there."""
+        """The rows after the cursor's in keyset order. For `(first, pk)`, the rows beyond the
+        cursor's pair, with a redundant bound on `first` so that PostgreSQL seeks its index
+        there; for a unique `first` alone, the rows beyond its value."""
         if cursor is None:
             return queryset
         assert self.keyset is not None
-        first, second = (name.lstrip("-") for name in self.keyset)
+        first = self.keyset[0].lstrip("-")
         beyond = "lt" if self.keyset[0].startswith("-") else "gt"
-        text, _separator, pk = cursor.rpartition("_")
+        text, pk = (cursor, None) if len(self.keyset) == 1 else cursor.rpartition("_")[::2]
         try:
             value = self._first_field().to_python(text)
-            key = self.opts.pk.to_python(pk)
+            key = None if pk is None else self.opts.pk.to_python(pk)
         except ValidationError as error:
             raise IncorrectLookupParameters(error) from error
-        if value is None or key is None:
+        if value is None or (pk is not None and key is None):
             raise IncorrectLookupParameters(CURSOR_VAR)
+        if pk is None:
+            return queryset.filter(**{f"{first}__{beyond}": value})
         return queryset.filter(
             Q(**{f"{first}__{beyond}e": value}),
-            Q(**{f"{first}__{beyond}": value}) | Q(**{f"{second}__{beyond}": key}),
+            Q(**{f"{first}__{beyond}": value}) | Q(**{f"pk__{beyond}": key}),
         )
 
     def _first_field(self) -> Field[Any, Any]:
@@ -274,7 +283,9 @@ class LargeListChangeList(ChangeList):
         return field
 
     def _cursor_of(self, row: Model) -> str:
-        return f"{self._first_field().value_to_string(row)}_{row.pk}"
+        assert self.keyset is not None
+        value = self._first_field().value_to_string(row)
+        return value if len(self.keyset) == 1 else f"{value}_{row.pk}"
 
     def next_url(self) -> str:
         return self.get_query_string({CURSOR_VAR: self.next_cursor})
@@ -303,10 +314,11 @@ class LargeListAdmin(ModelAdmin):
     show_full_result_count = False
     # Fifty rows make a page staff read without scrolling far; each row costs its rendering.
     list_per_page = 50
-    # An ordering of two fields, the second the primary key, both in the direction of one
-    # index (`("-date", "-id")` for an index on `(date, id)`): pages in that order follow a
-    # cursor (`LargeListChangeList`). None: numbered pages.
-    keyset: tuple[str, str] | None = None
+    # The list's ordering, when one index serves it: a unique column (`("code",)`), or a
+    # column and the primary key in the direction of an index on both (`("-date", "-id")`
+    # for an index on `(date, id)`). Pages in that order follow a cursor
+    # (`LargeListChangeList`). None: numbered pages.
+    keyset: tuple[str, ...] | None = None
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return LargeListChangeList

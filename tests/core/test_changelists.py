@@ -241,3 +241,31 @@ def test_row_inputs_are_written_as_djangos_templates_write_them(client):
             assert str(form[name]) == str(reference[name])
             assert str(form[name].errors) == str(reference[name].errors) == ""
     assert 'type="checkbox"' in str(ours.forms[0]["published"])
+
+
+def test_the_project_list_pages_by_code_and_saves_its_editable_column(client, monkeypatch):
+    first, second, third = (
+        ProjectFactory(code=code, published=False) for code in ("HZ-K-1", "HZ-K-2", "HZ-K-3")
+    )
+    monkeypatch.setattr(admin.site._registry[Project], "list_per_page", 2)
+    client.force_login(User.objects.create_superuser("root"))
+    url = "/en/admin/projects/project/"
+
+    page_one = client.get(url).context["cl"]
+    page_two = client.get(url + page_one.next_url()).context["cl"]
+    assert [project.code for project in page_one.result_list] == ["HZ-K-1", "HZ-K-2"]
+    assert [project.code for project in page_two.result_list] == ["HZ-K-3"]
+    assert page_two.next_cursor is None
+
+    formset = page_two.formset
+    data = {
+        f"{formset.prefix}-TOTAL_FORMS": "1",
+        f"{formset.prefix}-INITIAL_FORMS": "1",
+        f"{formset.prefix}-0-id": str(third.pk),
+        f"{formset.prefix}-0-published": "on",
+        "_save": "Save",
+    }
+    assert client.post(url + page_one.next_url(), data).status_code == 302
+    third.refresh_from_db()
+    first.refresh_from_db()
+    assert third.published and not first.published

@@ -278,7 +278,8 @@ class LargeListChangeList(ChangeList):
 
     def _first_field(self) -> Field[Any, Any]:
         assert self.keyset is not None
-        field = self.opts.get_field(self.keyset[0].lstrip("-"))
+        name = self.keyset[0].lstrip("-")
+        field = self.opts.pk if name == "pk" else self.opts.get_field(name)
         assert isinstance(field, Field), "a keyset orders by the model's own columns"
         return field
 
@@ -314,7 +315,8 @@ class LargeListAdmin(ModelAdmin):
     show_full_result_count = False
     # Fifty rows make a page staff read without scrolling far; each row costs its rendering.
     list_per_page = 50
-    # The list's ordering, when one index serves it: a unique column (`("code",)`), or a
+    # The list's ordering, when one index serves it: a unique column (`("code",)`, `("-pk",)`
+    # for a model without an ordering of its own, which Django lists newest first), or a
     # column and the primary key in the direction of an index on both (`("-date", "-id")`
     # for an index on `(date, id)`). Pages in that order follow a cursor
     # (`LargeListChangeList`). None: numbered pages.

@@ -117,6 +117,7 @@ class ProjectFundingYearAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_filter = [YearFilter, "project__programme"]
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en"]
     list_select_related = ["project"]
+    keyset = ("-pk",)
 
     arrived_cny = money_column("arrived", pgettext_lazy("funding admin", "arrived"))
     disbursed_cny = money_column("disbursed", pgettext_lazy("funding admin", "disbursed"))

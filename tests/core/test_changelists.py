@@ -269,3 +269,20 @@ def test_the_project_list_pages_by_code_and_saves_its_editable_column(client, mo
     third.refresh_from_db()
     first.refresh_from_db()
     assert third.published and not first.published
+
+
+def test_the_yearly_totals_page_by_cursor_newest_first(client, monkeypatch):
+    from funding.models import ProjectFundingYear
+
+    ledger_rows(3)
+    newest_first = list(ProjectFundingYear.objects.order_by("-pk").values_list("pk", flat=True))
+    monkeypatch.setattr(admin.site._registry[ProjectFundingYear], "list_per_page", 2)
+    client.force_login(User.objects.create_superuser("root"))
+    url = "/en/admin/funding/projectfundingyear/"
+
+    page_one = client.get(url).context["cl"]
+    page_two = client.get(url + page_one.next_url()).context["cl"]
+
+    assert page_one.keyset == ("-pk",)
+    assert [row.pk for row in [*page_one.result_list, *page_two.result_list]] == newest_first
+    assert page_two.next_cursor is None

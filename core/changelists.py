@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django import forms
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
@@ -253,40 +254,58 @@ class LargeListChangeList(ChangeList):
         self.page_num = 1  # numbered pages do not apply
 
     def _after(self, queryset: QuerySet[Any], cursor: str | None) -> QuerySet[Any]:
-        """The rows after the cursor's in keyset order. For `(first, pk)`, the rows beyond the
-        cursor's pair, with a redundant bound on `first` so that PostgreSQL seeks its index
-        there; for a unique `first` alone, the rows beyond its value."""
+        """The rows after the cursor's in keyset order, `(a, b, …)` beyond the cursor's values:
+        `a` beyond, or `a` equal and `b` beyond, and so on; with a redundant bound on `a` so
+        that PostgreSQL seeks the index of `a` there."""
         if cursor is None:
             return queryset
         assert self.keyset is not None
-        first = self.keyset[0].lstrip("-")
+        names = [name.lstrip("-") for name in self.keyset]
         beyond = "lt" if self.keyset[0].startswith("-") else "gt"
-        text, pk = (cursor, None) if len(self.keyset) == 1 else cursor.rpartition("_")[::2]
+        texts = cursor.split(",")
+        if len(texts) != len(names):
+            raise IncorrectLookupParameters(CURSOR_VAR)
         try:
-            value = self._first_field().to_python(text)
-            key = None if pk is None else self.opts.pk.to_python(pk)
+            values = [
+                field.to_python(unquote(text))
+                for (field, _path), text in zip(self._key_fields(), texts, strict=True)
+            ]
         except ValidationError as error:
             raise IncorrectLookupParameters(error) from error
-        if value is None or (pk is not None and key is None):
+        if any(value is None for value in values):
             raise IncorrectLookupParameters(CURSOR_VAR)
-        if pk is None:
-            return queryset.filter(**{f"{first}__{beyond}": value})
-        return queryset.filter(
-            Q(**{f"{first}__{beyond}e": value}),
-            Q(**{f"{first}__{beyond}": value}) | Q(**{f"pk__{beyond}": key}),
-        )
+        equal: dict[str, Any] = {}
+        beyond_cursor = Q()
+        for name, value in zip(names, values, strict=True):
+            beyond_cursor |= Q(**equal, **{f"{name}__{beyond}": value})
+            equal[name] = value
+        return queryset.filter(Q(**{f"{names[0]}__{beyond}e": values[0]}), beyond_cursor)
 
-    def _first_field(self) -> Field[Any, Any]:
+    def _key_fields(self) -> list[tuple[Field[Any, Any], list[str]]]:
+        """Each keyset column's field, and the relations from a row to the record holding it."""
         assert self.keyset is not None
-        name = self.keyset[0].lstrip("-")
-        field = self.opts.pk if name == "pk" else self.opts.get_field(name)
-        assert isinstance(field, Field), "a keyset orders by the model's own columns"
-        return field
+        found = []
+        for name in self.keyset:
+            opts, path = self.opts, name.lstrip("-").split(LOOKUP_SEP)
+            for relation in path[:-1]:
+                related = opts.get_field(relation).related_model
+                assert isinstance(related, type), "a keyset follows foreign keys"
+                opts = related._meta
+            field = opts.pk if path[-1] == "pk" else opts.get_field(path[-1])
+            assert isinstance(field, Field) and not field.is_relation, "a keyset ends on a column"
+            found.append((field, path[:-1]))
+        return found
 
     def _cursor_of(self, row: Model) -> str:
-        assert self.keyset is not None
-        value = self._first_field().value_to_string(row)
-        return value if len(self.keyset) == 1 else f"{value}_{row.pk}"
+        """The row's keyset values, each quoted as the admin quotes keys in its URLs (a comma
+        becomes `_2C`), joined by commas."""
+        texts = []
+        for field, path in self._key_fields():
+            holder = row
+            for relation in path:
+                holder = getattr(holder, relation)
+            texts.append(quote(field.value_to_string(holder)))
+        return ",".join(texts)
 
     def next_url(self) -> str:
         return self.get_query_string({CURSOR_VAR: self.next_cursor})
@@ -315,10 +334,11 @@ class LargeListAdmin(ModelAdmin):
     show_full_result_count = False
     # Fifty rows make a page staff read without scrolling far; each row costs its rendering.
     list_per_page = 50
-    # The list's ordering, when one index serves it: a unique column (`("code",)`, `("-pk",)`
-    # for a model without an ordering of its own, which Django lists newest first), or a
-    # column and the primary key in the direction of an index on both (`("-date", "-id")`
-    # for an index on `(date, id)`). Pages in that order follow a cursor
+    # The list's whole ordering, every column in one direction and the last ones unique
+    # together, when indexes serve it: `("code",)`; `("-pk",)` for a model without an ordering
+    # of its own, which Django lists newest first; `("-date", "-id")` for an index on
+    # `(date, id)`; `("project__code", "id")` through a foreign key (`id`: Django does not
+    # take `pk` for a total ordering and would add `-pk`). Pages in that order follow a cursor
     # (`LargeListChangeList`). None: numbered pages.
     keyset: tuple[str, ...] | None = None
 

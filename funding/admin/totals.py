@@ -83,7 +83,8 @@ class ProjectFundingAdmin(TotalsMixin, LargeListAdmin, ReadOnlyAdmin):
     ]
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en"]
     list_select_related = ["project"]
-    ordering = ["project__code"]
+    ordering = ["project__code", "id"]
+    keyset = ("project__code", "id")
 
     @admin.display(
         description=_("planned investment (CNY)"), ordering="project__planned_investment"

@@ -286,3 +286,29 @@ def test_the_yearly_totals_page_by_cursor_newest_first(client, monkeypatch):
     assert page_one.keyset == ("-pk",)
     assert [row.pk for row in [*page_one.result_list, *page_two.result_list]] == newest_first
     assert page_two.next_cursor is None
+
+
+def test_the_budget_lines_page_by_cursor_through_their_project_code(client, monkeypatch):
+    later, earlier = ProjectFactory(code="HZ-Z-9"), ProjectFactory(code="HZ-A-1")
+    for project in (later, earlier):
+        for year in (2025, 2024):
+            for kind in (BudgetLine.Kind.REVISED, BudgetLine.Kind.ORIGINAL):
+                BudgetLine.objects.create(project=project, year=year, kind=kind, amount=1)
+    in_order = list(
+        BudgetLine.objects.order_by("project__code", "year", "kind", "id").values_list(
+            "pk", flat=True
+        )
+    )
+    monkeypatch.setattr(admin.site._registry[BudgetLine], "list_per_page", 3)
+    client.force_login(User.objects.create_superuser("root"))
+    url = "/en/admin/funding/budgetline/"
+
+    seen, address = [], url
+    while address:
+        changelist = client.get(address).context["cl"]
+        assert changelist.keyset is not None
+        seen += [line.pk for line in changelist.result_list]
+        address = url + changelist.next_url() if changelist.next_cursor else None
+        assert len(seen) <= len(in_order)
+
+    assert seen == in_order

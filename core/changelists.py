@@ -141,9 +141,10 @@ _INDEXED: dict[type, type] = {}
 
 class InputWithoutTemplate(forms.Widget):
     """Writes what Django's `input.html` writes (and `checkbox.html` and `hidden.html`, which
-    include it) without the template engine. A change list draws an input per row for its
-    action checkbox and per editable column; looking up, filling and rendering the template
-    cost several times what the input itself does, once per row."""
+    include it) without the template engine. A change list draws an input per row and
+    editable column (and its hidden key); looking up, filling and rendering the template cost
+    several times what the input itself does, once per row. (The action checkbox, the same
+    for every list, is written directly: `LargeListAdmin.action_checkbox`.)"""
 
     def _render(
         self, template_name: str, context: dict[str, Any], renderer: BaseRenderer | None = None

@@ -139,6 +139,7 @@ class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
         "update_count",
     ]
     list_display_links = ["code", "title"]
+    keyset = ("code",)
     planned_investment_cny = money_column("planned_investment", _("planned investment (CNY)"))
     list_filter = [
         "programme",

@@ -18,6 +18,10 @@ class BudgetLineAdmin(TotalsMixin, LargeListAdmin, SimpleHistoryAdmin):
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en", "note"]
     autocomplete_fields = ["project"]
     list_select_related = ["project"]
+    # The lines by project code, as the model orders them, written out so that pages follow a
+    # cursor: the project code index, then each project's lines.
+    ordering = ["project__code", "year", "kind", "id"]
+    keyset = ("project__code", "year", "kind", "id")
 
     amount_cny = money_column("amount", pgettext_lazy("funding admin", "amount (CNY)"))
 

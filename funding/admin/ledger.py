@@ -26,7 +26,7 @@ from projects.models import Project
 
 
 class EntryDisplay:
-    """Columns an entry shows wherever it is listed."""
+    """Columns an entry shows wherever it is listed, from `selectors.entries_with_flags`."""
 
     @admin.display(description=pgettext_lazy("funding admin", "amount (CNY)"), ordering="amount")
     def amount_cny(self, obj):
@@ -47,15 +47,14 @@ class EntryDisplay:
                     obj.reason,
                 )
             )
-        reversal = getattr(obj, "reversed_by", None)
-        if reversal is not None:
+        if obj.reversal_pk is not None:
             flags.append(
                 format_html(
                     '#{} {} <a href="{}">#{}</a>',
                     obj.pk,
                     pgettext("funding admin", "reversed by"),
-                    reverse("admin:funding_ledgerentry_change", args=[reversal.pk]),
-                    reversal.pk,
+                    reverse("admin:funding_ledgerentry_change", args=[obj.reversal_pk]),
+                    obj.reversal_pk,
                 )
             )
         if obj.beyond_arrivals:
@@ -75,22 +74,17 @@ class EntryDisplay:
                 )
             )
         if obj.needs_approval:
-            approval = getattr(obj, "approval", None)
-            if approval is not None:
+            if obj.approver is not None:
                 flags.append(
-                    format_html(
-                        "{} {}",
-                        pgettext("funding admin", "approved by"),
-                        approval.approved_by.get_username(),
-                    )
+                    format_html("{} {}", pgettext("funding admin", "approved by"), obj.approver)
                 )
-            elif reversal is None:
+            elif obj.reversal_pk is None:
                 flags.append(
                     format_html(
                         "<strong>{}</strong>", pgettext("funding admin", "awaiting approval")
                     )
                 )
-        if obj.note and obj.recorded_by_key_id and getattr(obj, "note_publication", None) is None:
+        if obj.note and obj.recorded_by_key_id and not obj.note_is_public:
             flags.append(
                 format_html("<strong>{}</strong>", pgettext("funding admin", "note not public"))
             )
@@ -205,6 +199,7 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
         "flags",
     ]
     list_display_links = ["date", "project"]
+    keyset = ("-date", "-id")
     list_filter = ["type", "project__programme", "beyond_arrivals", "needs_approval"]
     date_hierarchy = "date"
     search_fields = [
@@ -214,14 +209,7 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
         "project__title_zh_hans",
         "project__title_en",
     ]
-    list_select_related = [
-        "project",
-        "provider",
-        "receiver",
-        "reversed_by",
-        "approval__approved_by",
-        "note_publication",
-    ]
+    list_select_related = ["project", "provider", "receiver"]
     autocomplete_fields = ["project", "provider", "receiver"]
     actions = ["reverse_selected", "approve_selected", "publish_notes"]
     posted_fields = [
@@ -243,6 +231,9 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
         "actor_display",
         "recorded_at",
     ]
+
+    def get_queryset(self, request):
+        return selectors.entries_with_flags(super().get_queryset(request))
 
     def list_totals(self, queryset):
         sums = selectors.entry_totals(queryset)
@@ -527,8 +518,5 @@ class LedgerEntryInline(EntryDisplay, ReadOnlyInline):
         css = {"all": ["funding/admin.css"]}
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("provider", "receiver", "reversed_by", "approval__approved_by")
-        )
+        queryset = super().get_queryset(request).select_related("provider", "receiver")
+        return selectors.entries_with_flags(queryset)

@@ -83,7 +83,8 @@ class ProjectFundingAdmin(TotalsMixin, LargeListAdmin, ReadOnlyAdmin):
     ]
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en"]
     list_select_related = ["project"]
-    ordering = ["project__code"]
+    ordering = ["project__code", "id"]
+    keyset = ("project__code", "id")
 
     @admin.display(
         description=_("planned investment (CNY)"), ordering="project__planned_investment"
@@ -117,6 +118,7 @@ class ProjectFundingYearAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_filter = [YearFilter, "project__programme"]
     search_fields = ["project__code", "project__title_zh_hans", "project__title_en"]
     list_select_related = ["project"]
+    keyset = ("-pk",)
 
     arrived_cny = money_column("arrived", pgettext_lazy("funding admin", "arrived"))
     disbursed_cny = money_column("disbursed", pgettext_lazy("funding admin", "disbursed"))

@@ -17,7 +17,7 @@
 # Run as root (the server runs as the `postgres` system user) or as that user. A replica is a
 # copy of the whole cluster: every database of the primary, including those created later,
 # appears on it. Only `start` changes the primary, and only when it refuses replication
-# connections from 127.0.0.1: it then adds one line to the primary's pg_hba.conf
+# connections from 127.0.0.1: it then adds one line at the top of the primary's pg_hba.conf
 #   host replication <PG_SUPERUSER> 127.0.0.1/32 trust
 # (once; it stays after `stop`) and reloads the primary's configuration.
 set -euo pipefail
@@ -65,8 +65,12 @@ allow_replication() {
   hba=$(primary_sql "SHOW hba_file")
   line="host replication $PG_SUPERUSER 127.0.0.1/32 trust"
   if ! grep -qxF "$line" "$hba"; then
-    echo "replica: adding to $hba: $line"
-    printf '%s\n' "$line" >>"$hba"
+    # First: the first line that matches a connection decides, and Debian's default file asks
+    # replication connections from 127.0.0.1 for a password.
+    echo "replica: adding to the top of $hba: $line"
+    { printf '%s\n' "$line"; cat "$hba"; } >"$hba.replica-tmp"
+    cat "$hba.replica-tmp" >"$hba"
+    rm -f "$hba.replica-tmp"
   fi
   primary_sql "SELECT pg_reload_conf()" >/dev/null
   for _ in $(seq 1 20); do

@@ -5,15 +5,21 @@ import json
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import brotli
 import pytest
 import redis
+from django.db import connections
 from django.test import Client
 
 from aidportal.celery import app as celery_app
@@ -119,6 +125,96 @@ def use_broker(eager: bool, url: str) -> None:
     # The connection pools keep the broker they were made for: make them again.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db
+def test_one_scrape_sums_every_gunicorn_worker(settings, tmp_path):
+    """Two workers share PROMETHEUS_MULTIPROC_DIR: whichever answers the scrape counts both."""
+    settings.METRICS_TOKEN = TOKEN
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    with gunicorn(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)) as (base, access_log):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(status_of, [f"{base}/healthz"] * 24))
+        scrapes = [
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    f"{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+                ),
+                timeout=30,
+            )
+            .read()
+            .decode()
+            for _ in range(4)
+        ]
+        served_by = {
+            line.split()[0] for line in access_log.read_text().splitlines() if "/healthz" in line
+        }
+
+    assert statuses == [200] * 24
+    assert len(served_by) == 2  # both workers answered some
+    requests = "django_http_requests_total_by_view_transport_method_total"
+    for body in scrapes:
+        assert sample(body, requests, view="healthz", method="GET") == 24
+
+
+def status_of(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status
+
+
+@contextmanager
+def gunicorn(tmp_path, **environment):
+    """The portal under gunicorn with two sync workers on a loopback port of its own."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    listener.set_inheritable(True)
+    port = listener.getsockname()[1]
+    access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
+    db = connections["default"].settings_dict
+    unset = {"PRODUCTION", "DEBUG", "REDIS_URL", "MIGRATION_DATABASE_URL", "CELERY_BROKER_URL"}
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    env.update(
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        ALLOWED_HOSTS="127.0.0.1",
+        METRICS_TOKEN=TOKEN,
+        ACCESS_LOG="0",
+        **environment,
+    )
+    with (tmp_path / "output.log").open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "aidportal.wsgi",
+                "--config=python:aidportal.gunicorn_config",
+                f"--bind=fd://{listener.fileno()}",
+                "--workers=2",
+                "--preload",
+                "--log-level=info",
+                f"--access-logfile={access_log}",
+                "--access-logformat=%(p)s %(s)s %(U)s",
+                f"--error-logfile={error_log}",
+            ],
+            cwd=ROOT,
+            env=env,
+            pass_fds=[listener.fileno()],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not (error_log.exists() and error_log.read_text().count("Booting worker") == 2):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not start: {(tmp_path / 'output.log').read_text()}")
+                time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}", access_log
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            listener.close()
 
 
 class AccessLines(logging.Handler):

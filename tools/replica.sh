@@ -12,7 +12,8 @@
 #   PRIMARY_HOST   the primary (127.0.0.1)       PRIMARY_PORT  its port (5432)
 #   PG_SUPERUSER   the primary's superuser, who replicates (postgres)
 #   PG_BIN         PostgreSQL's programs (/usr/lib/postgresql/15/bin)
-#   REPLICA_TIMEOUT  seconds `start` and `wait` wait for the replica to catch up (120)
+#   REPLICA_TIMEOUT  seconds `start` waits for the replica to accept connections, and `start`
+#                  and `wait` for it to catch up (600: a large, busy cluster replays for minutes)
 #   REPLICA_SLOT   the primary's replication slot for it (replica_<port>), dropped by `stop`
 #
 # Run as root (the server runs as the `postgres` system user) or as that user. A replica is a
@@ -28,7 +29,7 @@ PRIMARY_HOST=${PRIMARY_HOST:-127.0.0.1}
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
 PG_SUPERUSER=${PG_SUPERUSER:-postgres}
 REPLICA_PORT=${REPLICA_PORT:-5433}
-REPLICA_TIMEOUT=${REPLICA_TIMEOUT:-120}
+REPLICA_TIMEOUT=${REPLICA_TIMEOUT:-600}
 version=$("$PG_BIN/pg_config" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 REPLICA_DIR=${REPLICA_DIR:-/var/lib/postgresql/$version/replica-$REPLICA_PORT}
 # The primary keeps the WAL this replica has not received yet in a slot of this name: without it,
@@ -152,8 +153,12 @@ start() {
     chown postgres:postgres "$conf" "$REPLICA_DIR/pg_hba.conf" "$REPLICA_DIR/pg_ident.conf"
   fi
 
-  as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/server.log" -w -t 60 \
-    -o "-c port=$REPLICA_PORT" start >/dev/null
+  if ! as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/server.log" -w \
+    -t "$REPLICA_TIMEOUT" -o "-c port=$REPLICA_PORT" start >/dev/null; then
+    echo "replica: the server did not start; the end of $REPLICA_DIR/server.log:" >&2
+    tail -n 20 "$REPLICA_DIR/server.log" >&2
+    exit 1
+  fi
   if [ "$(replica_sql "SELECT pg_is_in_recovery()")" != t ]; then
     echo "replica: the server on port $REPLICA_PORT is not in recovery" >&2
     exit 1

@@ -1,15 +1,19 @@
 """Public reads come from a real streaming replica; whoever has just written reads the primary.
 
 The session fixture starts a replica of the local PostgreSQL cluster with tools/replica.sh (on
-TEST_REPLICA_PORT, 5440 unless set, plus the pytest-xdist worker's number) once the test
-database exists, and removes it afterwards. Replay is paused (pg_wal_replay_pause) to make the
+TEST_REPLICA_PORT, 5440 unless set) once the test database exists, shared by the pytest-xdist
+workers, and removes it afterwards. Replay is paused (pg_wal_replay_pause) to make the
 replica stale: what a reader sees then tells which server answered.
 """
 
 import copy
+import fcntl
+import json
 import os
 import subprocess
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -27,8 +31,41 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "repl
 
 
 def replica_port() -> int:
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-    return int(os.environ.get("TEST_REPLICA_PORT", "5440")) + worker
+    return int(os.environ.get("TEST_REPLICA_PORT", "5440"))
+
+
+@contextmanager
+def replica_users(port: int):
+    """Who uses the test replica on `port`, under a lock: pytest-xdist workers share one."""
+    base = Path(tempfile.gettempdir()) / f"aidportal-test-replica-{port}"
+    with open(f"{base}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            state_file = Path(f"{base}.json")
+            state = json.loads(state_file.read_text()) if state_file.exists() else None
+            yield state, state_file
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def replay_to_myself(port: int):
+    """While a test pauses and resumes the shared replica's replay, no other worker's does."""
+    path = Path(tempfile.gettempdir()) / f"aidportal-test-replica-{port}.replay.lock"
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def superuser(port: int, dbname: str = "postgres"):
@@ -41,9 +78,13 @@ def superuser(port: int, dbname: str = "postgres"):
 def wait_until_replayed(port: int, timeout: float = 120) -> None:
     """Until the replica has replayed everything the primary has written so far."""
     primary_port = int(connections["default"].settings_dict["PORT"] or 5432)
-    with superuser(primary_port) as primary, primary.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
-        (target,) = cursor.fetchone()
+    primary = superuser(primary_port)
+    try:
+        with primary.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()")
+            (target,) = cursor.fetchone()
+    finally:
+        primary.close()
     deadline = time.monotonic() + timeout
     replica = superuser(port)
     try:
@@ -61,14 +102,24 @@ def wait_until_replayed(port: int, timeout: float = 120) -> None:
 
 @pytest.fixture(scope="session")
 def replica_server(django_db_setup, django_db_blocker):
-    """A streaming replica holding the test database, as the `replica` alias."""
+    """A streaming replica holding the test database, as the `replica` alias. The first worker
+    starts it (unless one already runs there), the last one to finish removes what was started."""
     port = replica_port()
     env = {**os.environ, "REPLICA_PORT": str(port)}
-    already = subprocess.run([SCRIPT, "status"], env=env, capture_output=True).returncode == 0
+    with replica_users(port) as (state, state_file):
+        running = subprocess.run([SCRIPT, "status"], env=env, capture_output=True).returncode == 0
+        if state is None or not running:
+            state = {"started": not running, "users": []}
+            if not running:
+                try:
+                    subprocess.run([SCRIPT, "start"], env=env, check=True, timeout=900)
+                except Exception:
+                    subprocess.run([SCRIPT, "stop"], env=env, timeout=120)
+                    raise
+        state["users"] = [pid for pid in state["users"] if alive(pid)] + [os.getpid()]
+        state_file.write_text(json.dumps(state))
     try:
-        if not already:
-            subprocess.run([SCRIPT, "start"], env=env, check=True, timeout=900)
-        with django_db_blocker.unblock():
+        with django_db_blocker.unblock(), replay_to_myself(port):
             wait_until_replayed(port)
         settings_dict = copy.deepcopy(connections["default"].settings_dict)
         settings_dict["PORT"] = str(port)
@@ -80,21 +131,30 @@ def replica_server(django_db_setup, django_db_blocker):
             connections[REPLICA].close()
             del connections[REPLICA]
             del connections.settings[REPLICA]
-        if not already:
-            subprocess.run([SCRIPT, "stop"], env=env, check=True, timeout=120)
+        with replica_users(port) as (state, state_file):
+            users = [pid for pid in (state or {}).get("users", []) if pid != os.getpid()]
+            if users:
+                state_file.write_text(json.dumps({**state, "users": users}))
+            else:
+                state_file.unlink(missing_ok=True)
+                if state and state["started"]:
+                    subprocess.run([SCRIPT, "stop"], env=env, check=True, timeout=120)
 
 
 @pytest.fixture
 def stale_replica(replica_server, world):
     """The replica holds `world` and then stops replaying the primary's changes."""
-    wait_until_replayed(replica_server)
-    control = superuser(replica_server)
-    with control.cursor() as cursor:
-        cursor.execute("SELECT pg_wal_replay_pause()")
-    yield replica_server
-    with control.cursor() as cursor:
-        cursor.execute("SELECT pg_wal_replay_resume()")
-    control.close()
+    with replay_to_myself(replica_server):
+        wait_until_replayed(replica_server)
+        control = superuser(replica_server)
+        with control.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_pause()")
+        try:
+            yield replica_server
+        finally:
+            with control.cursor() as cursor:
+                cursor.execute("SELECT pg_wal_replay_resume()")
+            control.close()
 
 
 def project_codes(client: Client) -> set[str]:
@@ -181,18 +241,15 @@ def test_the_window_ends_and_the_writer_reads_the_replica_again(stale_replica, w
         assert "P-LAG" not in project_codes(key)
 
 
-def test_once_replay_resumes_every_reader_sees_the_write(replica_server, world):
-    control = superuser(replica_server)
-    with control.cursor() as cursor:
-        cursor.execute("SELECT pg_wal_replay_pause()")
-        try:
-            ProjectFactory(code="P-LAG", published=True)
-            assert "P-LAG" not in project_codes(Client())
-        finally:
-            cursor.execute("SELECT pg_wal_replay_resume()")
-    control.close()
+def test_once_replay_resumes_every_reader_sees_the_write(stale_replica, world):
+    ProjectFactory(code="P-LAG", published=True)
+    assert "P-LAG" not in project_codes(Client())
 
-    wait_until_replayed(replica_server)
+    control = superuser(stale_replica)
+    with control.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_resume()")
+    control.close()
+    wait_until_replayed(stale_replica)
 
     assert "P-LAG" in project_codes(Client())
 

@@ -102,6 +102,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the database (the session, the user): whether reads may use the
+    # replica, and after a write, that this caller reads the primary for a while.
+    "aidportal.database.replica.ReplicaReadsMiddleware",
     # Above every middleware that writes a body: compresses pages and JSON (zstd, br or gzip by
     # Accept-Encoding), never a response marked private (aidportal/compression.py).
     "aidportal.compression.CompressionMiddleware",
@@ -164,7 +167,34 @@ if MIGRATION_DATABASE_URL:
             "MIGRATION_DATABASE_URL must name the same database as DATABASE_URL (engine, host, "
             "port and name), with the owner role instead of the runtime role."
         )
-DATABASE_ROUTERS = ["aidportal.database.routers.MigratingConnectionRouter"]
+# A streaming replica that public reads go to (aidportal/database/replica.py): the same database
+# reached as the same runtime role on another server. Unset, everything reads the primary.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL,
+        conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        conn_health_checks=DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
+    )
+    if any(
+        DATABASES["replica"].get(k) != DATABASES["default"].get(k)
+        for k in ("ENGINE", "NAME", "USER")
+    ):
+        raise ImproperlyConfigured(
+            "REPLICA_DATABASE_URL must name the same database as DATABASE_URL (engine and name), "
+            "as the same runtime role, on the replica's host or port."
+        )
+    # The test suite has no replica of its own: there the alias is the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# A caller that has written reads the primary for this long (longer than the replica ever lags).
+REPLICA_READ_YOUR_WRITES_SECONDS = env_count(
+    "REPLICA_READ_YOUR_WRITES_SECONDS", "a number of seconds", 10
+)
+REPLICA_READ_YOUR_WRITES_COOKIE = "primary_reads"
+DATABASE_ROUTERS = [
+    "aidportal.database.routers.MigratingConnectionRouter",
+    "aidportal.database.replica.ReplicaRouter",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

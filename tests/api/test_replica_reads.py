@@ -1,0 +1,203 @@
+"""Public reads come from a real streaming replica; whoever has just written reads the primary.
+
+The session fixture starts a replica of the local PostgreSQL cluster with tools/replica.sh (on
+TEST_REPLICA_PORT, 5440 unless set, plus the pytest-xdist worker's number) once the test
+database exists, and removes it afterwards. Replay is paused (pg_wal_replay_pause) to make the
+replica stale: what a reader sees then tells which server answered.
+"""
+
+import copy
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+from django.db import connections, router
+from django.test import Client, override_settings
+
+from aidportal.database.replica import REPLICA
+from tests.factories import ProjectFactory
+
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "replica.sh"
+BODY = {"date": "2024-06-01", "title": {"zh-hans": "验收", "en": "Acceptance"}}
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+
+
+def replica_port() -> int:
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return int(os.environ.get("TEST_REPLICA_PORT", "5440")) + worker
+
+
+def superuser(port: int, dbname: str = "postgres"):
+    host = connections["default"].settings_dict["HOST"]
+    connection = psycopg2.connect(host=host, port=port, user="postgres", dbname=dbname)
+    connection.autocommit = True
+    return connection
+
+
+def wait_until_replayed(port: int, timeout: float = 120) -> None:
+    """Until the replica has replayed everything the primary has written so far."""
+    primary_port = int(connections["default"].settings_dict["PORT"] or 5432)
+    with superuser(primary_port) as primary, primary.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        (target,) = cursor.fetchone()
+    deadline = time.monotonic() + timeout
+    replica = superuser(port)
+    try:
+        with replica.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target])
+                if cursor.fetchone()[0]:
+                    return
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the replica has not replayed up to {target}")
+                time.sleep(0.05)
+    finally:
+        replica.close()
+
+
+@pytest.fixture(scope="session")
+def replica_server(django_db_setup, django_db_blocker):
+    """A streaming replica holding the test database, as the `replica` alias."""
+    port = replica_port()
+    env = {**os.environ, "REPLICA_PORT": str(port)}
+    already = subprocess.run([SCRIPT, "status"], env=env, capture_output=True).returncode == 0
+    if not already:
+        subprocess.run([SCRIPT, "start"], env=env, check=True, timeout=900)
+    default = connections["default"].settings_dict
+    with django_db_blocker.unblock():
+        wait_until_replayed(port)
+    settings_dict = copy.deepcopy(default)
+    settings_dict["PORT"] = str(port)
+    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "MIRROR": "default"}
+    connections.settings[REPLICA] = settings_dict
+    yield port
+    connections[REPLICA].close()
+    del connections[REPLICA]
+    del connections.settings[REPLICA]
+    if not already:
+        subprocess.run([SCRIPT, "stop"], env=env, check=True, timeout=120)
+
+
+@pytest.fixture
+def stale_replica(replica_server, world):
+    """The replica holds `world` and then stops replaying the primary's changes."""
+    wait_until_replayed(replica_server)
+    control = superuser(replica_server)
+    with control.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    yield replica_server
+    with control.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_resume()")
+    control.close()
+
+
+def project_codes(client: Client) -> set[str]:
+    response = client.get("/api/v1/projects/", {"page_size": 100})
+    assert response.status_code == 200, response.content
+    return {row["code"] for row in response.json()["results"]}
+
+
+def update_ids(client: Client, project: str) -> set[int]:
+    response = client.get("/api/v1/updates/", {"project": project, "page_size": 100})
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
+def report(client: Client, project: str, **fields):
+    response = client.post(
+        "/api/v1/updates/",
+        {"project": project, **BODY, **fields},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_public_reads_come_from_the_replica_and_a_key_reads_its_own_writes(
+    stale_replica, world, callers
+):
+    ProjectFactory(code="P-LAG", published=True)  # on the primary only: replay is paused
+
+    # Everyone, a partner's key included, reads the stale replica until they write.
+    assert world.project.code in project_codes(callers["anonymous"])
+    assert "P-LAG" not in project_codes(callers["anonymous"])
+    assert "P-LAG" not in project_codes(callers["key_a"])
+
+    created = report(callers["key_a"], world.project.code)
+
+    # Right after its write the key reads the primary: its update and everything else there.
+    assert created in update_ids(callers["key_a"], world.project.code)
+    assert "P-LAG" in project_codes(callers["key_a"])
+    # The same key from another client (no cookie): remembered by the key itself.
+    same_key = Client(HTTP_AUTHORIZATION=f"Bearer {world.keys['key_a']}")
+    assert "P-LAG" in project_codes(same_key)
+    # Another reader, anonymous or another partner, still reads the replica.
+    assert "P-LAG" not in project_codes(Client())
+    assert "P-LAG" not in project_codes(callers["key_b"])
+
+
+def test_a_session_that_has_written_reads_the_primary_and_public_pages_follow(
+    stale_replica, world, callers
+):
+    staff = callers["programme_staff"]
+    ProjectFactory(code="P-LAG", programme=world.project.programme, title_en="Lagging clinic")
+    assert "P-LAG" not in project_codes(staff)
+
+    created = report(staff, world.project.code, published=True)
+
+    assert created in update_ids(staff, world.project.code)
+    assert "P-LAG" in project_codes(staff)
+    assert "Lagging clinic" in staff.get("/en/projects/").content.decode()
+    # A visitor's page is the replica's.
+    assert "Lagging clinic" not in Client().get("/en/projects/").content.decode()
+    assert created not in update_ids(Client(), world.project.code)
+
+
+def test_the_staff_admin_reads_the_primary(stale_replica, world, admin_client):
+    ProjectFactory(code="P-LAG", published=True)
+
+    page = admin_client.get("/en/admin/projects/project/", {"q": "P-LAG"})
+
+    assert page.status_code == 200
+    assert "P-LAG" in page.content.decode()
+    assert "P-LAG" not in project_codes(Client())
+
+
+def test_the_window_ends_and_the_writer_reads_the_replica_again(stale_replica, world):
+    with override_settings(REPLICA_READ_YOUR_WRITES_SECONDS=1):
+        key = Client(HTTP_AUTHORIZATION=f"Bearer {world.keys['key_a']}")
+        ProjectFactory(code="P-LAG", published=True)
+        report(key, world.project.code)
+        assert "P-LAG" in project_codes(key)
+
+        time.sleep(2.1)
+
+        assert "P-LAG" not in project_codes(key)
+
+
+def test_once_replay_resumes_every_reader_sees_the_write(replica_server, world):
+    control = superuser(replica_server)
+    with control.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+        try:
+            ProjectFactory(code="P-LAG", published=True)
+            assert "P-LAG" not in project_codes(Client())
+        finally:
+            cursor.execute("SELECT pg_wal_replay_resume()")
+    control.close()
+
+    wait_until_replayed(replica_server)
+
+    assert "P-LAG" in project_codes(Client())
+
+
+def test_nothing_migrates_on_the_replica(replica_server):
+    from django.apps import apps
+
+    labels = {config.label for config in apps.get_app_configs()}
+    assert not any(router.allow_migrate(REPLICA, label) for label in labels)
+    assert all(router.allow_migrate("default", label) for label in labels)

@@ -224,7 +224,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=60)
     load_after = os.getloadavg()
-    print(f"gunicorn and locust logs: {workdir}")
+    print(f"the report{' and gunicorn logs' if server else ''}: {workdir}")
     if not report.exists():
         sys.exit("locust wrote no report")
     figures = json.loads(report.read_text())

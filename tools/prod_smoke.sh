@@ -70,13 +70,13 @@ trap 'exit 130' INT TERM
 # PostgreSQL: a primary of its own. The superuser connects from loopback without a password
 # (the replica's base backup and the role setup); the portal's roles need theirs.
 say "primary cluster on 127.0.0.1:$PRIMARY_PORT"
-install -d -o postgres -g postgres -m 700 "$DIR/primary"
+install -d -o postgres -g postgres -m 700 "$DIR/primary" "$DIR/socket"
 as_postgres "$PG_BIN/initdb" -D "$DIR/primary" -U postgres --auth-local=peer \
   --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$DIR/logs/initdb.log"
 {
   echo "port = $PRIMARY_PORT"
   echo "listen_addresses = '127.0.0.1'"
-  echo "unix_socket_directories = '$DIR/primary'"
+  echo "unix_socket_directories = '$DIR/socket'"
   echo "shared_buffers = 64MB"
   echo "max_connections = 60"
 } >>"$DIR/primary/postgresql.conf"
@@ -139,16 +139,26 @@ upstreams=""
 for port in $GUNICORN_PORTS; do
   serve_bg GUNICORN_BIND=127.0.0.1:$port GUNICORN_ACCESS_LOG="$DIR/logs/gunicorn-$port.access.log" \
     GUNICORN_ERROR_LOG="$DIR/logs/gunicorn-$port.log" \
-    "$ROOT/.venv/bin/gunicorn" -c deploy/gunicorn.conf.py aidportal.wsgi &
+    "$ROOT/.venv/bin/gunicorn" -c deploy/gunicorn.conf.py aidportal.wsgi \
+    >>"$DIR/logs/gunicorn-$port.log" 2>&1 &
   PIDS+=($!)
   upstreams+="server 127.0.0.1:$port; "
 done
 serve_bg "$ROOT/.venv/bin/celery" -A aidportal worker --loglevel=warning --concurrency=2 \
-  --logfile="$DIR/logs/celery-worker.log" &
+  --logfile="$DIR/logs/celery-worker.log" >/dev/null 2>&1 &
 PIDS+=($!)
 serve_bg "$ROOT/.venv/bin/celery" -A aidportal beat --loglevel=warning \
-  --schedule="$DIR/run/celerybeat-schedule" --logfile="$DIR/logs/celery-beat.log" &
+  --schedule="$DIR/run/celerybeat-schedule" --logfile="$DIR/logs/celery-beat.log" >/dev/null 2>&1 &
 PIDS+=($!)
+
+# nginx marks a backend that refuses a connection as down for a while: start it only once both
+# gunicorns answer.
+for port in $GUNICORN_PORTS; do
+  for _ in $(seq 1 240); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
+    sleep 0.5
+  done
+done
 
 say "self-signed certificate and nginx on https://127.0.0.1:$HTTPS_PORT"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
@@ -180,7 +190,7 @@ check "the home page over HTTPS" 200 "$("${CURL[@]}" -w '%{http_code}' "$BASE/")
 check "plain HTTP moves to HTTPS" "301 $BASE/" \
   "$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$HTTP_PORT/")"
 check "HSTS on HTTPS answers" yes \
-  "$(curl -sSI --cacert "$DIR/nginx/tls.crt" "$BASE/en/" | grep -qi '^strict-transport-security' && echo yes || echo no)"
+  "$("${CURL[@]}" -D - "$BASE/en/" | grep -qi '^strict-transport-security' && echo yes || echo no)"
 check "nginx serves the stylesheet ($css) brotli-compressed" "200 br" \
   "$("${CURL[@]}" -H 'Accept-Encoding: br' -w '%{http_code} ' -D - "$BASE$css" | tr -d '\r' | awk -F': ' 'tolower($1)=="content-encoding"{print $2}' | sed 's/^/200 /' | head -n1)"
 check "and gzip-compressed to a gzip-only browser" gzip \

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "django_http_compression",
+    "django_prometheus",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -101,6 +102,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and (almost) last: the request metrics see the whole request, and the access log
+    # times it (aidportal/metrics.py, aidportal/access_log.py).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "aidportal.access_log.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the database (the session, the user): whether reads may use the
     # replica, and after a write, that this caller reads the primary for a while.
@@ -124,6 +129,7 @@ MIDDLEWARE = [
     # Inside every middleware that adds a header, so that the refusal carries them all.
     "aidportal.middleware.RefuseTraceMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -379,9 +385,53 @@ IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "access": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # One JSON line per request (aidportal/access_log.py); ACCESS_LOG=0 silences it.
+        "aidportal.access": {
+            "handlers": ["access"],
+            "level": "INFO" if env_bool("ACCESS_LOG", default=True) else "WARNING",
+            "propagate": False,
+        }
+    },
 }
+
+# Observability. /metrics answers only a bearer of METRICS_TOKEN (unset: no endpoint). Every
+# database alias goes through django-prometheus's backend, which counts queries and errors.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+for _database in DATABASES.values():
+    _database["ENGINE"] = _database["ENGINE"].replace(
+        "django.db.backends.", "django_prometheus.db.backends."
+    )
+# Errors (and, at SENTRY_TRACES_SAMPLE_RATE, timings) go to Sentry when SENTRY_DSN is set; no
+# cookies, user addresses or request bodies are sent (send_default_pii off).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT")
+        or ("production" if PRODUCTION else "development"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+        integrations=[DjangoIntegration()],
+    )
 
 # Security headers, CSP and login protection (every mode).
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -389,7 +439,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Load balancers check health over plain HTTP, behind the TLS proxy.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # Browser features no page uses, denied to every page and to anything it embeds.
 PERMISSIONS_POLICY = ["camera", "microphone", "geolocation", "payment", "usb"]
 # Nothing inline and nothing from elsewhere: charts are SVG attributes, the API docs load a file.

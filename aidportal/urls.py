@@ -8,6 +8,7 @@ from django.views.static import serve
 
 from aidportal.crawlers import SITEMAPS, favicon, robots_txt
 from aidportal.health import healthz
+from aidportal.metrics import metrics
 from opendata import data_urls
 
 admin.site.site_header = _("AidPortal administration")
@@ -20,6 +21,7 @@ handler500 = "api.problems.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

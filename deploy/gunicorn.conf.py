@@ -4,10 +4,15 @@ process of a deployment.
 
     GUNICORN_BIND      where to listen (127.0.0.1:8000); nginx is the only one to reach it
     GUNICORN_WORKERS   processes (2); GUNICORN_THREADS threads in each (4)
-    GUNICORN_ACCESS_LOG, GUNICORN_ERROR_LOG   files, or "-" for the standard streams
+    GUNICORN_ERROR_LOG files, or "-" for standard error (the default)
+
+The portal writes its own access log, one JSON line per request (logger `aidportal.access`),
+so gunicorn writes none. With PROMETHEUS_MULTIPROC_DIR, `child_exit` forgets an exited worker.
 """
 
 import os
+
+from aidportal.gunicorn_config import child_exit  # noqa: F401  (a server hook, found by name)
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -26,7 +31,6 @@ max_requests = 5000
 max_requests_jitter = 500
 # One deployment runs several gunicorns on a machine; none needs the control socket.
 control_socket_disable = True
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # nginx's address is the only one gunicorn trusts for X-Forwarded-Proto.
 forwarded_allow_ips = "127.0.0.1"

@@ -124,3 +124,30 @@ def test_redis_url_puts_the_cache_and_the_rate_limits_in_redis():
     result = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "RedisCache 7 RedisStorage True"
+
+
+def test_a_replica_must_be_the_same_database_reached_as_the_runtime_role():
+    primary = "postgres://aidportal_app@127.0.0.1:5432/aidportal"
+    as_owner = manage(
+        "check",
+        DATABASE_URL=primary,
+        MIGRATION_DATABASE_URL="",
+        REPLICA_DATABASE_URL="postgres://aidportal_owner@127.0.0.1:5433/aidportal",
+    )
+    other_database = manage(
+        "check",
+        DATABASE_URL=primary,
+        MIGRATION_DATABASE_URL="",
+        REPLICA_DATABASE_URL="postgres://aidportal_app@127.0.0.1:5433/elsewhere",
+    )
+    same = manage(
+        "check",
+        DATABASE_URL=primary,
+        MIGRATION_DATABASE_URL="",
+        REPLICA_DATABASE_URL="postgres://aidportal_app@127.0.0.1:5433/aidportal",
+    )
+
+    for refused in (as_owner, other_database):
+        assert refused.returncode != 0
+        assert "REPLICA_DATABASE_URL must name the same database" in refused.stderr
+    assert same.returncode == 0, same.stderr

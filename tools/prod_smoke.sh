@@ -8,6 +8,7 @@
 #   Redis        its own server on $REDIS_PORT: cache, rate limits and the Celery broker
 #   gunicorn     two processes (deploy/gunicorn.conf.py) on $GUNICORN_PORTS
 #   Celery       a worker and beat
+#   metrics      /metrics for the bearer of a token made at start (both gunicorns' workers)
 #   nginx        deploy/nginx.conf.template: TLS with a self-signed certificate made now by
 #                openssl, static files from collectstatic (.br/.gz), the proxy to both gunicorns
 #
@@ -105,7 +106,10 @@ redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --save '' --a
   --dir "$DIR/run" --pidfile "$DIR/run/redis.pid" --logfile "$DIR/logs/redis.log"
 for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-# The serving processes' environment (deploy/env.example): the runtime role only.
+# The serving processes' environment (deploy/env.example): the runtime role only. The
+# workers of both gunicorns write their metrics into one folder, and a scrape sums them.
+METRICS_TOKEN=$(random 16)
+mkdir -p "$DIR/metrics"
 SERVE_ENV=$DIR/run/env
 cat >"$SERVE_ENV" <<EOF
 PRODUCTION=1
@@ -122,6 +126,8 @@ STATIC_ROOT=$DIR/static
 MEDIA_ROOT=$DIR/media
 GUNICORN_WORKERS=1
 GUNICORN_THREADS=4
+METRICS_TOKEN=$METRICS_TOKEN
+PROMETHEUS_MULTIPROC_DIR=$DIR/metrics
 API_RATE_ANONYMOUS=1000000/minute
 API_RATE_CALLER=1000000/minute
 EOF
@@ -137,8 +143,7 @@ serve "$PY" manage.py check --deploy --fail-level WARNING >"$DIR/logs/check.log"
 
 upstreams=""
 for port in $GUNICORN_PORTS; do
-  serve_bg GUNICORN_BIND=127.0.0.1:$port GUNICORN_ACCESS_LOG="$DIR/logs/gunicorn-$port.access.log" \
-    GUNICORN_ERROR_LOG="$DIR/logs/gunicorn-$port.log" \
+  serve_bg GUNICORN_BIND=127.0.0.1:$port GUNICORN_ERROR_LOG="$DIR/logs/gunicorn-$port.log" \
     "$ROOT/.venv/bin/gunicorn" -c deploy/gunicorn.conf.py aidportal.wsgi \
     >>"$DIR/logs/gunicorn-$port.log" 2>&1 &
   PIDS+=($!)
@@ -199,6 +204,10 @@ check "pages compressed by the portal pass through" br \
   "$("${CURL[@]}" -H 'Accept-Encoding: br' -D - "$BASE/en/" | tr -d '\r' | awk -F': ' 'tolower($1)=="content-encoding"{print $2}')"
 check "both gunicorns answer" "200 200" \
   "$(for port in $GUNICORN_PORTS; do curl -sS -o /dev/null -w '%{http_code} ' -H 'X-Forwarded-Proto: https' "http://127.0.0.1:$port/healthz"; done | sed 's/ $//')"
+check "Prometheus metrics to the bearer of METRICS_TOKEN" yes \
+  "$(curl -sS --cacert "$DIR/nginx/tls.crt" -H "Authorization: Bearer $METRICS_TOKEN" "$BASE/metrics" | grep -q '^django_http_requests' && echo yes || echo no)"
+check "and to no one else" 401 \
+  "$("${CURL[@]}" -w '%{http_code}' "$BASE/metrics")"
 check "the replica is in recovery" t \
   "$("$PG_BIN/psql" -X -At -h 127.0.0.1 -p "$REPLICA_PORT" -U postgres -d postgres -c 'SELECT pg_is_in_recovery()')"
 check "the Celery worker answers" yes \

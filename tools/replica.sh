@@ -12,7 +12,9 @@
 #   PRIMARY_HOST   the primary (127.0.0.1)       PRIMARY_PORT  its port (5432)
 #   PG_SUPERUSER   the primary's superuser, who replicates (postgres)
 #   PG_BIN         PostgreSQL's programs (/usr/lib/postgresql/15/bin)
-#   REPLICA_TIMEOUT  seconds `start` and `wait` wait for the replica to catch up (120)
+#   REPLICA_TIMEOUT  seconds `start` waits for the replica to accept connections, and `start`
+#                  and `wait` for it to catch up (600: a large, busy cluster replays for minutes)
+#   REPLICA_SLOT   the primary's replication slot for it (replica_<port>), dropped by `stop`
 #
 # Run as root (the server runs as the `postgres` system user) or as that user. A replica is a
 # copy of the whole cluster: every database of the primary, including those created later,
@@ -27,9 +29,12 @@ PRIMARY_HOST=${PRIMARY_HOST:-127.0.0.1}
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
 PG_SUPERUSER=${PG_SUPERUSER:-postgres}
 REPLICA_PORT=${REPLICA_PORT:-5433}
-REPLICA_TIMEOUT=${REPLICA_TIMEOUT:-120}
+REPLICA_TIMEOUT=${REPLICA_TIMEOUT:-600}
 version=$("$PG_BIN/pg_config" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 REPLICA_DIR=${REPLICA_DIR:-/var/lib/postgresql/$version/replica-$REPLICA_PORT}
+# The primary keeps the WAL this replica has not received yet in a slot of this name: without it,
+# a busy primary may recycle WAL between the end of the copy and the start of streaming.
+SLOT=${REPLICA_SLOT:-replica_$REPLICA_PORT}
 
 # The server and its data directory belong to the `postgres` system user.
 as_postgres() {
@@ -111,14 +116,16 @@ start() {
     exit 1
   fi
   allow_replication
+  drop_slot
 
   mkdir -p "$(dirname "$REPLICA_DIR")"
   install -d -m 700 "$REPLICA_DIR"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$REPLICA_DIR"
   echo "replica: copying the primary ($PRIMARY_HOST:$PRIMARY_PORT) into $REPLICA_DIR"
-  # -R writes standby.signal and primary_conninfo; -X stream copies the WAL written meanwhile.
+  # -R writes standby.signal, primary_conninfo and primary_slot_name; -X stream copies the WAL
+  # written meanwhile; -C -S creates the slot that keeps the rest until the replica streams it.
   as_postgres "$PG_BIN/pg_basebackup" -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PG_SUPERUSER" \
-    -D "$REPLICA_DIR" -X stream -R --checkpoint=fast --no-sync
+    -D "$REPLICA_DIR" -X stream -R -C -S "$SLOT" --checkpoint=fast --no-sync
 
   # A hot standby needs these at least as high as its primary's.
   local setting value conf="$REPLICA_DIR/postgresql.conf"
@@ -146,8 +153,12 @@ start() {
     chown postgres:postgres "$conf" "$REPLICA_DIR/pg_hba.conf" "$REPLICA_DIR/pg_ident.conf"
   fi
 
-  as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/server.log" -w -t 60 \
-    -o "-c port=$REPLICA_PORT" start >/dev/null
+  if ! as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/server.log" -w \
+    -t "$REPLICA_TIMEOUT" -o "-c port=$REPLICA_PORT" start >/dev/null; then
+    echo "replica: the server did not start; the end of $REPLICA_DIR/server.log:" >&2
+    tail -n 20 "$REPLICA_DIR/server.log" >&2
+    exit 1
+  fi
   if [ "$(replica_sql "SELECT pg_is_in_recovery()")" != t ]; then
     echo "replica: the server on port $REPLICA_PORT is not in recovery" >&2
     exit 1
@@ -156,10 +167,21 @@ start() {
   echo "replica: streaming from $PRIMARY_HOST:$PRIMARY_PORT on 127.0.0.1:$REPLICA_PORT"
 }
 
+# A slot nobody streams from keeps WAL on the primary for ever: it goes with its replica.
+drop_slot() {
+  primary_sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+    WHERE slot_name = '$SLOT' AND NOT active" >/dev/null
+}
+
 stop() {
   if running; then
     as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -m fast -w stop >/dev/null
   fi
+  for _ in $(seq 1 20); do
+    [ "$(primary_sql "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$SLOT' AND active")" = 0 ] && break
+    sleep 0.5
+  done
+  drop_slot
   if [ -e "$REPLICA_DIR" ]; then
     rm -rf "$REPLICA_DIR"
     echo "replica: stopped and removed $REPLICA_DIR"

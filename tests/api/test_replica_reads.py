@@ -65,21 +65,23 @@ def replica_server(django_db_setup, django_db_blocker):
     port = replica_port()
     env = {**os.environ, "REPLICA_PORT": str(port)}
     already = subprocess.run([SCRIPT, "status"], env=env, capture_output=True).returncode == 0
-    if not already:
-        subprocess.run([SCRIPT, "start"], env=env, check=True, timeout=900)
-    default = connections["default"].settings_dict
-    with django_db_blocker.unblock():
-        wait_until_replayed(port)
-    settings_dict = copy.deepcopy(default)
-    settings_dict["PORT"] = str(port)
-    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "MIRROR": "default"}
-    connections.settings[REPLICA] = settings_dict
-    yield port
-    connections[REPLICA].close()
-    del connections[REPLICA]
-    del connections.settings[REPLICA]
-    if not already:
-        subprocess.run([SCRIPT, "stop"], env=env, check=True, timeout=120)
+    try:
+        if not already:
+            subprocess.run([SCRIPT, "start"], env=env, check=True, timeout=900)
+        with django_db_blocker.unblock():
+            wait_until_replayed(port)
+        settings_dict = copy.deepcopy(connections["default"].settings_dict)
+        settings_dict["PORT"] = str(port)
+        settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "MIRROR": "default"}
+        connections.settings[REPLICA] = settings_dict
+        yield port
+    finally:
+        if REPLICA in connections.settings:
+            connections[REPLICA].close()
+            del connections[REPLICA]
+            del connections.settings[REPLICA]
+        if not already:
+            subprocess.run([SCRIPT, "stop"], env=env, check=True, timeout=120)
 
 
 @pytest.fixture

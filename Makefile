@@ -17,7 +17,7 @@ TEST_WORKERS ?= 2
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install browser messages
+.PHONY: run test lint install browser messages prod-smoke
 
 install: $(VENV)/.installed
 
@@ -92,3 +92,16 @@ lint: install
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=static
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# The reference production stack on loopback (nginx with TLS, two gunicorns, Celery worker and
+# beat, a PostgreSQL primary of its own and its streaming replica, Redis), load-tested through
+# nginx over HTTPS and stopped again: tools/prod_smoke.sh. Run as root.
+PROD_SMOKE_PACKAGES := nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static \
+	openssl redis-server gettext-base curl
+prod-smoke: install
+	@missing=$$(for p in $(PROD_SMOKE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	tools/prod_smoke.sh

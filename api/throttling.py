@@ -11,6 +11,9 @@ import functools
 import time
 from typing import TYPE_CHECKING
 
+# Imported whole before any request: `limits` imports it lazily and reads its __version__, and in
+# a threaded worker two first requests at once saw it half-imported ("Found version: 0.0.0", a 500).
+import redis  # noqa: F401
 from django.conf import settings
 from limits import parse
 from limits.storage import storage_from_string

@@ -121,16 +121,8 @@ def replica_server(django_db_setup, django_db_blocker):
     try:
         with django_db_blocker.unblock(), replay_to_myself(port):
             wait_until_replayed(port)
-        settings_dict = copy.deepcopy(connections["default"].settings_dict)
-        settings_dict["PORT"] = str(port)
-        settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "MIRROR": "default"}
-        connections.settings[REPLICA] = settings_dict
         yield port
     finally:
-        if REPLICA in connections.settings:
-            connections[REPLICA].close()
-            del connections[REPLICA]
-            del connections.settings[REPLICA]
         with replica_users(port) as (state, state_file):
             users = [pid for pid in (state or {}).get("users", []) if pid != os.getpid()]
             if users:
@@ -142,15 +134,31 @@ def replica_server(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def stale_replica(replica_server, world):
+def replica_alias(replica_server):
+    """The `replica` alias, for this test only: the tests after it in the same process run
+    without a replica, as the rest of the suite expects."""
+    settings_dict = copy.deepcopy(connections["default"].settings_dict)
+    settings_dict["PORT"] = str(replica_server)
+    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "MIRROR": "default"}
+    connections.settings[REPLICA] = settings_dict
+    try:
+        yield replica_server
+    finally:
+        connections[REPLICA].close()
+        del connections[REPLICA]
+        del connections.settings[REPLICA]
+
+
+@pytest.fixture
+def stale_replica(replica_alias, world):
     """The replica holds `world` and then stops replaying the primary's changes."""
-    with replay_to_myself(replica_server):
-        wait_until_replayed(replica_server)
-        control = superuser(replica_server)
+    with replay_to_myself(replica_alias):
+        wait_until_replayed(replica_alias)
+        control = superuser(replica_alias)
         with control.cursor() as cursor:
             cursor.execute("SELECT pg_wal_replay_pause()")
         try:
-            yield replica_server
+            yield replica_alias
         finally:
             with control.cursor() as cursor:
                 cursor.execute("SELECT pg_wal_replay_resume()")
@@ -254,7 +262,7 @@ def test_once_replay_resumes_every_reader_sees_the_write(stale_replica, world):
     assert "P-LAG" in project_codes(Client())
 
 
-def test_nothing_migrates_on_the_replica(replica_server):
+def test_nothing_migrates_on_the_replica(replica_alias):
     from django.apps import apps
 
     labels = {config.label for config in apps.get_app_configs()}

@@ -31,6 +31,7 @@ APPEND_ONLY = (
     "education.ResultsRelease",
     "changes.Event",
     "changes.EventAudience",
+    "projects.WorkflowStep",
 )
 
 # Every change history (django-simple-history) is append-only as well, with one column the

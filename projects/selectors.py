@@ -260,6 +260,8 @@ def _change_columns() -> list[tuple[str, str]]:
         for model in registered_models.values()
         if model._meta.label not in PRIVATE_HISTORIES
     ]
+    # Lifecycle steps have no history (they are never changed); a review changes no project.
+    columns.append((WorkflowStep._meta.db_table, "at"))
     for module in app_modules("showcase"):
         for label, field in getattr(module, "CHANGE_SOURCES", ()):
             model = apps.get_model(label)
@@ -435,6 +437,13 @@ def partner_updates_awaiting_publication(caller: Caller) -> QuerySet[ProgressUpd
 
 
 # The lifecycle (projects.lifecycle): public history, the approved plan, and the desk's queues.
+
+
+def projects_of(organisation_id: int | None) -> QuerySet[Project]:
+    """Projects an organisation takes part in, published or not (its key's lifecycle steps)."""
+    return Project.objects.filter(
+        pk__in=Participant.objects.filter(organisation_id=organisation_id).values("project_id")
+    )
 
 
 def public_steps(project: Project) -> QuerySet[WorkflowStep]:

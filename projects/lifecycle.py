@@ -122,6 +122,9 @@ class StepDetails:
     amount: Decimal | None = None
     result: str = ""
     illustrative: bool = False
+    # Recorded afterwards from a source that does not state the step's date (load_demo): the
+    # approval may then be undated.
+    undated_in_source: bool = False
 
 
 def allowed_actions(project: Project) -> list[str]:
@@ -203,7 +206,7 @@ def _check_details(project: Project, action: str, details: StepDetails) -> None:
             errors["amount"] = [_("Give the approved amount.")]
         if not details.document_number.strip():
             errors["document_number"] = [_("Give the approval's document number.")]
-        if details.date is None:
+        if details.date is None and not details.undated_in_source:
             errors["date"] = [_("Give the approval's date.")]
     if action == Action.ACCEPT:
         if details.result not in WorkflowStep.Result.values:
@@ -245,9 +248,11 @@ def _date_milestone(project: Project, action: str, details: StepDetails) -> None
     milestone = project.milestones.filter(kind=kind).first() or Milestone(
         project=project, kind=kind
     )
+    if milestone.actual_date == details.date and milestone.date_precision == details.date_precision:
+        return
     milestone.actual_date = details.date
     milestone.date_precision = details.date_precision
-    milestone.illustrative = False
+    milestone.illustrative = details.illustrative
     # The untranslated column holds the default language, whatever language is active.
     with translation.override(settings.LANGUAGE_CODE):
         milestone.save()

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFill, ResizeToFit
 
@@ -501,8 +502,8 @@ class WorkflowStep(ActorMixin, models.Model):
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="steps"
     )
     action = models.CharField(_("step"), max_length=10, choices=Action.choices)
-    from_stage = models.CharField(_("from"), max_length=12, choices=Stage.choices)
-    to_stage = models.CharField(_("to"), max_length=12, choices=Stage.choices)
+    from_stage = models.CharField(_("from stage"), max_length=12, choices=Stage.choices)
+    to_stage = models.CharField(_("to stage"), max_length=12, choices=Stage.choices)
     date = models.DateField(
         _("date"), null=True, blank=True, help_text=_("Empty where the source does not say.")
     )
@@ -571,8 +572,8 @@ class PlanAdjustment(models.Model):
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("requested")
-        APPROVED = "approved", _("approved")
-        REJECTED = "rejected", _("rejected")
+        APPROVED = "approved", pgettext_lazy("plan adjustment", "approved")
+        REJECTED = "rejected", pgettext_lazy("plan adjustment", "rejected")
 
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="adjustments"
@@ -582,7 +583,7 @@ class PlanAdjustment(models.Model):
     )
     previous_investment = MoneyField(_("planned investment before (CNY)"))
     scope = models.TextField(
-        _("scope"), blank=True, max_length=5000, help_text=_("The changed scope, if it changes.")
+        _("scope of work"), blank=True, max_length=5000, help_text=_("The changed scope, if it changes.")
     )
     reason = models.TextField(_("reason"), max_length=5000)
     status = models.CharField(

@@ -30,7 +30,7 @@ from projects.models import Milestone, PlanAdjustment, Project, Stage, WorkflowS
 from reference.models import DatePrecision
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 Action = WorkflowStep.Action
 Side = WorkflowStep.Side
@@ -132,11 +132,11 @@ def allowed_actions(project: Project) -> list[str]:
     return [action for action, moves in TRANSITIONS.items() if project.stage in moves]
 
 
-def _holds(user: "AbstractBaseUser | AnonymousUser", permission: str) -> bool:
+def _holds(user: "User | AnonymousUser", permission: str) -> bool:
     return bool(user.has_perm(permission))
 
 
-def actions_for(project: Project, user: "AbstractBaseUser | AnonymousUser") -> list[str]:
+def actions_for(project: Project, user: "User | AnonymousUser") -> list[str]:
     """The steps the stage allows that the user's roles let them take (the admin's buttons)."""
     return [
         action
@@ -145,7 +145,7 @@ def actions_for(project: Project, user: "AbstractBaseUser | AnonymousUser") -> l
     ]
 
 
-def review_sides(user: "AbstractBaseUser | AnonymousUser") -> list[str]:
+def review_sides(user: "User | AnonymousUser") -> list[str]:
     """The sides the user reviews for."""
     return [side for side, permission in REVIEW_PERMISSION.items() if _holds(user, permission)]
 
@@ -341,7 +341,7 @@ def request_adjustment(
     planned_investment: Decimal,
     reason: str,
     scope: str = "",
-    user: "AbstractBaseUser | None" = None,
+    user: "User | None" = None,
 ) -> PlanAdjustment:
     """Ask to change an approved project's planned investment or scope. Nothing public changes
     until an approver approves it; a project has one open request at a time."""
@@ -370,7 +370,7 @@ def decide_adjustment(
     on: datetime.date,
     document_number: str = "",
     comment: str = "",
-    user: "AbstractBaseUser | None" = None,
+    user: "User | None" = None,
 ) -> PlanAdjustment:
     """Approve or reject a requested plan adjustment. Approval (with its document number) sets
     the project's planned investment, which is what the public pages show from then on; the

@@ -84,7 +84,7 @@ class StepForm(forms.Form):
         )
 
 
-def add_refusal(form: forms.Form, error: Exception) -> None:
+def add_refusal(form: forms.BaseForm, error: Exception) -> None:
     """A service's refusal as errors on the form's fields, or on the form as a whole."""
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -93,24 +93,38 @@ def add_refusal(form: forms.Form, error: Exception) -> None:
         form.add_error(None, str(error))
 
 
+STEP_COLUMNS = (
+    "action",
+    "date",
+    "document_number",
+    "side",
+    "opinion",
+    "amount",
+    "result",
+    "comment",
+    "comment_public",
+    "actor_display",
+    "at",
+    "illustrative",
+)
+
+ADJUSTMENT_COLUMNS = (
+    "planned_investment",
+    "previous_investment",
+    "scope",
+    "reason",
+    "status",
+    "decided_on",
+    "document_number",
+    "requested_by",
+    "decided_by",
+)
+
+
 class WorkflowStepInline(ReadOnlyInline):
     model = WorkflowStep
     verbose_name_plural = _("lifecycle history")
-    fields = [
-        "action",
-        "date",
-        "document_number",
-        "side",
-        "opinion",
-        "amount",
-        "result",
-        "comment",
-        "comment_public",
-        "actor_display",
-        "at",
-        "illustrative",
-    ]
-    readonly_fields = fields
+    fields = readonly_fields = STEP_COLUMNS
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "api_key")
@@ -118,18 +132,7 @@ class WorkflowStepInline(ReadOnlyInline):
 
 class PlanAdjustmentInline(ReadOnlyInline):
     model = PlanAdjustment
-    fields = [
-        "planned_investment",
-        "previous_investment",
-        "scope",
-        "reason",
-        "status",
-        "decided_on",
-        "document_number",
-        "requested_by",
-        "decided_by",
-    ]
-    readonly_fields = fields
+    fields = readonly_fields = ADJUSTMENT_COLUMNS
     show_change_link = True
 
 
@@ -230,13 +233,9 @@ class PlanAdjustmentForm(forms.ModelForm):
                 lifecycle.check_adjustment(project=project, reason=data.get("reason") or "")
             except (ValidationError, Conflict) as error:
                 add_refusal(self, error)
+            # The previous figure is the project's now; the service reads it again on saving.
+            self.instance.previous_investment = project.planned_investment
         return data
-
-    def _post_clean(self):
-        # The previous figure is the project's, read when the request is saved.
-        if self.cleaned_data.get("project") is not None:
-            self.instance.previous_investment = self.cleaned_data["project"].planned_investment
-        super()._post_clean()
 
 
 class DecisionForm(forms.Form):

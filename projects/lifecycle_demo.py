@@ -25,7 +25,7 @@ STAGE_OF_STATUS = {
     Project.Status.IMPLEMENTATION: Stage.IN_PROGRESS,
     Project.Status.FINALISATION: Stage.COMPLETED,
 }
-ROUTE = {
+ROUTE: dict[str, list[str]] = {
     Stage.IN_PROGRESS: [Action.SUBMIT, Action.REVIEW, Action.REVIEW, Action.APPROVE, Action.START],
     Stage.COMPLETED: [
         Action.SUBMIT,

@@ -583,7 +583,10 @@ class PlanAdjustment(models.Model):
     )
     previous_investment = MoneyField(_("planned investment before (CNY)"))
     scope = models.TextField(
-        _("scope of work"), blank=True, max_length=5000, help_text=_("The changed scope, if it changes.")
+        _("scope of work"),
+        blank=True,
+        max_length=5000,
+        help_text=_("The changed scope, if it changes."),
     )
     reason = models.TextField(_("reason"), max_length=5000)
     status = models.CharField(

@@ -441,6 +441,8 @@ def partner_updates_awaiting_publication(caller: Caller) -> QuerySet[ProgressUpd
 
 def projects_of(organisation_id: int | None) -> QuerySet[Project]:
     """Projects an organisation takes part in, published or not (its key's lifecycle steps)."""
+    if organisation_id is None:
+        return Project.objects.none()
     return Project.objects.filter(
         pk__in=Participant.objects.filter(organisation_id=organisation_id).values("project_id")
     )
@@ -545,7 +547,7 @@ def awaiting_review(caller: Caller, side: str) -> QuerySet[Project] | None:
     """Projects in joint review that have no opinion of this side yet, for its reviewers."""
     if not caller.has_perm(f"projects.review_project_{side}"):
         return None
-    return _opinions(_waiting_projects(Stage.REVIEW)).filter(**{f"{side}_opinion__isnull": True})
+    return _opinions(_waiting_projects(Stage.REVIEW)).filter(Q((f"{side}_opinion__isnull", True)))
 
 
 def awaiting_approval(caller: Caller) -> QuerySet[Project] | None:
@@ -553,7 +555,7 @@ def awaiting_approval(caller: Caller) -> QuerySet[Project] | None:
     if not caller.has_perm("projects.approve_project"):
         return None
     return _opinions(_waiting_projects(Stage.REVIEW)).filter(
-        donor_opinion="agree", partner_opinion="agree"
+        Q(donor_opinion="agree") & Q(partner_opinion="agree")
     )
 
 

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import money_column
 from core.changelists import LargeListAdmin
 from projects import lifecycle
-from projects.lifecycle_admin import LifecycleAdminMixin, PlanAdjustmentInline, WorkflowStepInline
+from projects.lifecycle_admin import LifecycleAdminMixin
 from projects.models import (
     Indicator,
     Milestone,
@@ -172,8 +172,6 @@ class ProjectAdmin(LifecycleAdminMixin, LargeListAdmin, HistoryTranslationAdmin)
         IndicatorInline,
         ProgressUpdateInline,
         PhotoInline,
-        WorkflowStepInline,
-        PlanAdjustmentInline,
     ]
     fieldsets = [
         (None, {"fields": ["programme", "code", "title", "summary", "description"]}),

@@ -5,6 +5,7 @@ through projects.lifecycle, whose refusals come back as form errors."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field, lookup_field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -15,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from api.actors import Actor
-from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.admin import ReadOnlyAdmin
 from core.exceptions import Conflict
 from projects import lifecycle
 from projects.models import PlanAdjustment, Project, WorkflowStep
@@ -103,11 +104,9 @@ STEP_COLUMNS = (
     "result",
     "comment",
     "comment_public",
-    "actor_display",
-    "at",
     "illustrative",
+    "at",
 )
-
 ADJUSTMENT_COLUMNS = (
     "planned_investment",
     "previous_investment",
@@ -121,19 +120,23 @@ ADJUSTMENT_COLUMNS = (
 )
 
 
-class WorkflowStepInline(ReadOnlyInline):
-    model = WorkflowStep
-    verbose_name_plural = _("lifecycle history")
-    fields = readonly_fields = STEP_COLUMNS
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user", "api_key")
-
-
-class PlanAdjustmentInline(ReadOnlyInline):
-    model = PlanAdjustment
-    fields = readonly_fields = ADJUSTMENT_COLUMNS
-    show_change_link = True
+def _table(model, columns, records, *, with_actor: bool = False) -> dict:
+    """A read-only table of records for the project's page (not an inline: nothing is edited,
+    so the project form carries no formset for it)."""
+    fields = [model._meta.get_field(name) for name in columns]
+    headers = [str(field.verbose_name) for field in fields]
+    if with_actor:
+        headers.append(str(_("by")))
+    rows = []
+    for record in records:
+        row = [
+            display_for_field(lookup_field(field.name, record, None)[2], field, "—")
+            for field in fields
+        ]
+        if with_actor:
+            row.append(str(record.actor))
+        rows.append({"cells": row, "pk": record.pk})
+    return {"headers": headers, "rows": rows}
 
 
 class LifecycleAdminMixin(admin.ModelAdmin):
@@ -169,6 +172,10 @@ class LifecycleAdminMixin(admin.ModelAdmin):
                 (action, Action(action).label)
                 for action in lifecycle.actions_for(project, request.user)
             ]
+            steps = project.steps.select_related("user", "api_key").order_by("id")
+            adjustments = project.adjustments.select_related("requested_by", "decided_by")
+            extra["lifecycle_history"] = _table(WorkflowStep, STEP_COLUMNS, steps, with_actor=True)
+            extra["plan_adjustments"] = _table(PlanAdjustment, ADJUSTMENT_COLUMNS, adjustments)
         return super().change_view(request, object_id, form_url, extra)
 
     def step_view(self, request, object_id, action):

@@ -7,12 +7,14 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import translation
 
 from api.actors import Actor
 from projects import lifecycle
 from projects.lifecycle import StepDetails
 from projects.models import PlanAdjustment, Project, Stage, WorkflowStep
 from tests.factories import ProjectFactory
+from tests.test_admin_languages import leftovers, stored_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +187,29 @@ def test_a_proposal_already_under_adjustment_cannot_take_a_second_request():
     assert response.status_code == 200
     assert "already has a plan adjustment" in response.content.decode()
     assert PlanAdjustment.objects.count() == 1
+
+
+def test_the_step_and_decision_pages_speak_chinese():
+    project = project_at(Stage.REVIEW)
+    adjustment = PlanAdjustment.objects.create(
+        project=project,
+        planned_investment=Decimal("2.00"),
+        previous_investment=Decimal("1.00"),
+        reason="扩建",
+    )
+    client = signed_in("root-zh", "Project approver", "Project reviewer (donor side)")
+    paths = [
+        f"/admin/projects/project/{project.pk}/step/approve/",
+        f"/admin/projects/project/{project.pk}/step/review/",
+        f"/admin/projects/project/{project.pk}/step/withdraw/",
+        f"/admin/projects/planadjustment/{adjustment.pk}/decide/approve/",
+        f"/admin/projects/planadjustment/{adjustment.pk}/change/",
+        f"/admin/projects/project/{project.pk}/change/",
+    ]
+    with translation.override("zh-hans"):
+        data = stored_texts()
+    ordered = sorted(data, key=lambda text: (-len(text), text))
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not leftovers(response.content.decode(), "zh-hans", data, ordered), path

@@ -531,6 +531,8 @@ class WorkflowStep(ActorMixin, models.Model):
         verbose_name = _("lifecycle step")
         verbose_name_plural = _("lifecycle steps")
         ordering = ["project", "at", "id"]
+        # Public pages read the newest step on every request (selectors.data_as_of).
+        indexes = [models.Index(fields=["at"], name="projects_workflowstep_at")]
         permissions = [
             ("propose_project", _("Can propose projects and submit or withdraw proposals")),
             ("review_project_donor", _("Can review projects for the donor side")),

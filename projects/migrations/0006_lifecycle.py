@@ -98,5 +98,9 @@ class Migration(migrations.Migration):
             },
             bases=(api.actors.ActorMixin, models.Model),
         ),
+        migrations.AddIndex(
+            model_name='workflowstep',
+            index=models.Index(fields=['at'], name='projects_workflowstep_at'),
+        ),
         truncate_guard("projects_workflowstep"),
     ]

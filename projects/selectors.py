@@ -482,6 +482,7 @@ class ApprovedPlan:
     document_number: str
     adjusted: bool
     illustrative: bool
+    date_precision: str = "day"
 
 
 def approved_plan(project: Project) -> ApprovedPlan | None:
@@ -507,6 +508,7 @@ def approved_plan(project: Project) -> ApprovedPlan | None:
         approval.document_number,
         adjusted=False,
         illustrative=approval.illustrative,
+        date_precision=approval.date_precision,
     )
 
 

@@ -292,6 +292,7 @@ class WorkflowStepSerializer(serializers.ModelSerializer):
 class ApprovedPlanSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     date = serializers.DateField(allow_null=True)
+    date_precision = serializers.ChoiceField(choices=DatePrecision.choices)
     document_number = serializers.CharField()
     adjusted = serializers.BooleanField(help_text="Set by an approved plan adjustment (调整).")
     illustrative = serializers.BooleanField()

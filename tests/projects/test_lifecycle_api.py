@@ -142,6 +142,7 @@ def test_the_public_history_shows_public_fields_only():
     assert body["approved_plan"] == {
         "amount": "880000.00",
         "date": "2024-03-01",
+        "date_precision": "day",
         "document_number": "杭援批〔2024〕9号",
         "adjusted": False,
         "illustrative": False,

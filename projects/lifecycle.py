@@ -9,6 +9,8 @@ checks that the actor may take the step, records it in `WorkflowStep`, keeps the
 step with the stage and writes the milestone the step dates (approval, start, completion,
 handover), so those dates are never typed twice.
 
+Each step writes its change-feed event (`workflow_step.posted`) in the same transaction.
+
 Separation of duties: whoever recorded a review opinion on a project does not approve it, and
 whoever approved it does not review it; whoever requested a plan adjustment does not decide it.
 """
@@ -25,7 +27,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from api.actors import Actor
+from changes.records import POSTED
+from changes.services import record_event
 from core.exceptions import Conflict
+from projects.events import WORKFLOW_STEP
 from projects.models import Milestone, PlanAdjustment, Project, Stage, WorkflowStep
 from reference.models import DatePrecision
 
@@ -294,6 +299,7 @@ def take_step(
     step.actor = actor
     step.full_clean()
     step.save()
+    record_event(record=WORKFLOW_STEP, instance=step, change=POSTED, public=project.published)
     if before != after or action == Action.APPROVE:
         project.stage = after
         project.status = STATUS_OF_STAGE[after]

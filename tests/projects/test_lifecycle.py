@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from api.actors import Actor
 from api.callers import Caller
@@ -223,7 +224,7 @@ def test_one_person_cannot_both_review_and_approve_the_same_project():
         details=details_for(Action.REVIEW, "partner"),
     )
 
-    with pytest.raises(StepRefused, match="review and approve"):
+    with pytest.raises(StepRefused, match="既审查又批复"):
         lifecycle.take_step(
             project=project,
             action=Action.APPROVE,
@@ -334,7 +335,8 @@ def test_the_desk_lists_each_roles_waiting_steps():
     project = project_at(Stage.REVIEW, code="P-DESK")
 
     def titles(user):
-        return {str(q.title): [item.label for item in q.items] for q in queues_for(user)}
+        with translation.override("en"):
+            return {str(q.title): [item.label for item in q.items] for q in queues_for(user)}
 
     assert "P-DESK" in titles(donor)["Projects awaiting the donor side's review"][0]
     assert titles(approver)["Projects both sides agree to, awaiting approval"] == []
@@ -451,7 +453,7 @@ def test_plan_adjustment_rules():
     )
     with pytest.raises(StepRefused):
         lifecycle.request_adjustment(project=project, planned_investment=Decimal(2), reason="二")
-    with pytest.raises(StepRefused, match="request and decide"):
+    with pytest.raises(StepRefused, match="既申请又审批"):
         lifecycle.decide_adjustment(
             adjustment=adjustment, approve=True, on=DAY, document_number="x", user=runner
         )
@@ -514,3 +516,18 @@ def test_caller_scoped_queues_are_none_for_others():
     assert selectors.awaiting_approval(nobody) is None
     assert selectors.awaiting_review(nobody, "donor") is None
     assert selectors.adjustments_awaiting_decision(nobody) is None
+
+
+def test_each_step_writes_its_change_feed_event_public_with_its_project():
+    from changes.models import Event
+
+    public = project_at(Stage.PROPOSAL)
+    private = project_at(Stage.PROPOSAL, published=False)
+    for project in (public, private):
+        lifecycle.take_step(project=project, action=Action.SUBMIT, actor=OPERATOR)
+
+    events = Event.objects.filter(type="workflow_step.posted").order_by("id")
+    assert [(event.path, event.public) for event in events] == [
+        (f"/api/v1/projects/{public.code}/workflow/", True),
+        (f"/api/v1/projects/{private.code}/workflow/", False),
+    ]

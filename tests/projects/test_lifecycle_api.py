@@ -55,6 +55,7 @@ def test_a_partner_key_submits_its_proposal_and_a_step_the_stage_refuses_is_a_40
         url(project.code),
         {"step": "start", "date": "2024-02-02"},
         content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert refused.status_code == 409
     assert refused.json()["type"] == "/api/v1/problems/workflow-step-refused"

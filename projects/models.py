@@ -179,6 +179,8 @@ class Project(IllustrativeFieldsMixin, models.Model):
             models.Index(fields=["published", "programme", "field", "status"]),
             # The admin's date hierarchy reads the first and last dates and the years present.
             models.Index(fields=["planned_start"], name="projects_pr_planned_start_idx"),
+            # The desk's lifecycle queues read the projects waiting at one stage.
+            models.Index(fields=["stage"], name="projects_project_stage_idx"),
         ]
 
     def __str__(self):

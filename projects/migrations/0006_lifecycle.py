@@ -99,6 +99,10 @@ class Migration(migrations.Migration):
             bases=(api.actors.ActorMixin, models.Model),
         ),
         migrations.AddIndex(
+            model_name='project',
+            index=models.Index(fields=['stage'], name='projects_project_stage_idx'),
+        ),
+        migrations.AddIndex(
             model_name='workflowstep',
             index=models.Index(fields=['at'], name='projects_workflowstep_at'),
         ),

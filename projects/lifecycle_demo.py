@@ -5,7 +5,9 @@ implementation is in progress; one in finalisation is completed, or handed over 
 dates its handover. Every step goes through `projects.lifecycle.take_step` as the operator (no
 user or key), dated by the milestone the file gives for it, and undated where the file is
 silent. The reviewers' opinions and the document numbers are made up, so those steps are marked
-illustrative, as is any step whose date comes from an illustrative milestone. A project that
+illustrative, as is any step whose date comes from an illustrative milestone; the made-up
+document numbers are plain codes (the project's code, P1 for the approval 批复, Y1 for the
+acceptance 验收), so that no page presents them as a real 文号. A project that
 already has steps is left alone, so a second load writes nothing.
 """
 
@@ -85,13 +87,13 @@ def _details(project: Project, action: str, sides: list[Any], milestones: dict) 
         return StepDetails(
             **{**base, "illustrative": True},
             amount=project.planned_investment,
-            document_number=f"示例文号〔{project.code}〕批复",
+            document_number=f"{project.code}-P1",
         )
     if action == Action.ACCEPT:
         return StepDetails(
             **{**base, "illustrative": True},
             result=WorkflowStep.Result.PASSED,
-            document_number=f"示例文号〔{project.code}〕验收",
+            document_number=f"{project.code}-Y1",
         )
     return StepDetails(**base)
 

@@ -20,6 +20,7 @@ MEDICAL_CLAIM = "medical:claim"
 EDUCATION_RESULTS = "education:results"
 FUNDING_ENTRIES = "funding:entries"
 WEBHOOKS_MANAGE = "webhooks:manage"
+PROJECTS_WORKFLOW = "projects:workflow"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ CAPABILITIES = {
             grant_permission="funding.approve_disbursement",
         ),
         Capability(WEBHOOKS_MANAGE, _("Register and change its own organisation's webhooks")),
+        Capability(
+            PROJECTS_WORKFLOW,
+            _("Submit or withdraw its projects' proposals and report their start and completion"),
+        ),
     )
 }
 

@@ -10,6 +10,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import money_column
 from core.changelists import LargeListAdmin
+from projects import lifecycle
+from projects.lifecycle_admin import LifecycleAdminMixin
 from projects.models import (
     Indicator,
     Milestone,
@@ -57,6 +59,13 @@ class MilestoneForm(forms.ModelForm):
             field.input_formats = [fmt for fmt, _parts in PRECISION_FORMATS.values()]
             field.widget = forms.DateInput(format=shown, attrs={"placeholder": "2024-06"})
             field.help_text = _("A day (2024-06-15), a month (2024-06) or a year (2024).")
+        if self.instance.pk and self.instance.kind in lifecycle.derived_milestone_kinds(
+            self.instance.project
+        ):
+            # Dated by a lifecycle step: typed once, there.
+            for name in ("kind", "actual_date", "date_precision"):
+                self.fields[name].disabled = True
+            self.fields["actual_date"].help_text = _("Set by the project's lifecycle step.")
 
     def clean(self):
         data = super().clean() or self.cleaned_data
@@ -125,7 +134,7 @@ class PhotoInline(TranslationTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
+class ProjectAdmin(LifecycleAdminMixin, LargeListAdmin, HistoryTranslationAdmin):
     list_display = [
         "code",
         "title",
@@ -133,6 +142,7 @@ class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
         "field",
         "category",
         "status",
+        "stage",
         "planned_investment_cny",
         "flagship",
         "published",
@@ -147,6 +157,7 @@ class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
         "field",
         "category",
         "status",
+        "stage",
         "flagship",
         "published",
     ]
@@ -167,7 +178,17 @@ class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
         (None, {"fields": ["programme", "code", "title", "summary", "description"]}),
         (
             _("Classification"),
-            {"fields": ["field", "category", "plan_period", "place", "status", "flagship"]},
+            {
+                "fields": [
+                    "field",
+                    "category",
+                    "plan_period",
+                    "place",
+                    "status",
+                    "stage",
+                    "flagship",
+                ]
+            },
         ),
         (
             _("Dates and money"),

@@ -25,6 +25,7 @@ from core.demo import (
     section,
     translated,
 )
+from projects import lifecycle_demo
 from projects.models import (
     Indicator,
     Milestone,
@@ -32,6 +33,7 @@ from projects.models import (
     ProgressUpdate,
     Project,
     TimelineEvent,
+    WorkflowStep,
 )
 from reference import demo as reference_demo
 from reference.models import Organisation, Place, PlanPeriod, Programme
@@ -46,6 +48,7 @@ MODELS: tuple[type[models.Model], ...] = (
     Indicator,
     ProgressUpdate,
     TimelineEvent,
+    WorkflowStep,
 )
 
 
@@ -304,4 +307,5 @@ def load_demo(path: Path | None = None) -> Counts:
             projects=projects,
             tally=tally,
         )
+        lifecycle_demo.take_through(projects, tally)
     return tally.as_dict()

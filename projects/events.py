@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from changes.records import Record
+from changes.records import POSTED, Record
 from projects.models import (
     Indicator,
     Milestone,
@@ -11,6 +11,7 @@ from projects.models import (
     ProgressUpdate,
     Project,
     TimelineEvent,
+    WorkflowStep,
 )
 
 
@@ -33,6 +34,16 @@ def _part(name: str, model) -> Record:
         organisations=lambda part: participants(part.project),
     )
 
+
+# A lifecycle step is only ever taken, never changed: `projects.lifecycle` records its event.
+WORKFLOW_STEP = Record(
+    WorkflowStep,
+    "workflow_step",
+    path=lambda step: reverse("api:project-workflow", kwargs={"code": step.project.code}),
+    published=lambda step: step.project.published,
+    organisations=lambda step: participants(step.project),
+    types=(POSTED,),
+)
 
 RECORDS = [
     Record(
@@ -59,4 +70,5 @@ RECORDS = [
         path=lambda event: reverse("api:timeline-event-detail", kwargs={"pk": event.pk}),
         published=lambda event: event.published,
     ),
+    WORKFLOW_STEP,
 ]

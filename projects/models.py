@@ -4,15 +4,18 @@ import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFill, ResizeToFit
 
+from api.actors import ActorMixin, actor_columns
 from core.fields import SUM_DIGITS, MoneyField
 from reference.models import (
     DatePrecision,
@@ -27,6 +30,19 @@ from reference.validators import no_invisible_controls
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+
+class Stage(models.TextChoices):
+    """Where a project stands in its lifecycle (projects.lifecycle holds the steps between)."""
+
+    PROPOSAL = "proposal", _("Proposal")
+    REVIEW = "review", _("Joint review")
+    APPROVED = "approved", _("Approved")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    ACCEPTED = "accepted", _("Accepted")
+    HANDED_OVER = "handed_over", _("Handed over")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Project(IllustrativeFieldsMixin, models.Model):
@@ -110,6 +126,10 @@ class Project(IllustrativeFieldsMixin, models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PIPELINE
     )
+    # Moved only by projects.lifecycle, which keeps `status` in step with it.
+    stage = models.CharField(
+        _("lifecycle stage"), max_length=12, choices=Stage.choices, default=Stage.PROPOSAL
+    )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
@@ -159,6 +179,8 @@ class Project(IllustrativeFieldsMixin, models.Model):
             models.Index(fields=["published", "programme", "field", "status"]),
             # The admin's date hierarchy reads the first and last dates and the years present.
             models.Index(fields=["planned_start"], name="projects_pr_planned_start_idx"),
+            # The desk's lifecycle queues read the projects waiting at one stage.
+            models.Index(fields=["stage"], name="projects_project_stage_idx"),
         ]
 
     def __str__(self):
@@ -487,3 +509,174 @@ class ProjectRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_id} {self.field}/{self.category}/{self.status}: {self.projects}"
+
+
+# The lifecycle (申报 → 联审 → 批复 → 实施 → 竣工 → 验收 → 移交): its steps and plan adjustments.
+# projects.lifecycle is the only code that writes them.
+
+
+class WorkflowStep(ActorMixin, models.Model):
+    """One step of a project's lifecycle: who took it, when, on which document, saying what."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("submit for joint review")
+        REVIEW = "review", _("record a review opinion")
+        APPROVE = "approve", _("approve")
+        RETURN = "return", _("return")
+        START = "start", _("start work")
+        COMPLETE = "complete", _("complete")
+        ACCEPT = "accept", _("accept")
+        HAND_OVER = "hand_over", _("hand over")
+        WITHDRAW = "withdraw", _("withdraw")
+
+    class Side(models.TextChoices):
+        DONOR = "donor", _("donor side")
+        PARTNER = "partner", _("partner side")
+
+    class Opinion(models.TextChoices):
+        AGREE = "agree", _("agree")
+        DISAGREE = "disagree", _("disagree")
+
+    class Result(models.TextChoices):
+        PASSED = "passed", _("passed")
+        PASSED_WITH_REMARKS = "remarks", _("passed with remarks")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="steps"
+    )
+    action = models.CharField(_("step"), max_length=10, choices=Action.choices)
+    from_stage = models.CharField(_("from stage"), max_length=12, choices=Stage.choices)
+    to_stage = models.CharField(_("to stage"), max_length=12, choices=Stage.choices)
+    date = models.DateField(
+        _("date"), null=True, blank=True, help_text=_("Empty where the source does not say.")
+    )
+    date_precision = models.CharField(
+        _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    side = models.CharField(_("side"), max_length=7, choices=Side.choices, blank=True)
+    opinion = models.CharField(_("opinion"), max_length=8, choices=Opinion.choices, blank=True)
+    amount = MoneyField(_("approved amount (CNY)"), null=True, blank=True)
+    result = models.CharField(
+        _("acceptance result"), max_length=7, choices=Result.choices, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
+    comment_public = models.BooleanField(_("comment is public"), default=False)
+    illustrative = models.BooleanField(
+        _("illustrative"),
+        default=False,
+        help_text=_("Its reviewer and document number are made up for the demonstration."),
+    )
+    at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    user, api_key = actor_columns(user_label=_("staff member"), key_label=_("API key"))
+
+    class Meta:
+        verbose_name = _("lifecycle step")
+        verbose_name_plural = _("lifecycle steps")
+        ordering = ["project", "at", "id"]
+        # Public pages read the newest step on every request (selectors.data_as_of).
+        indexes = [models.Index(fields=["at"], name="projects_workflowstep_at")]
+        permissions = [
+            ("propose_project", _("Can propose projects and submit or withdraw proposals")),
+            ("review_project_donor", _("Can review projects for the donor side")),
+            ("review_project_partner", _("Can review projects for the partner side")),
+            ("approve_project", _("Can approve projects and plan adjustments")),
+            ("run_project", _("Can record a project's start, completion, acceptance, handover")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    action="review",
+                    side__in=["donor", "partner"],
+                    opinion__in=["agree", "disagree"],
+                )
+                | (~Q(action="review") & Q(side="", opinion="")),
+                name="workflow_step_review_has_side_and_opinion",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="approve") | Q(amount__gte=0),
+                name="workflow_step_approval_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="accept") | ~Q(result=""),
+                name="workflow_step_acceptance_has_result",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} {self.get_action_display()}"
+
+    @property
+    def public_comment(self) -> str:
+        return self.comment if self.comment_public else ""
+
+
+class PlanAdjustment(models.Model):
+    """A change of an approved project's planned investment or scope (调整): it counts only
+    once approved, and every request stays as a version of the plan."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", pgettext_lazy("plan adjustment", "approved")
+        REJECTED = "rejected", pgettext_lazy("plan adjustment", "rejected")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="adjustments"
+    )
+    planned_investment = MoneyField(
+        _("planned investment (CNY)"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    previous_investment = MoneyField(_("planned investment before (CNY)"))
+    scope = models.TextField(
+        _("scope of work"),
+        blank=True,
+        max_length=5000,
+        help_text=_("The changed scope, if it changes."),
+    )
+    reason = models.TextField(_("reason"), max_length=5000)
+    status = models.CharField(
+        _("status"), max_length=9, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decision recorded at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True, max_length=5000)
+
+    class Meta:
+        verbose_name = _("plan adjustment")
+        verbose_name_plural = _("plan adjustments")
+        ordering = ["project", "requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status="requested"),
+                name="plan_adjustment_one_open_per_project",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_investment__gte=0), name="plan_adjustment_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="requested") | Q(decided_on__isnull=False),
+                name="plan_adjustment_decision_dated",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} {self.planned_investment} ({self.get_status_display()})"

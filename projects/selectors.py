@@ -14,7 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Sum, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from simple_history.models import registered_models
@@ -26,10 +39,13 @@ from projects.models import (
     Milestone,
     Participant,
     Photo,
+    PlanAdjustment,
     ProgressUpdate,
     Project,
     ProjectRollup,
+    Stage,
     TimelineEvent,
+    WorkflowStep,
 )
 from reference.models import Place, Programme
 
@@ -284,6 +300,8 @@ def _change_columns() -> list[tuple[str, str]]:
         for model in registered_models.values()
         if model._meta.label not in PRIVATE_HISTORIES
     ]
+    # Lifecycle steps have no history (they are never changed); a review changes no project.
+    columns.append((WorkflowStep._meta.db_table, "at"))
     for module in app_modules("showcase"):
         for label, field in getattr(module, "CHANGE_SOURCES", ()):
             model = apps.get_model(label)
@@ -455,4 +473,153 @@ def partner_updates_awaiting_publication(caller: Caller) -> QuerySet[ProgressUpd
         ProgressUpdate.objects.filter(published=False, organisation__isnull=False)
         .select_related("project", "organisation")
         .order_by("created_at", "id")
+    )
+
+
+# The lifecycle (projects.lifecycle): public history, the approved plan, and the desk's queues.
+
+
+def projects_of(organisation_id: int | None) -> QuerySet[Project]:
+    """Projects an organisation takes part in, published or not (its key's lifecycle steps)."""
+    if organisation_id is None:
+        return Project.objects.none()
+    return Project.objects.filter(
+        pk__in=Participant.objects.filter(organisation_id=organisation_id).values("project_id")
+    )
+
+
+def public_steps(project: Project) -> QuerySet[WorkflowStep]:
+    """A published project's lifecycle steps, oldest first, for the public page and API: the
+    step, its dates and document number; who took it and comments stay with staff unless a
+    comment was made public."""
+    return project.steps.order_by("id").only(
+        "project_id",
+        "action",
+        "from_stage",
+        "to_stage",
+        "date",
+        "date_precision",
+        "document_number",
+        "side",
+        "opinion",
+        "amount",
+        "result",
+        "comment",
+        "comment_public",
+        "illustrative",
+        "at",
+    )
+
+
+@dataclass(frozen=True)
+class ApprovedPlan:
+    """The planned investment in force and the approval it comes from: the latest approved plan
+    adjustment, or else the project's approval; `date` is None where that approval is undated
+    or the project is not approved yet."""
+
+    amount: Decimal
+    date: datetime.date | None
+    document_number: str
+    adjusted: bool
+    illustrative: bool
+    date_precision: str = "day"
+
+
+def approved_plan(project: Project) -> ApprovedPlan | None:
+    adjustment = (
+        project.adjustments.filter(status=PlanAdjustment.Status.APPROVED)
+        .order_by("-decided_on", "-id")
+        .first()
+    )
+    if adjustment is not None:
+        return ApprovedPlan(
+            project.planned_investment,
+            adjustment.decided_on,
+            adjustment.document_number,
+            adjusted=True,
+            illustrative=False,
+        )
+    approval = project.steps.filter(action=WorkflowStep.Action.APPROVE).order_by("-id").first()
+    if approval is None:
+        return None
+    return ApprovedPlan(
+        project.planned_investment,
+        approval.date,
+        approval.document_number,
+        adjusted=False,
+        illustrative=approval.illustrative,
+        date_precision=approval.date_precision,
+    )
+
+
+def _waiting_projects(stage: str) -> QuerySet[Project]:
+    """Projects at a stage, oldest waiting first: since their last step, or their creation."""
+    last_step = WorkflowStep.objects.filter(project=OuterRef("pk")).order_by("-id").values("at")[:1]
+    return (
+        Project.objects.filter(stage=stage)
+        .annotate(waiting_since=Coalesce(Subquery(last_step), F("created_at")))
+        .order_by("waiting_since", "id")
+    )
+
+
+def _opinions(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Each side's latest opinion since the project was last submitted for review."""
+    last_submit = (
+        WorkflowStep.objects.filter(project=OuterRef("pk"), action=WorkflowStep.Action.SUBMIT)
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    projects = projects.annotate(last_submit=Coalesce(Subquery(last_submit), 0))
+    for side in WorkflowStep.Side.values:
+        latest = (
+            WorkflowStep.objects.filter(
+                project=OuterRef("pk"),
+                action=WorkflowStep.Action.REVIEW,
+                side=side,
+                id__gt=OuterRef("last_submit"),
+            )
+            .order_by("-id")
+            .values("opinion")[:1]
+        )
+        projects = projects.annotate(**{f"{side}_opinion": Subquery(latest)})
+    return projects
+
+
+def awaiting_review(caller: Caller, side: str) -> QuerySet[Project] | None:
+    """Projects in joint review that have no opinion of this side yet, for its reviewers."""
+    if not caller.has_perm(f"projects.review_project_{side}"):
+        return None
+    return _opinions(_waiting_projects(Stage.REVIEW)).filter(Q((f"{side}_opinion__isnull", True)))
+
+
+def awaiting_approval(caller: Caller) -> QuerySet[Project] | None:
+    """Projects in joint review that both sides agree to, for approvers."""
+    if not caller.has_perm("projects.approve_project"):
+        return None
+    return _opinions(_waiting_projects(Stage.REVIEW)).filter(
+        Q(donor_opinion="agree") & Q(partner_opinion="agree")
+    )
+
+
+def awaiting_submission(caller: Caller) -> QuerySet[Project] | None:
+    """Proposals being prepared or returned, for proposers to submit."""
+    if not caller.has_perm("projects.propose_project"):
+        return None
+    return _waiting_projects(Stage.PROPOSAL)
+
+
+def awaiting_step(caller: Caller, stage: str) -> QuerySet[Project] | None:
+    """Approved projects to start, completed ones to accept, accepted ones to hand over."""
+    if not caller.has_perm("projects.run_project"):
+        return None
+    return _waiting_projects(stage)
+
+
+def adjustments_awaiting_decision(caller: Caller) -> QuerySet[PlanAdjustment] | None:
+    if not caller.has_perm("projects.approve_project"):
+        return None
+    return (
+        PlanAdjustment.objects.filter(status=PlanAdjustment.Status.REQUESTED)
+        .select_related("project")
+        .order_by("requested_at", "id")
     )

@@ -130,6 +130,8 @@ def project_detail(request, code: str):
             "durations": selectors.milestone_durations(milestones),
             "place_map": selectors.place_map(project.programme, highlight=project.place),
             "events": selectors.published_events().filter(project=project),
+            "workflow_steps": list(selectors.public_steps(project)),
+            "approved_plan": selectors.approved_plan(project),
             **_contributed("project_figures", project=project),
         },
     )

@@ -21,6 +21,8 @@ from django.utils import translation
 from django.utils.translation.trans_real import DjangoTranslation
 
 from education.models import AccessLogEntry
+from projects import lifecycle
+from projects.models import Project, WorkflowStep
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +167,12 @@ def admin_paths() -> Iterator[str]:
         if first is not None:
             yield reverse("admin:{}_{}_change".format(*info), args=[first.pk])
             yield reverse("admin:{}_{}_history".format(*info), args=[first.pk])
+    # The lifecycle's confirmation pages, one per step a demo project's stage allows.
+    for action in WorkflowStep.Action.values:
+        stages = list(lifecycle.TRANSITIONS[action])
+        project = Project.objects.filter(stage__in=stages).order_by("pk").first()
+        if project is not None:
+            yield reverse("admin:projects_project_step", args=[project.pk, action])
 
 
 def _request():

@@ -29,6 +29,8 @@ EXPECTED = {
             "progressupdate": "view add change delete",
             "photo": "view add change delete",
             "timelineevent": "view add change delete",
+            "workflowstep": "view run_project",
+            "planadjustment": "view add",
         },
     },
     "Auditor": {
@@ -50,6 +52,8 @@ EXPECTED = {
             "progressupdate": "view",
             "photo": "view",
             "timelineevent": "view",
+            "workflowstep": "view",
+            "planadjustment": "view",
         },
         "api": {
             "auditentry": "view",
@@ -176,6 +180,42 @@ EXPECTED = {
             "organisation": "view",
             "place": "view",
             "programme": "view",
+        },
+    },
+    "Project proposer": {
+        "projects": {
+            "project": "view add change",
+            "participant": "view add change",
+            "workflowstep": "view propose_project",
+            "planadjustment": "view",
+        },
+        "reference": {"organisation": "view", "programme": "view", "place": "view"},
+    },
+    "Project reviewer (donor side)": {
+        "projects": {
+            "project": "view",
+            "participant": "view",
+            "milestone": "view",
+            "workflowstep": "view review_project_donor",
+            "planadjustment": "view",
+        },
+    },
+    "Project reviewer (partner side)": {
+        "projects": {
+            "project": "view",
+            "participant": "view",
+            "milestone": "view",
+            "workflowstep": "view review_project_partner",
+            "planadjustment": "view",
+        },
+    },
+    "Project approver": {
+        "projects": {
+            "project": "view",
+            "participant": "view",
+            "milestone": "view",
+            "workflowstep": "view approve_project",
+            "planadjustment": "view change",
         },
     },
 }

@@ -9,6 +9,7 @@ pytestmark = pytest.mark.django_db
 ENDPOINTS = {
     "/api/v1/projects/",
     "/api/v1/projects/{code}/",
+    "/api/v1/projects/{code}/workflow/",
     "/api/v1/timeline/",
     "/api/v1/timeline/{id}/",
     "/api/v1/organisations/",

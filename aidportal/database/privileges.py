@@ -31,6 +31,7 @@ APPEND_ONLY = (
     "education.ResultsRelease",
     "changes.Event",
     "changes.EventAudience",
+    "projects.WorkflowStep",
 )
 
 # Counts that database triggers keep, running as the owner: the runtime role only reads them.

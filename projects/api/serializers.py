@@ -9,7 +9,7 @@ from rest_framework import serializers
 from api.callers import caller_of
 from api.serializers import BilingualInput, StrictInputMixin
 from core.rest import BilingualField, IdentityUrlField, choice_labels, label_field
-from projects import selectors
+from projects import lifecycle, selectors
 from projects.models import (
     Indicator,
     Milestone,
@@ -18,13 +18,14 @@ from projects.models import (
     ProgressUpdate,
     Project,
     TimelineEvent,
+    WorkflowStep,
 )
 from reference.api.serializers import (
     OrganisationBriefSerializer,
     PlaceBriefSerializer,
     PlanPeriodSerializer,
 )
-from reference.models import Place
+from reference.models import DatePrecision, Place
 from reference.validators import no_invisible_controls
 
 
@@ -344,3 +345,75 @@ class ProgressUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
         if self.instance is not None:
             # The project of an update is fixed once it is reported.
             self.fields["project"].read_only = True
+
+
+class WorkflowStepSerializer(serializers.ModelSerializer):
+    """A lifecycle step's public fields: never who took it, nor a comment kept for staff."""
+
+    step = serializers.CharField(source="action")
+    step_label = label_field("action")
+    # Plain codes: one stage enum would get two names in the schema.
+    from_stage = serializers.CharField()
+    to_stage = serializers.CharField()
+    from_stage_label = label_field("from_stage")
+    to_stage_label = label_field("to_stage")
+    comment = serializers.CharField(source="public_comment")
+    recorded_at = serializers.DateTimeField(source="at")
+
+    class Meta:
+        model = WorkflowStep
+        fields = [
+            "step",
+            "step_label",
+            "from_stage",
+            "from_stage_label",
+            "to_stage",
+            "to_stage_label",
+            "date",
+            "date_precision",
+            "document_number",
+            "side",
+            "opinion",
+            "amount",
+            "result",
+            "comment",
+            "illustrative",
+            "recorded_at",
+        ]
+
+
+class ApprovedPlanSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    date = serializers.DateField(allow_null=True)
+    date_precision = serializers.ChoiceField(choices=DatePrecision.choices)
+    document_number = serializers.CharField()
+    adjusted = serializers.BooleanField(help_text="Set by an approved plan adjustment (调整).")
+    illustrative = serializers.BooleanField()
+
+
+class WorkflowSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    stage = serializers.CharField()
+    stage_label = serializers.CharField()
+    approved_plan = ApprovedPlanSerializer(allow_null=True)
+    steps = WorkflowStepSerializer(many=True)
+
+
+class WorkflowStepInputSerializer(StrictInputMixin, serializers.Serializer):
+    step = serializers.ChoiceField(
+        choices=[(action, action) for action in lifecycle.KEY_ACTIONS],
+        help_text="What a partner key may do: submit or withdraw a proposal, report the start "
+        "or the completion of the work.",
+    )
+    date = serializers.DateField()
+    date_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
+    document_number = serializers.CharField(
+        max_length=100, required=False, default="", allow_blank=True
+    )
+    comment = serializers.CharField(
+        max_length=5000,
+        required=False,
+        default="",
+        allow_blank=True,
+        validators=[no_invisible_controls],
+    )

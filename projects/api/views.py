@@ -1,10 +1,15 @@
 import datetime
 
 import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from api.capabilities import UPDATES_WRITE
+from api.actors import Actor
+from api.capabilities import PROJECTS_WORKFLOW, UPDATES_WRITE
 from api.pagination import CountedRows, UpdatedCursorPagination
 from api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -12,9 +17,9 @@ from api.schema import (
     IF_MATCH_PARAMETER,
 )
 from api.serializers import translated_values
-from api.viewsets import PartnerWritableViewSet
+from api.viewsets import PartnerWritableViewSet, PartnerWriteMixin
 from core.rest import RequestLanguageMixin
-from projects import selectors, services
+from projects import lifecycle, selectors, services
 from projects.api.filters import TimelineEventFilter
 from projects.api.serializers import (
     ProgressUpdateInputSerializer,
@@ -22,19 +27,93 @@ from projects.api.serializers import (
     ProjectDetailSerializer,
     ProjectListSerializer,
     TimelineEventSerializer,
+    WorkflowSerializer,
+    WorkflowStepInputSerializer,
     project_list_rows,
 )
 from projects.filters import ProjectFilter, StrictBooleanFilter
-from projects.models import ProgressUpdate
+from projects.models import ProgressUpdate, Project
 from reference.api.views import CODE_REGEX
 
+WORKFLOW_KEYS_ONLY = gettext_lazy(
+    "Partners take lifecycle steps with their organisation's key; staff take them in the admin."
+)
 
-class ProjectViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+
+def workflow_answer(project: Project) -> dict:
+    """A project's lifecycle: its stage, the plan in force and its steps' public fields."""
+    return WorkflowSerializer(
+        {
+            "code": project.code,
+            "stage": project.stage,
+            "stage_label": project.get_stage_display(),
+            "approved_plan": selectors.approved_plan(project),
+            "steps": selectors.public_steps(project),
+        }
+    ).data
+
+
+class ProjectViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.ReadOnlyModelViewSet):
     """Published aid projects. An unpublished project does not exist here (404)."""
 
     filterset_class = ProjectFilter
     lookup_field = "code"
     lookup_value_regex = CODE_REGEX
+
+    @property
+    def required_capability(self) -> str | None:  # type: ignore[override]  # chosen per action
+        return PROJECTS_WORKFLOW if self.action == "workflow" else None
+
+    @property
+    def keys_only(self):  # type: ignore[override]  # only the lifecycle's steps are written
+        return WORKFLOW_KEYS_ONLY if self.action == "workflow" else None
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: WorkflowSerializer},
+        description="A published project's lifecycle (申报 → 联审 → 批复 → 实施 → 竣工 → 验收 → "
+        "移交): its stage, the planned investment in force with the approval (or plan "
+        "adjustment) it comes from, and every step with its date and document number. Who "
+        "took a step and comments kept for staff are not shown.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=WorkflowStepInputSerializer,
+        responses={201: WorkflowSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="Take a lifecycle step on a project your organisation takes part in "
+        "(`projects:workflow` key): submit or withdraw a proposal, report the start or the "
+        "completion of the work. A step the project's stage does not allow is a 409 "
+        "`/api/v1/problems/workflow-step-refused`; a project your organisation does not take "
+        "part in is a 404. Reviews, approvals, acceptance and handover are staff's, in the "
+        "admin.",
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def workflow(self, request, *args, **kwargs):
+        code = self.kwargs["code"]
+        if request.method == "GET":
+            project = get_object_or_404(selectors.published_projects(), code=code)
+            return Response(workflow_answer(project))
+        return self.partner_write(
+            request,
+            lambda caller, project, data: lifecycle.take_step(
+                project=project,
+                action=data["step"],
+                actor=Actor.of(caller),
+                details=lifecycle.StepDetails(
+                    date=data["date"],
+                    date_precision=data["date_precision"],
+                    document_number=data["document_number"],
+                    comment=data["comment"],
+                ),
+            ),
+            input_serializer=WorkflowStepInputSerializer,
+            target=lambda: get_object_or_404(
+                selectors.projects_of(self.caller.organisation_id), code=code
+            ),
+            answer=lambda step: workflow_answer(step.project),
+            status_code=status.HTTP_201_CREATED,
+        )
 
     def get_queryset(self):
         return selectors.published_projects()

@@ -12,6 +12,7 @@ from api.capabilities import (
     EDUCATION_RESULTS,
     FUNDING_ENTRIES,
     MEDICAL_CLAIM,
+    PROJECTS_WORKFLOW,
     UPDATES_WRITE,
     WEBHOOKS_MANAGE,
 )
@@ -37,6 +38,7 @@ OPERATIONS = [
     (WEBHOOKS_MANAGE, "post", "/api/v1/webhooks/", 400),
     (WEBHOOKS_MANAGE, "patch", f"/api/v1/webhooks/{MISSING}/", 404),
     (WEBHOOKS_MANAGE, "delete", f"/api/v1/webhooks/{MISSING}/", 404),
+    (PROJECTS_WORKFLOW, "post", f"/api/v1/projects/{MISSING}/workflow/", 404),
 ]
 
 

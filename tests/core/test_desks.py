@@ -15,6 +15,7 @@ from core.desks import queues_for
 from funding import services
 from funding.models import LedgerCheck, LedgerEntry, ProjectFunding
 from medical.models import CallList, Claim
+from projects.models import Project
 from tests.education.factories import CohortFactory, ExamFactory, enrol_with_results
 from tests.factories import OrganisationFactory, ProgressUpdateFactory, ProjectFactory
 from tests.medical.factories import CallListFactory, NeedFactory, donor_side, published_item
@@ -34,15 +35,49 @@ NEEDS = "Needs awaiting triage"
 LISTS = "Lists past their claim deadline, still open"
 UPDATES = "Partners' progress updates awaiting publication"
 RESULTS = "Results awaiting release"
+# The project lifecycle's (projects.desk.lifecycle_queues).
+PROPOSALS = "Proposals to submit for joint review"
+DONOR_REVIEW = "Projects awaiting the donor side's review"
+PARTNER_REVIEW = "Projects awaiting the partner side's review"
+TO_APPROVE = "Projects both sides agree to, awaiting approval"
+TO_START = "Approved projects not yet started"
+TO_ACCEPT = "Completed projects awaiting acceptance"
+TO_HAND_OVER = "Accepted projects awaiting handover"
+ADJUSTMENTS = "Plan adjustments awaiting a decision"
+LIFECYCLE = [
+    PROPOSALS,
+    DONOR_REVIEW,
+    PARTNER_REVIEW,
+    TO_APPROVE,
+    TO_START,
+    TO_ACCEPT,
+    TO_HAND_OVER,
+    ADJUSTMENTS,
+]
 # In INSTALLED_APPS order: projects, funding, medical, education.
-EVERY_QUEUE = [UPDATES, APPROVALS, NOTES, BEYOND, CHECKS, DELIVERIES, NEEDS, LISTS, RESULTS]
+EVERY_QUEUE = [
+    UPDATES,
+    *LIFECYCLE,
+    APPROVALS,
+    NOTES,
+    BEYOND,
+    CHECKS,
+    DELIVERIES,
+    NEEDS,
+    LISTS,
+    RESULTS,
+]
 
 ROLE_QUEUES = {
     "Finance officer": [NOTES, BEYOND, CHECKS],
     "Finance approver": [APPROVALS, NOTES, BEYOND, CHECKS],
     "Health commission": [DELIVERIES, NEEDS, LISTS],
     "Education staff": [RESULTS],
-    "Programme staff": [UPDATES],
+    "Programme staff": [UPDATES, TO_START, TO_ACCEPT, TO_HAND_OVER],
+    "Project proposer": [PROPOSALS],
+    "Project reviewer (donor side)": [DONOR_REVIEW],
+    "Project reviewer (partner side)": [PARTNER_REVIEW],
+    "Project approver": [TO_APPROVE, ADJUSTMENTS],
     "Auditor": [],
 }
 
@@ -135,6 +170,9 @@ def test_a_superuser_sees_every_queue(world):
     assert titles(boss) == EVERY_QUEUE
     counts = {str(queue.title): queue.count for queue in queues_for(boss)}
     assert counts == {
+        # Every project the factories make starts as a proposal; no other step waits.
+        **{queue: 0 for queue in LIFECYCLE},
+        PROPOSALS: Project.objects.count(),
         APPROVALS: 2,
         NOTES: 0,
         BEYOND: 1,
@@ -234,12 +272,12 @@ def test_the_desk_makes_as_many_queries_for_many_items_as_for_few(
 ):
     boss = User.objects.create_superuser("boss")
     client.force_login(boss)
-    # The session, the user and the second factor, then one query per queue (nine).
-    with django_assert_max_num_queries(12):
+    # The session, the user and the second factor, then one query per queue (seventeen).
+    with django_assert_max_num_queries(20):
         assert client.get(DESK).status_code == 200
     for _ in range(15):
         NeedFactory()
         delivered_claim(DAY)
         large_arrival(ProjectFactory(), world["approver"], "more")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(20):
         assert client.get(DESK).status_code == 200

@@ -1,4 +1,5 @@
-"""What a partner key may do beyond reading: capabilities granted one by one, none by default.
+"""What a partner key may do beyond reading public data: capabilities granted one by one, none
+by default.
 
 Each write endpoint names the one capability it needs (`required_capability` on the view), and
 `PortalPermission` checks it, so the rule lives in one place. A capability whose grant needs a
@@ -20,6 +21,7 @@ MEDICAL_CLAIM = "medical:claim"
 EDUCATION_RESULTS = "education:results"
 FUNDING_ENTRIES = "funding:entries"
 WEBHOOKS_MANAGE = "webhooks:manage"
+INSPECTIONS_READ = "inspections:read"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,12 @@ CAPABILITIES = {
             grant_permission="funding.approve_disbursement",
         ),
         Capability(WEBHOOKS_MANAGE, _("Register and change its own organisation's webhooks")),
+        # Findings name shortcomings: only staff who may view inspections grant reading them.
+        Capability(
+            INSPECTIONS_READ,
+            _("Read the inspections and findings of its own projects"),
+            grant_permission="projects.view_inspection",
+        ),
     )
 }
 

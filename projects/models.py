@@ -446,3 +446,7 @@ class TimelineEvent(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.title}"
+
+
+# Inspections and rectification live in their own module; imported here for Django to find them.
+from projects.inspections import Finding, Inspection, InspectionDocument  # noqa: E402, F401

@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import money_column
 from core.changelists import LargeListAdmin
+from projects.admin_inspections import OverdueFindingsColumn, OverdueFindingsFilter
 from projects.models import (
     Indicator,
     Milestone,
@@ -125,7 +126,7 @@ class PhotoInline(TranslationTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
+class ProjectAdmin(OverdueFindingsColumn, LargeListAdmin, HistoryTranslationAdmin):
     list_display = [
         "code",
         "title",
@@ -137,6 +138,7 @@ class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
         "flagship",
         "published",
         "update_count",
+        "overdue_findings",
     ]
     list_display_links = ["code", "title"]
     planned_investment_cny = money_column("planned_investment", _("planned investment (CNY)"))
@@ -148,6 +150,7 @@ class ProjectAdmin(LargeListAdmin, HistoryTranslationAdmin):
         "status",
         "flagship",
         "published",
+        OverdueFindingsFilter,
     ]
     list_editable = ["published"]
     search_fields = ["code", "title_zh_hans", "title_en"]

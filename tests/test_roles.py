@@ -29,6 +29,9 @@ EXPECTED = {
             "progressupdate": "view add change delete",
             "photo": "view add change delete",
             "timelineevent": "view add change delete",
+            "inspection": "view",
+            "finding": "view change",
+            "inspectiondocument": "view add",
         },
     },
     "Auditor": {
@@ -50,6 +53,9 @@ EXPECTED = {
             "progressupdate": "view",
             "photo": "view",
             "timelineevent": "view",
+            "inspection": "view",
+            "finding": "view",
+            "inspectiondocument": "view",
         },
         "api": {
             "auditentry": "view",
@@ -176,6 +182,22 @@ EXPECTED = {
             "organisation": "view",
             "place": "view",
             "programme": "view",
+        },
+    },
+    "Inspector": {
+        "projects": {
+            "project": "view",
+            "inspection": "view add change",
+            "finding": "view add change",
+            "inspectiondocument": "view add change delete",
+        },
+    },
+    "Inspection reviewer": {
+        "projects": {
+            "project": "view",
+            "inspection": "view",
+            "finding": "view close_finding",
+            "inspectiondocument": "view",
         },
     },
 }

@@ -4,7 +4,7 @@ An inspection records its date and team, its findings and its photos or document
 has a severity and a deadline; it is rectified with evidence, then closed by a reviewer who is
 not the person who rectified it (`projects.services.finding_close`). A finding still open after
 its deadline is overdue. The public sees counts and dates only, and a finding's text once staff
-publish it.
+publish it. Both keep their change history.
 """
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from projects.models import Project
 from reference.validators import no_invisible_controls
@@ -31,6 +32,8 @@ class Inspection(models.Model):
     )
     illustrative = models.BooleanField(_("illustrative"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Every change is kept; the newest tells the public pages that their counts changed.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("inspection")
@@ -93,6 +96,7 @@ class Finding(models.Model):
         blank=True,
         related_name="+",
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("finding")

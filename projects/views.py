@@ -112,6 +112,8 @@ def project_detail(request, code: str):
             "durations": selectors.milestone_durations(milestones),
             "place_map": selectors.place_map(project.programme, highlight=project.place),
             "events": selectors.published_events().filter(project=project),
+            "inspections": selectors.inspection_counts(project),
+            "published_findings": list(selectors.published_findings(project)),
             **_contributed("project_figures", project=project),
         },
     )

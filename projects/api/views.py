@@ -16,6 +16,7 @@ from api.viewsets import PartnerWritableViewSet
 from core.rest import RequestLanguageMixin
 from projects import selectors, services
 from projects.api.filters import TimelineEventFilter
+from projects.api.inspections import ProjectInspectionsMixin
 from projects.api.serializers import (
     ProgressUpdateInputSerializer,
     ProgressUpdateOutputSerializer,
@@ -28,7 +29,7 @@ from projects.models import ProgressUpdate
 from reference.api.views import CODE_REGEX
 
 
-class ProjectViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(ProjectInspectionsMixin, RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     """Published aid projects. An unpublished project does not exist here (404)."""
 
     filterset_class = ProjectFilter

@@ -52,6 +52,7 @@ def _overview_figures(programme, projects) -> dict:
         "donations": donation_list,
         "donations_illustrative": any(donation.illustrative for donation in donation_list),
         "donation_totals": selectors.donation_totals(donations),
+        "policy_shares": selectors.policy_shares(projects),
     }
 
 

@@ -228,6 +228,48 @@ class LedgerEntryViewSet(
         )
 
 
+GRASSROOTS_DEFINITION = (
+    "Funds for projects located at county level or below (县及县以下: a county or district, its "
+    "townships and villages) ÷ all funds. Where the partner is a prefecture or a province, a "
+    "project counts only when it is located at a district, township or village."
+)
+LIVELIHOOD_DEFINITION = "Funds for projects in the livelihood field (民生) ÷ all funds."
+
+
+def _policy_shares(shares: selectors.PolicyShares) -> dict:
+    def one(part: str, definition: str) -> dict:
+        return {
+            "definition": definition,
+            "expected": shares.expected,
+            "planned": getattr(shares.overall, f"{part}_planned").rate,
+            "disbursed": getattr(shares.overall, f"{part}_disbursed").rate,
+            "by_period": [
+                {
+                    "period": row.key,
+                    "planned": getattr(row, f"{part}_planned").rate,
+                    "disbursed": getattr(row, f"{part}_disbursed").rate,
+                }
+                for row in shares.by_period
+            ],
+            "by_year": [
+                {
+                    "year": row.key,
+                    "due": getattr(row, f"{part}_planned").rate,
+                    "disbursed": getattr(row, f"{part}_disbursed").rate,
+                }
+                for row in shares.by_year
+            ],
+        }
+
+    return {
+        "grassroots_share": {
+            **one("grassroots", GRASSROOTS_DEFINITION),
+            "all_grassroots": shares.all_grassroots,
+        },
+        "livelihood_share": one("livelihood", LIVELIHOOD_DEFINITION),
+    }
+
+
 class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
     """Funding figures: planned, arrived (到位), disbursed (拨付), spent and the rates."""
 
@@ -244,7 +286,11 @@ class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
             "arrived. `by_year` gives each calendar year's due, arrived, disbursed and spent, "
             "and the payment rate (兑付率): what was disbursed in the year ÷ what was due that "
             "year (the year's budget lines, the revised line where there is one). The payment "
-            "rate exceeds 1 (100%) when a year also pays an earlier year's backlog."
+            "rate exceeds 1 (100%) when a year also pays an earlier year's backlog. "
+            "`grassroots_share` and `livelihood_share` are the policy figures: the share of the "
+            "planned investment and of the funds disbursed going to projects at county level "
+            "and below, and to the livelihood field, per plan period and per year, with the "
+            "share the programme is expected to reach."
         ),
     )
     @action(detail=False, methods=["get"])
@@ -282,6 +328,7 @@ class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
                 }
                 for row in selectors.by_year(projects, year=filters.get("year"))
             ],
+            **_policy_shares(selectors.policy_shares(projects, year=filters.get("year"))),
         }
         return Response(FundingSummarySerializer(data).data)
 

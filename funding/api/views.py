@@ -1,6 +1,8 @@
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, viewsets
 from rest_framework.decorators import action
@@ -24,6 +26,9 @@ from funding.api.serializers import (
     SummaryQuerySerializer,
 )
 from funding.models import LedgerEntry
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CURRENCY = "CNY"
 
@@ -228,18 +233,21 @@ class LedgerEntryViewSet(
         )
 
 
-GRASSROOTS_DEFINITION = (
+# The pages' definitions, in the language the request asks for.
+GRASSROOTS_DEFINITION = gettext_lazy(
     "Funds for projects located at county level or below (县及县以下: a county or district, its "
     "townships and villages) ÷ all funds. Where the partner is a prefecture or a province, a "
     "project counts only when it is located at a district, township or village."
 )
-LIVELIHOOD_DEFINITION = "Funds for projects in the livelihood field (民生) ÷ all funds."
+LIVELIHOOD_DEFINITION = gettext_lazy(
+    "Funds for projects in the livelihood field (民生) ÷ all funds."
+)
 
 
 def _policy_shares(shares: selectors.PolicyShares) -> dict:
-    def one(part: str, definition: str) -> dict:
+    def one(part: str, definition: "StrOrPromise") -> dict:
         return {
-            "definition": definition,
+            "definition": str(definition),
             "expected": shares.expected,
             "planned": getattr(shares.overall, f"{part}_planned").rate,
             "disbursed": getattr(shares.overall, f"{part}_disbursed").rate,

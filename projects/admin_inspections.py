@@ -7,7 +7,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from core.exceptions import Conflict
 from projects import services
@@ -79,7 +79,7 @@ def _state(finding: Finding):
         return _("overdue since %(date)s") % {"date": finding.deadline}
     if finding.rectified_at:
         return _("rectified, awaiting closure")
-    return _("open")
+    return pgettext_lazy("finding", "open")
 
 
 @admin.register(Inspection)
@@ -106,7 +106,7 @@ class InspectionAdmin(admin.ModelAdmin):
     def finding_count(self, obj):
         return obj._findings
 
-    @admin.display(description=_("open"), ordering="_open")
+    @admin.display(description=pgettext_lazy("finding", "open"), ordering="_open")
     def open_count(self, obj):
         return obj._open
 
@@ -118,9 +118,9 @@ class OverdueFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("overdue", _("overdue")),
-            ("open", _("open")),
+            ("open", pgettext_lazy("finding", "open")),
             ("rectified", _("rectified, awaiting closure")),
-            ("closed", _("closed")),
+            ("closed", pgettext_lazy("finding", "closed")),
         ]
 
     def queryset(self, request, queryset):

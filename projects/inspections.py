@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project
@@ -87,10 +88,10 @@ class Finding(models.Model):
         blank=True,
         related_name="+",
     )
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("finding", "closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
+        verbose_name=pgettext_lazy("finding", "closed by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -29,6 +29,8 @@ class Capability:
     code: str
     label: "StrOrPromise"
     grant_permission: str | None = None
+    # Why a user without the grant permission is refused, naming who may grant it (%(code)s).
+    grant_refusal: "StrOrPromise" = ""
 
 
 CAPABILITIES = {
@@ -42,6 +44,7 @@ CAPABILITIES = {
             FUNDING_ENTRIES,
             _("Post funding ledger entries for its own role in a project"),
             grant_permission="funding.approve_disbursement",
+            grant_refusal=_("Only a finance approver may grant %(code)s."),
         ),
         Capability(WEBHOOKS_MANAGE, _("Register and change its own organisation's webhooks")),
         # Findings name shortcomings: only staff who may view inspections grant reading them.
@@ -49,6 +52,7 @@ CAPABILITIES = {
             INSPECTIONS_READ,
             _("Read the inspections and findings of its own projects"),
             grant_permission="projects.view_inspection",
+            grant_refusal=_("Only staff who may view inspections may grant %(code)s."),
         ),
     )
 }

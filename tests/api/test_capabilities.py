@@ -11,6 +11,7 @@ from api.capabilities import (
     CAPABILITIES,
     EDUCATION_RESULTS,
     FUNDING_ENTRIES,
+    INSPECTIONS_READ,
     MEDICAL_CLAIM,
     UPDATES_WRITE,
     WEBHOOKS_MANAGE,
@@ -37,6 +38,9 @@ OPERATIONS = [
     (WEBHOOKS_MANAGE, "post", "/api/v1/webhooks/", 400),
     (WEBHOOKS_MANAGE, "patch", f"/api/v1/webhooks/{MISSING}/", 404),
     (WEBHOOKS_MANAGE, "delete", f"/api/v1/webhooks/{MISSING}/", 404),
+    # A read, unlike the others: the details of inspections of the key's own projects.
+    (INSPECTIONS_READ, "get", "/api/v1/inspections/", 200),
+    (INSPECTIONS_READ, "get", f"/api/v1/inspections/{MISSING}/", 404),
 ]
 
 
@@ -45,6 +49,7 @@ def keys(db):
     organisation = OrganisationFactory(code="partner")
     approver = User.objects.create_user("approver", is_staff=True)
     approver.groups.add(Group.objects.get(name="Finance approver"))
+    approver.groups.add(Group.objects.get(name="Inspector"))
 
     def key(codes):
         raw = issue_api_key(

@@ -16,7 +16,12 @@ from funding import services
 from funding.models import LedgerCheck, LedgerEntry, ProjectFunding
 from medical.models import CallList, Claim
 from tests.education.factories import CohortFactory, ExamFactory, enrol_with_results
-from tests.factories import OrganisationFactory, ProgressUpdateFactory, ProjectFactory
+from tests.factories import (
+    FindingFactory,
+    OrganisationFactory,
+    ProgressUpdateFactory,
+    ProjectFactory,
+)
 from tests.medical.factories import CallListFactory, NeedFactory, donor_side, published_item
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +38,32 @@ DELIVERIES = "Deliveries awaiting verification"
 NEEDS = "Needs awaiting triage"
 LISTS = "Lists past their claim deadline, still open"
 UPDATES = "Partners' progress updates awaiting publication"
+OVERDUE = "Inspection findings past their rectification deadline"
+CLOSURE = "Rectified findings awaiting closure"
 RESULTS = "Results awaiting release"
 # In INSTALLED_APPS order: projects, funding, medical, education.
-EVERY_QUEUE = [UPDATES, APPROVALS, NOTES, BEYOND, CHECKS, DELIVERIES, NEEDS, LISTS, RESULTS]
+EVERY_QUEUE = [
+    UPDATES,
+    OVERDUE,
+    CLOSURE,
+    APPROVALS,
+    NOTES,
+    BEYOND,
+    CHECKS,
+    DELIVERIES,
+    NEEDS,
+    LISTS,
+    RESULTS,
+]
 
 ROLE_QUEUES = {
     "Finance officer": [NOTES, BEYOND, CHECKS],
     "Finance approver": [APPROVALS, NOTES, BEYOND, CHECKS],
     "Health commission": [DELIVERIES, NEEDS, LISTS],
     "Education staff": [RESULTS],
-    "Programme staff": [UPDATES],
+    "Programme staff": [UPDATES, OVERDUE],
+    "Inspector": [OVERDUE],
+    "Inspection reviewer": [CLOSURE],
     "Auditor": [],
 }
 
@@ -113,6 +134,13 @@ def world(settings):
     ProgressUpdateFactory(published=False, organisation=OrganisationFactory(), title_en="Wall done")
     ProgressUpdateFactory(published=False, title_en="Staff draft")
     enrol_with_results(CohortFactory(intake_year=2020), ExamFactory(code="zk-desk"), [600] * 6)
+    FindingFactory(deadline=timezone.localdate() - datetime.timedelta(days=1))
+    FindingFactory(
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+        rectification="Nets fitted.",
+        rectified_at=timezone.now(),
+        rectified_by=User.objects.create_user("site-manager", is_staff=True),
+    )
     return {"approver": approver, "other_approver": other_approver, "own": own, "theirs": theirs}
 
 
@@ -143,6 +171,8 @@ def test_a_superuser_sees_every_queue(world):
         NEEDS: 1,
         LISTS: 1,
         UPDATES: 1,
+        OVERDUE: 1,
+        CLOSURE: 1,
         RESULTS: 1,
     }
 
@@ -234,12 +264,13 @@ def test_the_desk_makes_as_many_queries_for_many_items_as_for_few(
 ):
     boss = User.objects.create_superuser("boss")
     client.force_login(boss)
-    # The session, the user and the second factor, then one query per queue (nine).
-    with django_assert_max_num_queries(12):
+    # The session, the user and the second factor, then one query per queue (eleven).
+    with django_assert_max_num_queries(14):
         assert client.get(DESK).status_code == 200
     for _ in range(15):
         NeedFactory()
         delivered_claim(DAY)
         large_arrival(ProjectFactory(), world["approver"], "more")
-    with django_assert_max_num_queries(12):
+        FindingFactory(deadline=DAY)
+    with django_assert_max_num_queries(14):
         assert client.get(DESK).status_code == 200

@@ -202,3 +202,24 @@ def test_the_funding_page_gives_the_shares_per_plan_period_and_year_in_chinese(s
     assert "基层投入占比" in page
     assert "按定义即为100%" in page
     assert re.search(r'data-table="shares-by-year".*?data-year="2024".*?75\.0%', page)
+
+
+def test_the_demos_shares_equal_the_sums_of_its_projects(demo_data):
+    programme = Programme.objects.get(code="hangzhou-seni")
+    projects = Project.objects.filter(programme=programme, published=True)
+    planned = sum(project.planned_investment for project in projects)
+    livelihood = sum(
+        project.planned_investment
+        for project in projects
+        if project.field == Project.Field.LIVELIHOOD
+    )
+
+    shares = shares_of(programme)
+
+    assert shares.overall.livelihood_planned == selectors.Share(part=livelihood, total=planned)
+    # Seni is a county-level district: every project is at or below county level.
+    assert shares.overall.grassroots_planned.rate == 1
+    assert shares.all_grassroots
+    page = text_of(Client().get("/en/funding/"))
+    assert "100% by definition: it reflects where the partner is, not a choice" in page
+    assert "rest on an illustrative split" in page

@@ -261,3 +261,14 @@ def test_the_capability_is_granted_only_by_staff_who_may_view_inspections():
         capabilities=[INSPECTIONS_READ],
         granted_by=staff_in("Inspector", username="inspector"),
     )
+
+
+def test_the_demos_inspection_is_illustrative_with_its_finding_closed(demo_data):
+    finding = Finding.objects.select_related("inspection__project").get()
+    assert finding.inspection.illustrative and finding.closed_at is not None
+
+    page = text_of(Client().get(f"/en/projects/{finding.inspection.project.code}/"))
+
+    assert "1 of 1 finding closed" in page
+    assert "An inspection here is illustrative" in page
+    assert finding.text not in page

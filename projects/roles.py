@@ -1,5 +1,7 @@
 """What the staff roles (core.roles) may do with projects and the timeline."""
 
+from core.roles import Grants
+
 MODELS = [
     "project",
     "participant",
@@ -10,7 +12,7 @@ MODELS = [
     "timelineevent",
 ]
 
-ROLES = {
+ROLES: dict[str, Grants] = {
     "Programme staff": {
         "projects": {model: ("view", "add", "change", "delete") for model in MODELS}
     },

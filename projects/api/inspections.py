@@ -98,7 +98,7 @@ class InspectionViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
         raise exceptions.PermissionDenied()
 
 
-class ProjectInspectionsMixin(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ProjectInspectionsMixin(viewsets.GenericViewSet):
     """Adds `/projects/{code}/inspections/` to the project endpoint."""
 
     @extend_schema(

@@ -145,12 +145,16 @@ class FindingAdmin(admin.ModelAdmin):
     readonly_fields = ["rectified_at", "rectified_by", "closed_at", "closed_by"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.closed_at is not None:
+        fields = list(self.readonly_fields)
+        if obj is None:
+            return fields
+        if not request.user.has_perm("projects.add_finding"):
+            # Who records the rectification does not rewrite or publish the finding.
+            fields += ["inspection", "text", "severity", "deadline", "published"]
+        if obj.closed_at is not None:
             # A closed finding is history: only whether its text is public may change.
-            return ["inspection", "text", "severity", "deadline", "rectification", "evidence"] + [
-                *self.readonly_fields
-            ]
-        return self.readonly_fields
+            fields += ["inspection", "text", "severity", "deadline", "rectification", "evidence"]
+        return list(dict.fromkeys(fields))
 
     @admin.display(description=_("state"))
     def state(self, finding):

@@ -40,6 +40,6 @@ ROLES["Inspection reviewer"] = {
     }
 }
 ROLES["Programme staff"]["projects"].update(
-    {"inspection": ("view",), "finding": ("view", "change"), "inspectiondocument": ("view", "add")}
+    {"inspection": ("view",), "finding": ("view", "change"), "inspectiondocument": ("view",)}
 )
 ROLES["Auditor"]["projects"].update({model: ("view",) for model in INSPECTION_MODELS})

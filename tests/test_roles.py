@@ -31,7 +31,7 @@ EXPECTED = {
             "timelineevent": "view add change delete",
             "inspection": "view",
             "finding": "view change",
-            "inspectiondocument": "view add",
+            "inspectiondocument": "view",
         },
     },
     "Auditor": {

@@ -161,7 +161,7 @@ def test_staff_rectify_in_the_admin_and_a_reviewer_closes_with_the_action(overdu
     url = f"/en/admin/projects/finding/{overdue.pk}/change/"
     form = {
         "inspection": overdue.inspection_id,
-        "text": SECRET,
+        "text": "Nothing was wrong",  # read-only to who rectifies: ignored
         "severity": "minor",
         "deadline": overdue.deadline.isoformat(),
         "rectification": "Wall rebuilt with a drain.",
@@ -170,6 +170,7 @@ def test_staff_rectify_in_the_admin_and_a_reviewer_closes_with_the_action(overdu
     assert response.status_code == 302, response.content.decode()[:3000]
     overdue.refresh_from_db()
     assert overdue.rectified_by == rectifier and overdue.rectification.endswith("drain.")
+    assert overdue.text == SECRET
 
     # The rectifier has no close action; the reviewer has it.
     changelist = "/en/admin/projects/finding/"

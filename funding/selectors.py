@@ -696,58 +696,51 @@ def _shares_row(key: str | int | None, rows: list[dict[str, Any]], planned: str)
     )
 
 
+PROGRAMME_POLICY = {
+    "partner_level": F("programme__partner_level"),
+    "expected": F("programme__expected_share"),
+}
+
+
 def policy_shares(scope: Projects, year: int | None = None) -> PolicyShares:
     """The grassroots and livelihood shares of the planned investment and of the funds disbursed,
-    over the scope, per plan period, and per year (of what was due and disbursed that year)."""
+    over the scope, per plan period, and per year (of what was due and disbursed that year).
+    Over whole groups, two queries on the rollups."""
     if _from_rollups(scope):
+        period_code = PlanPeriod.objects.filter(pk=OuterRef("plan_period_key")).values("code")
         base = list(
             scope.rollups(FundingRollup)
             .order_by()
-            .values("programme_id", "field", "plan_period_key", "place_level")
-            .annotate(n=Sum("projects"), planned=Sum("planned"), disbursed=Sum("disbursed"))
+            .values("field", "plan_period_key", "place_level", **PROGRAMME_POLICY)
+            .annotate(
+                period=Subquery(period_code),
+                n=Sum("projects"),
+                planned=Sum("planned"),
+                disbursed=Sum("disbursed"),
+            )
             .filter(n__gt=0)
         )
+        year_rows = scope.rollups(FundingRollupYear)
+        if year is not None:
+            year_rows = year_rows.filter(year=year)
         years = list(
-            scope.rollups(FundingRollupYear)
-            .order_by()
-            .values("programme_id", "field", "place_level", "year")
+            year_rows.order_by()
+            .values("field", "place_level", "year", **PROGRAMME_POLICY)
             .annotate(n=Sum("present"), due=Sum("due"), disbursed=Sum("disbursed"))
             .filter(n__gt=0)
         )
     else:
-        found, found_years = rollups.contributions(Q(pk__in=_projects(scope).values("pk")))
-        names = ("programme_id", "published", "field", "category", "plan_period_key")
-        base = [
-            {**dict(zip((*names, "place_level"), key, strict=True)), **sums}
-            for key, sums in found.items()
-            if sums["projects"]
-        ]
-        years = [
-            {**dict(zip((*names, "place_level", "year"), key, strict=True)), **sums}
-            for key, sums in found_years.items()
-            if sums["present"]
-        ]
-    programmes = {
-        row["pk"]: row
-        for row in Programme.objects.filter(
-            pk__in={row["programme_id"] for row in [*base, *years]}
-        ).values("pk", "partner_level", "expected_share")
-    }
+        base, years = _policy_rows(_projects(scope), year)
     for row in [*base, *years]:
-        row["grassroots"] = is_grassroots(
-            programmes[row["programme_id"]]["partner_level"], row["place_level"]
-        )
+        row["grassroots"] = is_grassroots(row["partner_level"], row["place_level"])
         row["livelihood"] = row["field"] == Project.Field.LIVELIHOOD
-    if year is not None:
-        years = [row for row in years if row["year"] == year]
-    periods = dict(PlanPeriod.objects.values_list("pk", "code"))
     by_period: dict[str | None, list[dict[str, Any]]] = {}
     for row in base:
-        by_period.setdefault(periods.get(row["plan_period_key"]), []).append(row)
+        by_period.setdefault(row["period"], []).append(row)
     by_year: dict[int, list[dict[str, Any]]] = {}
     for row in years:
         by_year.setdefault(row["year"], []).append(row)
-    expected = {programme["expected_share"] for programme in programmes.values()}
+    expected = {row["expected"] for row in [*base, *years]}
     return PolicyShares(
         overall=_shares_row(None, base, "planned"),
         by_period=[
@@ -758,3 +751,35 @@ def policy_shares(scope: Projects, year: int | None = None) -> PolicyShares:
         expected=expected.pop() / 100 if len(expected) == 1 else None,
         all_grassroots=bool(base) and all(row["grassroots"] for row in base),
     )
+
+
+def _policy_rows(
+    projects: QuerySet[Project], year: int | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows `policy_shares` reads, computed from the per-project totals of `projects` as the
+    rollups are (`rollups.contributions`)."""
+    found, found_years = rollups.contributions(Q(pk__in=projects.values("pk")))
+    programmes = {
+        row["pk"]: {"partner_level": row["partner_level"], "expected": row["expected_share"]}
+        for row in Programme.objects.filter(pk__in={key[0] for key in found}).values(
+            "pk", "partner_level", "expected_share"
+        )
+    }
+    periods = dict(PlanPeriod.objects.filter(programme__in=programmes).values_list("pk", "code"))
+    base = [
+        {
+            **programmes[int(key[0])],
+            "field": key[2],
+            "period": periods.get(int(key[4])),
+            "place_level": key[5],
+            **sums,
+        }
+        for key, sums in found.items()
+        if sums["projects"]
+    ]
+    years = [
+        {**programmes[int(key[0])], "field": key[2], "place_level": key[5], "year": key[6], **sums}
+        for key, sums in found_years.items()
+        if sums["present"] and (year is None or key[6] == year)
+    ]
+    return base, years

@@ -111,6 +111,14 @@ class InspectionAdmin(admin.ModelAdmin):
         return obj._open
 
 
+@admin.register(InspectionDocument)
+class InspectionDocumentAdmin(admin.ModelAdmin):
+    list_display = ["caption", "inspection"]
+    search_fields = ["caption", "inspection__project__code"]
+    autocomplete_fields = ["inspection"]
+    list_select_related = ["inspection__project"]
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = _("state")
     parameter_name = "state"

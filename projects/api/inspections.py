@@ -85,6 +85,8 @@ class InspectionViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     """Inspections (督查/检查) and their findings, rectification (整改) and closure."""
 
     serializer_class = InspectionSerializer
+    # For the schema; each request's inspections come from `get_queryset`.
+    queryset = Inspection.objects.none()
 
     def get_queryset(self) -> QuerySet[Inspection]:
         caller = caller_of(self.request)

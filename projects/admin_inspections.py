@@ -62,6 +62,11 @@ class FindingInline(admin.StackedInline):
     readonly_fields = ["state"]
     show_change_link = True
 
+    def has_change_permission(self, request, obj=None):
+        # Findings are added here; each is changed (and rectified) on its own page, where a
+        # closed one is read-only.
+        return False
+
     @admin.display(description=_("state"))
     def state(self, finding):
         return _state(finding)

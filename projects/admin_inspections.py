@@ -78,6 +78,8 @@ class DocumentInline(admin.TabularInline):
 
 
 def _state(finding: Finding):
+    if finding.pk is None:
+        return ""
     if finding.closed_at:
         return _("closed on %(date)s") % {"date": timezone.localdate(finding.closed_at)}
     if finding.overdue:

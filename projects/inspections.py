@@ -130,7 +130,11 @@ class Finding(models.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.closed_at is None and self.deadline < timezone.localdate()
+        return (
+            self.closed_at is None
+            and self.deadline is not None
+            and self.deadline < timezone.localdate()
+        )
 
 
 def document_path(instance, filename):

@@ -12,10 +12,12 @@ from rest_framework.response import Response
 from api.callers import caller_of
 from api.capabilities import INSPECTIONS_READ
 from api.permissions import MissingCapability
+from api.schema import PROBLEM_MEDIA_TYPE, ProblemSerializer
 from core.rest import RequestLanguageMixin, label_field
 from projects import selectors
 from projects.models import Finding, Inspection, InspectionDocument
 
+FORBIDDEN = {(403, PROBLEM_MEDIA_TYPE): ProblemSerializer}
 NEEDS = (
     "For staff who may view inspections, and for a partner key on the projects its organisation "
     f"takes part in. A partner key needs the capability `{INSPECTIONS_READ}`."
@@ -78,8 +80,14 @@ class InspectionSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(description=f"Inspections with their findings, newest first. {NEEDS}"),
-    retrieve=extend_schema(description=f"One inspection with its findings. {NEEDS}"),
+    list=extend_schema(
+        description=f"Inspections with their findings, newest first. {NEEDS}",
+        responses={200: InspectionSerializer(many=True), **FORBIDDEN},
+    ),
+    retrieve=extend_schema(
+        description=f"One inspection with its findings. {NEEDS}",
+        responses={200: InspectionSerializer, **FORBIDDEN},
+    ),
 )
 class InspectionViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     """Inspections (督查/检查) and their findings, rectification (整改) and closure."""

@@ -76,7 +76,7 @@ class Finding(models.Model):
         help_text=_("The public sees that a finding was made and closed, its text only if set."),
     )
     rectification = models.TextField(
-        _("rectification"), max_length=4000, blank=True, help_text=_("What was done (整改).")
+        _("rectification"), max_length=4000, blank=True, help_text=_("What was done to rectify it.")
     )
     evidence = models.FileField(_("evidence"), upload_to=evidence_path, blank=True)
     rectified_at = models.DateTimeField(_("rectified"), null=True, blank=True)

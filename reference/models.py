@@ -268,9 +268,9 @@ class Programme(models.Model):
         choices=PartnerLevel.choices,
         default=PartnerLevel.COUNTY,
         help_text=_(
-            "For the grassroots share (县及县以下): with a county-level partner every project is "
-            "at county level or below; with a prefecture or a province, only projects located "
-            "at a district, township or village."
+            "For the grassroots share (county level and below): with a county-level partner "
+            "every project is at county level or below; with a prefecture or a province, only "
+            "projects located at a district, township or village."
         ),
     )
     expected_share = models.DecimalField(

@@ -235,13 +235,11 @@ class LedgerEntryViewSet(
 
 # The pages' definitions, in the language the request asks for.
 GRASSROOTS_DEFINITION = gettext_lazy(
-    "Funds for projects located at county level or below (县及县以下: a county or district, its "
+    "Funds for projects located at county level or below (a county or district, its "
     "townships and villages) ÷ all funds. Where the partner is a prefecture or a province, a "
     "project counts only when it is located at a district, township or village."
 )
-LIVELIHOOD_DEFINITION = gettext_lazy(
-    "Funds for projects in the livelihood field (民生) ÷ all funds."
-)
+LIVELIHOOD_DEFINITION = gettext_lazy("Funds for projects in the livelihood field ÷ all funds.")
 
 
 def _policy_shares(shares: selectors.PolicyShares) -> dict:

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalprogramme',
             name='partner_level',
-            field=models.CharField(choices=[('county', 'county or district'), ('prefecture', 'prefecture or city'), ('province', 'province or region')], default='county', help_text='For the grassroots share (县及县以下): with a county-level partner every project is at county level or below; with a prefecture or a province, only projects located at a district, township or village.', max_length=10, verbose_name="partner's level"),
+            field=models.CharField(choices=[('county', 'county or district'), ('prefecture', 'prefecture or city'), ('province', 'province or region')], default='county', help_text='For the grassroots share (county level and below): with a county-level partner every project is at county level or below; with a prefecture or a province, only projects located at a district, township or village.', max_length=10, verbose_name="partner's level"),
         ),
         migrations.AddField(
             model_name='programme',
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='programme',
             name='partner_level',
-            field=models.CharField(choices=[('county', 'county or district'), ('prefecture', 'prefecture or city'), ('province', 'province or region')], default='county', help_text='For the grassroots share (县及县以下): with a county-level partner every project is at county level or below; with a prefecture or a province, only projects located at a district, township or village.', max_length=10, verbose_name="partner's level"),
+            field=models.CharField(choices=[('county', 'county or district'), ('prefecture', 'prefecture or city'), ('province', 'province or region')], default='county', help_text='For the grassroots share (county level and below): with a county-level partner every project is at county level or below; with a prefecture or a province, only projects located at a district, township or village.', max_length=10, verbose_name="partner's level"),
         ),
         migrations.AddConstraint(
             model_name='programme',

@@ -201,7 +201,7 @@ def test_the_funding_page_gives_the_shares_per_plan_period_and_year_in_chinese(s
 
     assert "基层投入占比" in page
     assert "按定义即为100%" in page
-    assert re.search(r'data-table="shares-by-year".*?data-year="2024".*?75\.0%', page)
+    assert re.search(r'data-table="shares-by-year".*?data-share-year="2024".*?75\.0%', page)
 
 
 def test_the_demos_shares_equal_the_sums_of_its_projects(demo_data):

@@ -59,7 +59,9 @@ def _overview_figures(programme, projects) -> dict:
 
 def _shares_figures(programme, shares: selectors.PolicyShares) -> dict:
     """The shares, and their rows per plan period labelled with the period's name."""
-    names = dict(PlanPeriod.objects.filter(programme=programme).values_list("code", "name"))
+    names: dict[str | int | None, str] = dict(
+        PlanPeriod.objects.filter(programme=programme).values_list("code", "name")
+    )
     return {
         "policy_shares": shares,
         "shares_by_period": [(names.get(row.key), row) for row in shares.by_period],

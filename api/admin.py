@@ -44,7 +44,7 @@ class ApiKeyAddForm(forms.ModelForm[ApiKey]):
             # The admin sets `user` on the form class (get_form below).
             if permission and not self.user.has_perm(permission):  # type: ignore[attr-defined]
                 raise ValidationError(
-                    _("Only a finance approver may grant %(code)s."),
+                    capabilities.CAPABILITIES[code].grant_refusal,
                     code="grant_permission",
                     params={"code": code},
                 )

@@ -1,4 +1,5 @@
-"""What a partner key may do beyond reading: capabilities granted one by one, none by default.
+"""What a partner key may do beyond reading public data: capabilities granted one by one, none
+by default.
 
 Each write endpoint names the one capability it needs (`required_capability` on the view), and
 `PortalPermission` checks it, so the rule lives in one place. A capability whose grant needs a
@@ -21,6 +22,7 @@ EDUCATION_RESULTS = "education:results"
 FUNDING_ENTRIES = "funding:entries"
 WEBHOOKS_MANAGE = "webhooks:manage"
 PROJECTS_WORKFLOW = "projects:workflow"
+INSPECTIONS_READ = "inspections:read"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Capability:
     code: str
     label: "StrOrPromise"
     grant_permission: str | None = None
+    # Why a user without the grant permission is refused, naming who may grant it (%(code)s).
+    grant_refusal: "StrOrPromise" = ""
 
 
 CAPABILITIES = {
@@ -41,11 +45,19 @@ CAPABILITIES = {
             FUNDING_ENTRIES,
             _("Post funding ledger entries for its own role in a project"),
             grant_permission="funding.approve_disbursement",
+            grant_refusal=_("Only a finance approver may grant %(code)s."),
         ),
         Capability(WEBHOOKS_MANAGE, _("Register and change its own organisation's webhooks")),
         Capability(
             PROJECTS_WORKFLOW,
             _("Submit or withdraw its projects' proposals and report their start and completion"),
+        ),
+        # Findings name shortcomings: only staff who may view inspections grant reading them.
+        Capability(
+            INSPECTIONS_READ,
+            _("Read the inspections and findings of its own projects"),
+            grant_permission="projects.view_inspection",
+            grant_refusal=_("Only staff who may view inspections may grant %(code)s."),
         ),
     )
 }

@@ -62,11 +62,7 @@ def issue_api_key(
         permission = CAPABILITIES[code].grant_permission
         if permission and (granted_by is None or not granted_by.has_perm(permission)):
             raise ValidationError(
-                {
-                    "capabilities": [
-                        _("Only a finance approver may grant %(code)s.") % {"code": code}
-                    ]
-                }
+                {"capabilities": [CAPABILITIES[code].grant_refusal % {"code": code}]}
             )
     prefix = secrets.token_hex(6)
     raw = f"{KEY_PREFIX}{prefix}.{secrets.token_urlsafe(32)}"

@@ -326,8 +326,8 @@ class ProjectFundingYear(models.Model):
 
 class FundingRollup(models.Model):
     """Running totals per group of a programme's projects that share publication, field,
-    category and plan period: what the dashboards add up, a few rows per programme instead of
-    one per project.
+    category, plan period and place level: what the dashboards add up, a few rows per programme
+    instead of one per project.
 
     `funding.rollups` keeps them in step in the same transaction as every change to the project
     totals, the budget lines or a project's grouping; `check_ledger` recomputes them.
@@ -343,6 +343,8 @@ class FundingRollup(models.Model):
     # as a new row before it meets the existing one, and PostgreSQL checks that row first.
     # The plan period's id, 0 for projects outside any period: a NULL would not be unique.
     plan_period_key = models.PositiveIntegerField(_("plan period"))
+    # The level of the projects' place, blank for none: what the grassroots share reads.
+    place_level = models.CharField(_("place level"), max_length=10, blank=True, default="")
     projects = models.IntegerField(_("projects"), default=0)
     planned = MoneyField(_("planned"), max_digits=SUM_DIGITS, default=Decimal("0"))
     committed = MoneyField(_("committed"), max_digits=SUM_DIGITS, default=Decimal("0"))
@@ -358,7 +360,14 @@ class FundingRollup(models.Model):
         verbose_name_plural = _("programme funding totals")
         constraints = [
             models.UniqueConstraint(
-                fields=["programme", "published", "field", "category", "plan_period_key"],
+                fields=[
+                    "programme",
+                    "published",
+                    "field",
+                    "category",
+                    "plan_period_key",
+                    "place_level",
+                ],
                 name="funding_rollup_unique",
             ),
         ]
@@ -379,6 +388,7 @@ class FundingRollupYear(models.Model):
     field = models.CharField(_("field"), max_length=12)
     category = models.CharField(_("category"), max_length=16)
     plan_period_key = models.PositiveIntegerField(_("plan period"))
+    place_level = models.CharField(_("place level"), max_length=10, blank=True, default="")
     year = models.PositiveSmallIntegerField(_("year"))
     present = models.IntegerField(_("present"), default=0)
     illustrative = models.IntegerField(_("illustrative"), default=0)
@@ -394,7 +404,15 @@ class FundingRollupYear(models.Model):
         verbose_name_plural = _("programme funding by year")
         constraints = [
             models.UniqueConstraint(
-                fields=["programme", "published", "field", "category", "plan_period_key", "year"],
+                fields=[
+                    "programme",
+                    "published",
+                    "field",
+                    "category",
+                    "plan_period_key",
+                    "place_level",
+                    "year",
+                ],
                 name="funding_rollup_year_unique",
             ),
         ]

@@ -1,15 +1,15 @@
 """Programme-level running totals (`FundingRollup`, `FundingRollupYear`), kept in step with the
 project totals, the budget lines and each project's grouping, in the same transaction.
 
-A project contributes to exactly one group: its programme, whether it is published, its field,
-its category and its plan period. Its contribution is its planned investment, its totals row,
-its per-year totals, its due amounts and how many illustrative entries and budget lines it has.
-Every change that can alter a contribution runs inside `keeping_rollups(project_id)`, which
-reads the project's contribution before and after the change and adds the difference to the
-groups with one upsert each: `funding.services` for entries, reversals and approvals, and the
-signal handlers below for a project's or a budget line's save and delete. The project's totals
-row is locked first, as the services lock it, so a concurrent entry waits and never adds to the
-group the project has just left.
+A project contributes to exactly one group: its programme, whether it is published, its field, its
+category, its plan period and its place's level (what the grassroots share reads). Its contribution
+is its planned investment, its totals row, its per-year totals, its due amounts and how many
+illustrative entries and budget lines it has. Every change that can alter a contribution runs inside
+`keeping_rollups(project_id)`, which reads the project's contribution before and after the change
+and adds the difference to the groups with one upsert each: `funding.services` for entries,
+reversals and approvals, and the signal handlers below for a project's or a budget line's save and
+delete, and a place's change of level. The project's totals row is locked first, as the services
+lock it, so a concurrent entry waits and never adds to the group the project has just left.
 
 A bulk posting (`services.record_entries`) knows what it changed in each project's totals and
 years: `add_changes` adds that to the groups directly, with one upsert each.
@@ -44,23 +44,28 @@ from funding.models import (
     ProjectFundingYear,
 )
 from projects.models import Project
+from reference.models import Place
 
 ZERO = Decimal("0")
-KEY = ("programme_id", "published", "field", "category", "plan_period_key")
+KEY = ("programme_id", "published", "field", "category", "plan_period_key", "place_level")
 BASE_SUMS = ("projects", "planned", "committed", "arrived", "disbursed", "spent", "pending")
 YEAR_SUMS = ("present", "illustrative", "due", "arrived", "disbursed", "spent")
 COUNTS = {"projects": 0, "present": 0, "illustrative": 0}
+# The project columns a contribution depends on: a change to any of them moves or resizes it.
 GROUPING = (
     "programme_id",
     "published",
     "field",
     "category",
     "plan_period_id",
+    "place_id",
     "planned_investment",
 )
+# What a group is read from, on a project (prefixed on a related row).
+GROUP_NAMES = ("programme_id", "published", "field", "category", "plan_period_id", "place__level")
 
-# A group: programme, published, field, category and plan period (0 for none); a year's group
-# adds the year.
+# A group: programme, published, field, category, plan period (0 for none) and place level
+# (blank for none); a year's group adds the year.
 Key = tuple[int | bool | str, ...]
 Groups = dict[Key, dict[str, Decimal | int]]
 # A group's key followed by the amounts to add to its sums.
@@ -74,13 +79,14 @@ def _key(row: dict[str, Any], prefix: str = "") -> Key:
         row[f"{prefix}field"],
         row[f"{prefix}category"],
         row[f"{prefix}plan_period_id"] or 0,
+        row[f"{prefix}place__level"] or "",
     )
 
 
 def _grouped(
     queryset: QuerySet[Model], prefix: str, extra: tuple[str, ...] = ()
 ) -> QuerySet[Model, dict[str, Any]]:
-    names = [f"{prefix}{name}" for name in GROUPING[:-1]]
+    names = [f"{prefix}{name}" for name in GROUP_NAMES]
     return queryset.order_by().values(*names, *extra)
 
 
@@ -237,7 +243,7 @@ def add_changes(
         return
     groups = {
         row["pk"]: _key(row)
-        for row in Project.objects.filter(pk__in=ids).values("pk", *GROUPING[:-1])
+        for row in Project.objects.filter(pk__in=ids).values("pk", *GROUP_NAMES)
     }
     base_groups: Groups = defaultdict(lambda: dict.fromkeys(BASE_SUMS, ZERO))
     for project_id, changes in base.items():
@@ -348,6 +354,31 @@ def _line_changed(
     if raw:
         return
     _settle(instance)
+
+
+@receiver(pre_save, sender=Place)
+def _place_changing(
+    sender: type[Place], instance: Place, raw: bool = False, **kwargs: object
+) -> None:
+    if raw or instance.pk is None:
+        return
+    stored = Place.objects.filter(pk=instance.pk).values_list("level", flat=True).first()
+    if stored is not None and stored != instance.level:
+        setattr(instance, BEFORE, True)
+
+
+@receiver(post_save, sender=Place)
+def _place_changed(
+    sender: type[Place], instance: Place, raw: bool = False, **kwargs: object
+) -> None:
+    # A place changes level rarely: rebuild the programmes with projects there.
+    if raw or not instance.__dict__.pop(BEFORE, False):
+        return
+    programmes = set(Project.objects.filter(place=instance).values_list("programme_id", flat=True))
+    if programmes and not _deferring(
+        Project.objects.filter(place=instance).values_list("pk", flat=True)
+    ):
+        rebuild(programmes)
 
 
 def differences() -> list[str]:

@@ -58,7 +58,7 @@ from funding.models import (
 )
 from projects.models import Project
 from projects.selectors import projects_known_to, projects_known_to_organisation
-from reference.models import PlanPeriod, Programme
+from reference.models import Place, PlanPeriod, Programme
 
 ZERO = Decimal("0")
 MONEY_ZERO = Value(ZERO)
@@ -710,3 +710,160 @@ def failed_ledger_checks(caller: Caller) -> QuerySet[LedgerCheck] | None:
         .filter(Q(last_passed__isnull=True) | Q(ran_at__gt=F("last_passed")))
         .order_by("ran_at", "id")
     )
+
+
+# The policy figures every annual report quotes: the grassroots share (县及县以下) and the
+# livelihood share (民生). Read from the same rollups as every other figure, by place level and
+# field; a scope narrowed to one project or one organisation's projects is computed the same way
+# from the per-project totals (`rollups.contributions`).
+
+# Every level of the place hierarchy is a county (district) or below it.
+GRASSROOTS_PLACE_LEVELS = frozenset(Place.Level.values)
+
+
+def is_grassroots(partner_level: str, place_level: str) -> bool:
+    """A project is at county level or below when its programme's partner is a county (all its
+    projects are), or when it is located at a place of the hierarchy."""
+    return partner_level == Programme.PartnerLevel.COUNTY or place_level in GRASSROOTS_PLACE_LEVELS
+
+
+@dataclass(frozen=True)
+class Share:
+    """A part of a total, such as the grassroots part of the planned investment."""
+
+    part: Decimal
+    total: Decimal
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _rate(self.part, self.total)
+
+
+@dataclass(frozen=True)
+class SharesRow:
+    """One plan period's (planned investment and disbursed to date) or one year's (due and
+    disbursed in the year) grassroots and livelihood shares. `key` is the plan period's code
+    (None for projects outside any period) or the year."""
+
+    key: str | int | None
+    grassroots_planned: Share
+    grassroots_disbursed: Share
+    livelihood_planned: Share
+    livelihood_disbursed: Share
+
+
+@dataclass(frozen=True)
+class PolicyShares:
+    overall: SharesRow
+    by_period: list[SharesRow]
+    by_year: list[SharesRow]
+    # The share each is expected to reach, 0–1; None when the scope's programmes differ on it.
+    expected: Decimal | None
+    # Every project in the scope is at county level or below by where it is, so the grassroots
+    # share is 100% by definition and says nothing about choices made.
+    all_grassroots: bool
+
+
+def _shares_row(key: str | int | None, rows: list[dict[str, Any]], planned: str) -> SharesRow:
+    def share(where: str, amount: str) -> Share:
+        return Share(
+            part=sum((row[amount] for row in rows if row[where]), ZERO),
+            total=sum((row[amount] for row in rows), ZERO),
+        )
+
+    return SharesRow(
+        key=key,
+        grassroots_planned=share("grassroots", planned),
+        grassroots_disbursed=share("grassroots", "disbursed"),
+        livelihood_planned=share("livelihood", planned),
+        livelihood_disbursed=share("livelihood", "disbursed"),
+    )
+
+
+PROGRAMME_POLICY = {
+    "partner_level": F("programme__partner_level"),
+    "expected": F("programme__expected_share"),
+}
+
+
+def policy_shares(scope: Projects, year: int | None = None) -> PolicyShares:
+    """The grassroots and livelihood shares of the planned investment and of the funds disbursed,
+    over the scope, per plan period, and per year (of what was due and disbursed that year).
+    Over whole groups, two queries on the rollups."""
+    if _from_rollups(scope):
+        period_code = PlanPeriod.objects.filter(pk=OuterRef("plan_period_key")).values("code")
+        base = list(
+            scope.rollups(FundingRollup)
+            .order_by()
+            .values("field", "plan_period_key", "place_level", **PROGRAMME_POLICY)
+            .annotate(
+                period=Subquery(period_code),
+                n=Sum("projects"),
+                planned=Sum("planned"),
+                disbursed=Sum("disbursed"),
+            )
+            .filter(n__gt=0)
+        )
+        year_rows = scope.rollups(FundingRollupYear)
+        if year is not None:
+            year_rows = year_rows.filter(year=year)
+        years = list(
+            year_rows.order_by()
+            .values("field", "place_level", "year", **PROGRAMME_POLICY)
+            .annotate(n=Sum("present"), due=Sum("due"), disbursed=Sum("disbursed"))
+            .filter(n__gt=0)
+        )
+    else:
+        base, years = _policy_rows(_projects(scope), year)
+    for row in [*base, *years]:
+        row["grassroots"] = is_grassroots(row["partner_level"], row["place_level"])
+        row["livelihood"] = row["field"] == Project.Field.LIVELIHOOD
+    by_period: dict[str | None, list[dict[str, Any]]] = {}
+    for row in base:
+        by_period.setdefault(row["period"], []).append(row)
+    by_year: dict[int, list[dict[str, Any]]] = {}
+    for row in years:
+        by_year.setdefault(row["year"], []).append(row)
+    expected = {row["expected"] for row in [*base, *years]}
+    return PolicyShares(
+        overall=_shares_row(None, base, "planned"),
+        by_period=[
+            _shares_row(key, by_period[key], "planned")
+            for key in sorted(by_period, key=lambda k: (k is None, str(k)))
+        ],
+        by_year=[_shares_row(key, by_year[key], "due") for key in sorted(by_year)],
+        expected=expected.pop() / 100 if len(expected) == 1 else None,
+        all_grassroots=bool(base) and all(row["grassroots"] for row in base),
+    )
+
+
+def _policy_rows(
+    projects: QuerySet[Project], year: int | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows `policy_shares` reads, computed from the per-project totals of `projects` as the
+    rollups are (`rollups.contributions`)."""
+    found, found_years = rollups.contributions(Q(pk__in=projects.values("pk")))
+    programmes = {
+        row["pk"]: {"partner_level": row["partner_level"], "expected": row["expected_share"]}
+        for row in Programme.objects.filter(pk__in={key[0] for key in found}).values(
+            "pk", "partner_level", "expected_share"
+        )
+    }
+    periods = dict(PlanPeriod.objects.filter(programme__in=programmes).values_list("pk", "code"))
+    base = [
+        {
+            **programmes[int(key[0])],
+            "field": key[2],
+            "period": periods.get(int(key[4])),
+            "place_level": key[5],
+            **sums,
+        }
+        for key, sums in found.items()
+        if sums["projects"]
+    ]
+    years = [
+        {**programmes[int(key[0])], "field": key[2], "place_level": key[5], "year": key[6], **sums}
+        for key, sums in found_years.items()
+        if sums["present"] and (year is None or key[6] == year)
+    ]
+    return base, years

@@ -10,12 +10,14 @@ CHANGE_SOURCES = (("funding.LedgerEntry", "recorded_at"), ("funding.Approval", "
 
 
 def home_figures(*, programme: Programme | None) -> dict:
-    """The programme's funding totals, per year, and whether any of them is illustrative."""
+    """The programme's funding totals, per year, and whether any of them is illustrative, and
+    its grassroots and livelihood shares."""
     scope = selectors.projects_in_scope(public=True, programme=programme)
     return {
         "funding": selectors.totals(scope),
         "funding_years": selectors.year_rows(scope),
         "funding_illustrative": bool(selectors.illustrative_years(scope)),
+        "policy_shares": selectors.policy_shares(scope),
     }
 
 

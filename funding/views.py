@@ -58,6 +58,18 @@ def _overview_figures(programme, projects) -> dict:
         "donations": donation_list,
         "donations_illustrative": any(donation.illustrative for donation in donation_list),
         "donation_totals": selectors.donation_totals(donations),
+        **_shares_figures(programme, selectors.policy_shares(projects)),
+    }
+
+
+def _shares_figures(programme, shares: selectors.PolicyShares) -> dict:
+    """The shares, and their rows per plan period labelled with the period's name."""
+    names: dict[str | int | None, str] = dict(
+        PlanPeriod.objects.filter(programme=programme).values_list("code", "name")
+    )
+    return {
+        "policy_shares": shares,
+        "shares_by_period": [(names.get(row.key), row) for row in shares.by_period],
     }
 
 

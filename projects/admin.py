@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import money_column
 from core.changelists import LargeListAdmin
 from projects import lifecycle
+from projects.admin_inspections import OverdueFindingsColumn, OverdueFindingsFilter
 from projects.lifecycle_admin import LifecycleAdminMixin
 from projects.models import (
     Indicator,
@@ -134,7 +135,9 @@ class PhotoInline(TranslationTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(LifecycleAdminMixin, LargeListAdmin, HistoryTranslationAdmin):
+class ProjectAdmin(
+    LifecycleAdminMixin, OverdueFindingsColumn, LargeListAdmin, HistoryTranslationAdmin
+):
     list_display = [
         "code",
         "title",
@@ -147,6 +150,7 @@ class ProjectAdmin(LifecycleAdminMixin, LargeListAdmin, HistoryTranslationAdmin)
         "flagship",
         "published",
         "update_count",
+        "overdue_findings",
     ]
     list_display_links = ["code", "title"]
     keyset = ("code",)
@@ -160,6 +164,7 @@ class ProjectAdmin(LifecycleAdminMixin, LargeListAdmin, HistoryTranslationAdmin)
         "stage",
         "flagship",
         "published",
+        OverdueFindingsFilter,
     ]
     list_editable = ["published"]
     search_fields = ["code", "title_zh_hans", "title_en"]

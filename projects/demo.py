@@ -6,13 +6,14 @@ so a second load writes nothing. Bad data raises DemoDataError naming the record
 load is rolled back.
 """
 
+import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core.demo import (
     Counts,
@@ -27,7 +28,9 @@ from core.demo import (
 )
 from projects import lifecycle_demo
 from projects.models import (
+    Finding,
     Indicator,
+    Inspection,
     Milestone,
     Participant,
     ProgressUpdate,
@@ -49,6 +52,8 @@ MODELS: tuple[type[models.Model], ...] = (
     ProgressUpdate,
     TimelineEvent,
     WorkflowStep,
+    Inspection,
+    Finding,
 )
 
 
@@ -280,6 +285,46 @@ def _load_timeline(
         tally.write(TimelineEvent, lookup=lookup, values=values, label=label)
 
 
+def _noon(date: datetime.date | None) -> datetime.datetime | None:
+    if date is None:
+        return None
+    return timezone.make_aware(datetime.datetime.combine(date, datetime.time(12)))
+
+
+def _load_inspections(items: list[Record], *, projects: dict[str, Project], tally: Tally) -> None:
+    """Inspections and their findings, all illustrative: no source reports one. A finding's
+    rectification and closure carry dates but no staff account."""
+    for index, item in enumerate(items, start=1):
+        label = f"inspection #{index}"
+        fields(item, label=label, required={"project", "date", "team", "findings"}, optional=set())
+        lookup = {
+            "project": resolve(projects, item["project"], label=label, what="project"),
+            "date": item["date"],
+            "team": item["team"],
+        }
+        inspection = tally.write(
+            Inspection, lookup=lookup, values={"illustrative": True}, label=label
+        )
+        for number, finding in enumerate(item["findings"] or [], start=1):
+            where = f"{label} finding #{number}"
+            fields(
+                finding,
+                label=where,
+                required={"text", "severity", "deadline"},
+                optional={"published", "rectification", "rectified_on", "closed_on"},
+            )
+            values = {
+                "severity": finding["severity"],
+                "deadline": finding["deadline"],
+                "published": finding.get("published", False),
+                "rectification": finding.get("rectification", ""),
+                "rectified_at": _noon(finding.get("rectified_on")),
+                "closed_at": _noon(finding.get("closed_on")),
+            }
+            lookup = {"inspection": inspection, "text": finding["text"]}
+            tally.write(Finding, lookup=lookup, values=values, label=where)
+
+
 @transaction.atomic
 def load_demo(path: Path | None = None) -> Counts:
     """Load the demo file; return created/updated/unchanged counts per model.
@@ -308,4 +353,5 @@ def load_demo(path: Path | None = None) -> Counts:
             tally=tally,
         )
         lifecycle_demo.take_through(projects, tally)
+        _load_inspections(section(document, "inspections"), projects=projects, tally=tally)
     return tally.as_dict()

@@ -1,6 +1,7 @@
 """The projects' queues on the staff desk (core.desks): partners' progress updates to publish,
-and the lifecycle steps waiting for each role (proposers, each side's reviewers, approvers and
-the staff who record the work)."""
+the lifecycle steps waiting for each role (proposers, each side's reviewers, approvers and
+the staff who record the work), inspection findings past their deadline, and rectified findings
+awaiting closure."""
 
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from api.callers import Caller
-from core.desks import Item, Queue, oldest_first
+from core.desks import Item, Queue, alone_in_list, oldest_first
 from projects import selectors
 from projects.models import Stage, WorkflowStep
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def queues(user: "User") -> list[Queue]:
-    return [*_update_queues(user), *lifecycle_queues(user)]
+    return [*_update_queues(user), *lifecycle_queues(user), *_finding_queues(user)]
 
 
 def _update_queues(user: "User") -> list[Queue]:
@@ -140,6 +141,53 @@ def lifecycle_queues(user: "User") -> list[Queue]:
                 ],
                 url=f"{reverse('admin:projects_planadjustment_changelist')}?"
                 f"{urlencode({'status__exact': 'requested'})}",
+            )
+        )
+    return found
+
+
+def _finding_queues(user: "User") -> list[Queue]:
+    caller = Caller(user=user)
+    found = []
+    changelist = reverse("admin:projects_finding_changelist")
+    overdue = selectors.overdue_findings(caller)
+    if overdue is not None:
+        count, rows = oldest_first(overdue)
+        found.append(
+            Queue(
+                title=_("Inspection findings past their rectification deadline"),
+                action=_("record the rectification"),
+                count=count,
+                items=[
+                    Item(
+                        f"{finding.inspection.project.code} · {finding.get_severity_display()}",
+                        reverse("admin:projects_finding_change", args=[finding.pk]),
+                        finding.deadline,
+                        finding.text[:80],
+                    )
+                    for finding in rows
+                ],
+                url=f"{changelist}?{urlencode({'state': 'overdue'})}",
+            )
+        )
+    rectified = selectors.findings_awaiting_closure(caller)
+    if rectified is not None:
+        count, rows = oldest_first(rectified)
+        found.append(
+            Queue(
+                title=_("Rectified findings awaiting closure"),
+                action=_("check the evidence and close"),
+                count=count,
+                items=[
+                    Item(
+                        f"{finding.inspection.project.code} · {finding.get_severity_display()}",
+                        alone_in_list("admin:projects_finding_changelist", finding.pk),
+                        finding.rectified_at or finding.deadline,
+                        finding.text[:80],
+                    )
+                    for finding in rows
+                ],
+                url=f"{changelist}?{urlencode({'state': 'rectified'})}",
             )
         )
     return found

@@ -680,3 +680,7 @@ class PlanAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.project.code} {self.planned_investment} ({self.get_status_display()})"
+
+
+# Inspections and rectification live in their own module; imported here for Django to find them.
+from projects.inspections import Finding, Inspection, InspectionDocument  # noqa: E402, F401

@@ -1,6 +1,8 @@
 """What the staff roles (core.roles) may do with projects and the timeline, and the lifecycle's
 roles: proposers (partner side), each side's reviewers and approvers (projects.lifecycle)."""
 
+from core.roles import Grants
+
 MODELS = [
     "project",
     "participant",
@@ -15,7 +17,7 @@ LIFECYCLE = ["workflowstep", "planadjustment"]
 READ_PROJECTS = {model: ("view",) for model in ("project", "participant", "milestone")}
 READ_LIFECYCLE = {model: ("view",) for model in LIFECYCLE}
 
-ROLES = {
+ROLES: dict[str, Grants] = {
     "Programme staff": {
         "projects": {
             **{model: ("view", "add", "change", "delete") for model in MODELS},
@@ -61,3 +63,28 @@ ROLES = {
         }
     },
 }
+
+# Inspections (projects.inspections): inspectors record them and their findings; programme staff
+# record the rectification of a finding; a reviewer closes it, and never one they rectified
+# (projects.services.finding_close).
+INSPECTION_MODELS = ["inspection", "finding", "inspectiondocument"]
+ROLES["Inspector"] = {
+    "projects": {
+        "project": ("view",),
+        "inspection": ("view", "add", "change"),
+        "finding": ("view", "add", "change"),
+        "inspectiondocument": ("view", "add", "change", "delete"),
+    }
+}
+ROLES["Inspection reviewer"] = {
+    "projects": {
+        "project": ("view",),
+        "inspection": ("view",),
+        "finding": ("view", "close_finding"),
+        "inspectiondocument": ("view",),
+    }
+}
+ROLES["Programme staff"]["projects"].update(
+    {"inspection": ("view",), "finding": ("view", "change"), "inspectiondocument": ("view",)}
+)
+ROLES["Auditor"]["projects"].update({model: ("view",) for model in INSPECTION_MODELS})

@@ -18,7 +18,9 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -29,13 +31,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.models import registered_models
 
 from api.callers import Caller
+from api.capabilities import INSPECTIONS_READ
 from core.registry import app_modules
 from projects.models import (
+    Finding,
     Indicator,
+    Inspection,
     Milestone,
     Participant,
     Photo,
@@ -622,4 +628,105 @@ def adjustments_awaiting_decision(caller: Caller) -> QuerySet[PlanAdjustment] | 
         PlanAdjustment.objects.filter(status=PlanAdjustment.Status.REQUESTED)
         .select_related("project")
         .order_by("requested_at", "id")
+    )
+
+
+# Inspections and rectification (projects.inspections).
+
+
+@dataclass(frozen=True)
+class InspectionCounts:
+    """What the public learns of a project's inspections: how many, when, and how many of their
+    findings were closed, never what the findings say."""
+
+    inspections: int
+    last_inspected: datetime.date | None
+    findings: int
+    closed: int
+    overdue: int
+    last_closed: datetime.date | None
+    illustrative: bool
+
+    @property
+    def open(self) -> int:
+        return self.findings - self.closed
+
+
+def _open_overdue() -> Q:
+    return Q(closed_at__isnull=True, deadline__lt=timezone.localdate())
+
+
+def inspection_counts(project: Project) -> InspectionCounts:
+    """Counts and dates of a project's inspections and findings, in two queries."""
+    inspections = Inspection.objects.filter(project=project).aggregate(
+        n=Count("pk"), last=Max("date"), illustrative=Count("pk", filter=Q(illustrative=True))
+    )
+    findings = Finding.objects.filter(inspection__project=project).aggregate(
+        n=Count("pk"),
+        closed=Count("pk", filter=Q(closed_at__isnull=False)),
+        overdue=Count("pk", filter=_open_overdue()),
+        last_closed=Max("closed_at"),
+    )
+    last_closed = findings["last_closed"]
+    return InspectionCounts(
+        inspections=inspections["n"],
+        last_inspected=inspections["last"],
+        findings=findings["n"],
+        closed=findings["closed"],
+        overdue=findings["overdue"],
+        last_closed=timezone.localdate(last_closed) if last_closed else None,
+        illustrative=bool(inspections["illustrative"]),
+    )
+
+
+def published_findings(project: Project) -> QuerySet[Finding]:
+    """The findings of a project whose text staff have published, oldest deadline first."""
+    return Finding.objects.filter(inspection__project=project, published=True).select_related(
+        "inspection"
+    )
+
+
+def projects_with_overdue_findings() -> QuerySet[Project]:
+    return Project.objects.filter(
+        Exists(Finding.objects.filter(_open_overdue(), inspection__project=OuterRef("pk")))
+    )
+
+
+def inspections_visible_to(caller: Caller) -> QuerySet[Inspection] | None:
+    """Inspections with their findings and documents, for staff who may view them and for a key
+    granted `inspections:read`, on the projects its organisation takes part in; None for anyone
+    else."""
+    inspections = Inspection.objects.select_related("project").prefetch_related(
+        "findings", "documents"
+    )
+    if caller.user is not None:
+        return inspections if caller.has_perm("projects.view_inspection") else None
+    if caller.key is not None and caller.key.has_capability(INSPECTIONS_READ):
+        own = Participant.objects.filter(organisation_id=caller.key.organisation_id)
+        return inspections.filter(project__in=own.values("project"))
+    return None
+
+
+def overdue_findings(caller: Caller) -> QuerySet[Finding] | None:
+    """Open findings past their deadline, oldest deadline first, for a caller who may record
+    their rectification."""
+    if not caller.has_perm("projects.change_finding"):
+        return None
+    return (
+        Finding.objects.filter(_open_overdue())
+        .select_related("inspection__project")
+        .order_by("deadline", "id")
+    )
+
+
+def findings_awaiting_closure(caller: Caller) -> QuerySet[Finding] | None:
+    """Rectified findings not yet closed, for a reviewer who may close them: never those the
+    reviewer rectified, which another reviewer closes."""
+    if caller.user is None or not caller.has_perm("projects.close_finding"):
+        return None
+    return (
+        Finding.objects.filter(rectified_at__isnull=False, closed_at__isnull=True)
+        .exclude(rectified_by=caller.user)
+        .select_related("inspection__project")
+        .order_by("rectified_at", "id")
     )

@@ -1,18 +1,23 @@
 """Writes to projects that follow a rule. Admin, API and commands all come through here."""
 
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict
 from projects import selectors
-from projects.models import ProgressUpdate, Project
+from projects.models import Finding, ProgressUpdate, Project
 from reference.dates import check_reported_date
 from reference.models import Organisation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 UPDATE_FIELDS = ("date", "title_zh_hans", "title_en", "text_zh_hans", "text_en", "published")
 
@@ -99,3 +104,46 @@ def progress_update_withdraw(*, update: ProgressUpdate, organisation: Organisati
     if organisation is not None and update.published:
         raise Conflict(_("This update is published; ask programme staff to withdraw it."))
     update.delete()
+
+
+# Inspections: rectifying a finding and closing it (projects.inspections).
+
+
+@transaction.atomic
+def finding_rectify(
+    *, finding: Finding, user: "User", rectification: str, evidence: File[Any] | None = None
+) -> Finding:
+    """Record what was done about a finding (整改), with its evidence. A closed finding stays as
+    it was closed."""
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    if finding.closed_at is not None:
+        raise Conflict(_("This finding is closed; its rectification can no longer change."))
+    if not rectification.strip():
+        raise ValidationError({"rectification": [_("Say what was done about the finding.")]})
+    finding.rectification = rectification
+    if evidence is not None:
+        finding.evidence = evidence
+    finding.rectified_at = timezone.now()
+    finding.rectified_by = user
+    finding.full_clean()
+    finding.save()
+    return finding
+
+
+@transaction.atomic
+def finding_close(*, finding: Finding, user: "User") -> Finding:
+    """Close a rectified finding: a reviewer who may close findings, and never the person who
+    rectified it."""
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    if not user.has_perm("projects.close_finding"):
+        raise PermissionDenied(_("Your staff role does not allow closing findings."))
+    if finding.closed_at is not None:
+        raise Conflict(_("This finding is already closed."))
+    if finding.rectified_at is None:
+        raise Conflict(_("A finding is closed once it has been rectified."))
+    if finding.rectified_by_id == user.pk:
+        raise Conflict(_("You rectified this finding: another reviewer closes it."))
+    finding.closed_at = timezone.now()
+    finding.closed_by = user
+    finding.save(update_fields=["closed_at", "closed_by"])
+    return finding

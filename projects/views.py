@@ -132,6 +132,8 @@ def project_detail(request, code: str):
             "events": selectors.published_events().filter(project=project),
             "workflow_steps": list(selectors.public_steps(project)),
             "approved_plan": selectors.approved_plan(project),
+            "inspections": selectors.inspection_counts(project),
+            "published_findings": list(selectors.published_findings(project)),
             **_contributed("project_figures", project=project),
         },
     )

@@ -2,6 +2,7 @@
 aid-team batches and exchanges. Nothing here imports a domain app."""
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -253,6 +254,33 @@ class Programme(models.Model):
     partner_place = models.ForeignKey(
         Place, verbose_name=_("partner district"), on_delete=models.PROTECT, null=True, blank=True
     )
+
+    class PartnerLevel(models.TextChoices):
+        COUNTY = "county", _("county or district")
+        PREFECTURE = "prefecture", _("prefecture or city")
+        PROVINCE = "province", _("province or region")
+
+    # The policy figures (grassroots and livelihood shares) and the share they are expected to
+    # reach; see funding.selectors.policy_shares.
+    partner_level = models.CharField(
+        _("partner's level"),
+        max_length=10,
+        choices=PartnerLevel.choices,
+        default=PartnerLevel.COUNTY,
+        help_text=_(
+            "For the grassroots share (county level and below): with a county-level partner "
+            "every project is at county level or below; with a prefecture or a province, only "
+            "projects located at a district, township or village."
+        ),
+    )
+    expected_share = models.DecimalField(
+        _("expected share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("80"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("The share of funds expected to go to the grassroots and to livelihoods."),
+    )
     started_on = models.DateField(_("pairing began"), null=True, blank=True)
     started_precision = models.CharField(
         _("start date precision"),
@@ -268,6 +296,10 @@ class Programme(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(donor=F("partner")), name="programme_donor_is_not_partner"
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_share__gte=0, expected_share__lte=100),
+                name="programme_expected_share_range",
             ),
         ]
 

@@ -7,7 +7,9 @@ import factory
 from factory.django import DjangoModelFactory
 
 from projects.models import (
+    Finding,
     Indicator,
+    Inspection,
     Milestone,
     Participant,
     ProgressUpdate,
@@ -170,3 +172,22 @@ class ExchangeVisitFactory(DjangoModelFactory):
     ended_on = datetime.date(2023, 5, 10)
     groups = 1
     person_times = 20
+
+
+class InspectionFactory(DjangoModelFactory):
+    class Meta:
+        model = Inspection
+
+    project = factory.SubFactory(ProjectFactory)
+    date = datetime.date(2024, 5, 10)
+    team = factory.Sequence(lambda n: f"督查组{n}")
+
+
+class FindingFactory(DjangoModelFactory):
+    class Meta:
+        model = Finding
+
+    inspection = factory.SubFactory(InspectionFactory)
+    text = factory.Sequence(lambda n: f"Scaffolding without safety nets, site {n}")
+    severity = Finding.Severity.MINOR
+    deadline = datetime.date(2024, 6, 10)

@@ -31,6 +31,9 @@ EXPECTED = {
             "timelineevent": "view add change delete",
             "workflowstep": "view run_project",
             "planadjustment": "view add",
+            "inspection": "view",
+            "finding": "view change",
+            "inspectiondocument": "view",
         },
     },
     "Auditor": {
@@ -54,6 +57,9 @@ EXPECTED = {
             "timelineevent": "view",
             "workflowstep": "view",
             "planadjustment": "view",
+            "inspection": "view",
+            "finding": "view",
+            "inspectiondocument": "view",
         },
         "api": {
             "auditentry": "view",
@@ -216,6 +222,22 @@ EXPECTED = {
             "milestone": "view",
             "workflowstep": "view approve_project",
             "planadjustment": "view change",
+        },
+    },
+    "Inspector": {
+        "projects": {
+            "project": "view",
+            "inspection": "view add change",
+            "finding": "view add change",
+            "inspectiondocument": "view add change delete",
+        },
+    },
+    "Inspection reviewer": {
+        "projects": {
+            "project": "view",
+            "inspection": "view",
+            "finding": "view close_finding",
+            "inspectiondocument": "view",
         },
     },
 }

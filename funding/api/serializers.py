@@ -250,6 +250,42 @@ class YearFiguresSerializer(serializers.Serializer):
     )
 
 
+class SharePeriodSerializer(serializers.Serializer):
+    period = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Plan period code; null outside any period."
+    )
+    planned = _rate("Share of the period's planned investment, an exact decimal (1 is 100%).")
+    disbursed = _rate("Share of what the period's projects have disbursed to date.")
+
+
+class ShareYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField(read_only=True)
+    due = _rate("Share of what was due in the year.")
+    disbursed = _rate("Share of what was disbursed in the year.")
+
+
+class PolicyShareSerializer(serializers.Serializer):
+    definition = serializers.CharField(read_only=True)
+    expected = _rate(
+        "The share programmes are expected to reach, an exact decimal (0.8 is 80%); null when "
+        "the programmes covered differ on it."
+    )
+    planned = _rate("Share of the planned investment; null when nothing is planned.")
+    disbursed = _rate("Share of the funds disbursed to date; null when nothing is disbursed.")
+    by_period = SharePeriodSerializer(many=True, read_only=True)
+    by_year = ShareYearSerializer(many=True, read_only=True)
+
+
+class GrassrootsShareSerializer(PolicyShareSerializer):
+    all_grassroots = serializers.BooleanField(
+        read_only=True,
+        help_text=(
+            "Every project covered is located at county level or below, so the share is 1 by "
+            "definition (as where the partner is itself a county)."
+        ),
+    )
+
+
 class FundingSummarySerializer(serializers.Serializer):
     currency = serializers.CharField(read_only=True)
     planned = _sum("Planned investment of the projects.")
@@ -263,6 +299,12 @@ class FundingSummarySerializer(serializers.Serializer):
         "Disbursed ÷ arrived, an exact decimal; null when nothing has arrived."
     )
     by_year = YearFiguresSerializer(many=True, read_only=True)
+    grassroots_share = GrassrootsShareSerializer(
+        read_only=True, help_text="Funds for projects at county level and below (县及县以下)."
+    )
+    livelihood_share = PolicyShareSerializer(
+        read_only=True, help_text="Funds for projects in the livelihood field (民生)."
+    )
 
 
 class DonationSerializer(serializers.ModelSerializer):

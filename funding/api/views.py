@@ -1,6 +1,8 @@
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, viewsets
 from rest_framework.decorators import action
@@ -24,6 +26,9 @@ from funding.api.serializers import (
     SummaryQuerySerializer,
 )
 from funding.models import LedgerEntry
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CURRENCY = "CNY"
 
@@ -228,6 +233,49 @@ class LedgerEntryViewSet(
         )
 
 
+# The pages' definitions, in the language the request asks for.
+GRASSROOTS_DEFINITION = gettext_lazy(
+    "Funds for projects located at county level or below (a county or district, its "
+    "townships and villages) ÷ all funds. Where the partner is a prefecture or a province, a "
+    "project counts only when it is located at a district, township or village."
+)
+LIVELIHOOD_DEFINITION = gettext_lazy("Funds for projects in the livelihood field ÷ all funds.")
+
+
+def _policy_shares(shares: selectors.PolicyShares) -> dict:
+    def one(part: str, definition: "StrOrPromise") -> dict:
+        return {
+            "definition": str(definition),
+            "expected": shares.expected,
+            "planned": getattr(shares.overall, f"{part}_planned").rate,
+            "disbursed": getattr(shares.overall, f"{part}_disbursed").rate,
+            "by_period": [
+                {
+                    "period": row.key,
+                    "planned": getattr(row, f"{part}_planned").rate,
+                    "disbursed": getattr(row, f"{part}_disbursed").rate,
+                }
+                for row in shares.by_period
+            ],
+            "by_year": [
+                {
+                    "year": row.key,
+                    "due": getattr(row, f"{part}_planned").rate,
+                    "disbursed": getattr(row, f"{part}_disbursed").rate,
+                }
+                for row in shares.by_year
+            ],
+        }
+
+    return {
+        "grassroots_share": {
+            **one("grassroots", GRASSROOTS_DEFINITION),
+            "all_grassroots": shares.all_grassroots,
+        },
+        "livelihood_share": one("livelihood", LIVELIHOOD_DEFINITION),
+    }
+
+
 class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
     """Funding figures: planned, arrived (到位), disbursed (拨付), spent and the rates."""
 
@@ -244,7 +292,11 @@ class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
             "arrived. `by_year` gives each calendar year's due, arrived, disbursed and spent, "
             "and the payment rate (兑付率): what was disbursed in the year ÷ what was due that "
             "year (the year's budget lines, the revised line where there is one). The payment "
-            "rate exceeds 1 (100%) when a year also pays an earlier year's backlog."
+            "rate exceeds 1 (100%) when a year also pays an earlier year's backlog. "
+            "`grassroots_share` and `livelihood_share` are the policy figures: the share of the "
+            "planned investment and of the funds disbursed going to projects at county level "
+            "and below, and to the livelihood field, per plan period and per year, with the "
+            "share the programme is expected to reach."
         ),
     )
     @action(detail=False, methods=["get"])
@@ -282,6 +334,7 @@ class FundingSummaryViewSet(RequestLanguageMixin, viewsets.ViewSet):
                 }
                 for row in selectors.by_year(projects, year=filters.get("year"))
             ],
+            **_policy_shares(selectors.policy_shares(projects, year=filters.get("year"))),
         }
         return Response(FundingSummarySerializer(data).data)
 

@@ -21,6 +21,7 @@ from api.viewsets import PartnerWritableViewSet, PartnerWriteMixin
 from core.rest import RequestLanguageMixin
 from projects import lifecycle, selectors, services
 from projects.api.filters import TimelineEventFilter
+from projects.api.inspections import ProjectInspectionsMixin
 from projects.api.serializers import (
     ProgressUpdateInputSerializer,
     ProgressUpdateOutputSerializer,
@@ -53,7 +54,9 @@ def workflow_answer(project: Project) -> dict:
     ).data
 
 
-class ProjectViewSet(RequestLanguageMixin, PartnerWriteMixin, viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(
+    ProjectInspectionsMixin, RequestLanguageMixin, PartnerWriteMixin, viewsets.ReadOnlyModelViewSet
+):
     """Published aid projects. An unpublished project does not exist here (404)."""
 
     filterset_class = ProjectFilter

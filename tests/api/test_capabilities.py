@@ -11,6 +11,7 @@ from api.capabilities import (
     CAPABILITIES,
     EDUCATION_RESULTS,
     FUNDING_ENTRIES,
+    INSPECTIONS_READ,
     MEDICAL_CLAIM,
     PROJECTS_WORKFLOW,
     UPDATES_WRITE,
@@ -39,6 +40,9 @@ OPERATIONS = [
     (WEBHOOKS_MANAGE, "patch", f"/api/v1/webhooks/{MISSING}/", 404),
     (WEBHOOKS_MANAGE, "delete", f"/api/v1/webhooks/{MISSING}/", 404),
     (PROJECTS_WORKFLOW, "post", f"/api/v1/projects/{MISSING}/workflow/", 404),
+    # A read, unlike the others: the details of inspections of the key's own projects.
+    (INSPECTIONS_READ, "get", "/api/v1/inspections/", 200),
+    (INSPECTIONS_READ, "get", f"/api/v1/inspections/{MISSING}/", 404),
 ]
 
 
@@ -47,6 +51,7 @@ def keys(db):
     organisation = OrganisationFactory(code="partner")
     approver = User.objects.create_user("approver", is_staff=True)
     approver.groups.add(Group.objects.get(name="Finance approver"))
+    approver.groups.add(Group.objects.get(name="Inspector"))
 
     def key(codes):
         raw = issue_api_key(

@@ -17,7 +17,12 @@ from funding.models import LedgerCheck, LedgerEntry, ProjectFunding
 from medical.models import CallList, Claim
 from projects.models import Project
 from tests.education.factories import CohortFactory, ExamFactory, enrol_with_results
-from tests.factories import OrganisationFactory, ProgressUpdateFactory, ProjectFactory
+from tests.factories import (
+    FindingFactory,
+    OrganisationFactory,
+    ProgressUpdateFactory,
+    ProjectFactory,
+)
 from tests.medical.factories import CallListFactory, NeedFactory, donor_side, published_item
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +39,8 @@ DELIVERIES = "Deliveries awaiting verification"
 NEEDS = "Needs awaiting triage"
 LISTS = "Lists past their claim deadline, still open"
 UPDATES = "Partners' progress updates awaiting publication"
+OVERDUE = "Inspection findings past their rectification deadline"
+CLOSURE = "Rectified findings awaiting closure"
 RESULTS = "Results awaiting release"
 # The project lifecycle's (projects.desk.lifecycle_queues).
 PROPOSALS = "Proposals to submit for joint review"
@@ -58,6 +65,8 @@ LIFECYCLE = [
 EVERY_QUEUE = [
     UPDATES,
     *LIFECYCLE,
+    OVERDUE,
+    CLOSURE,
     APPROVALS,
     NOTES,
     BEYOND,
@@ -73,11 +82,13 @@ ROLE_QUEUES = {
     "Finance approver": [APPROVALS, NOTES, BEYOND, CHECKS],
     "Health commission": [DELIVERIES, NEEDS, LISTS],
     "Education staff": [RESULTS],
-    "Programme staff": [UPDATES, TO_START, TO_ACCEPT, TO_HAND_OVER],
+    "Programme staff": [UPDATES, TO_START, TO_ACCEPT, TO_HAND_OVER, OVERDUE],
     "Project proposer": [PROPOSALS],
     "Project reviewer (donor side)": [DONOR_REVIEW],
     "Project reviewer (partner side)": [PARTNER_REVIEW],
     "Project approver": [TO_APPROVE, ADJUSTMENTS],
+    "Inspector": [OVERDUE],
+    "Inspection reviewer": [CLOSURE],
     "Auditor": [],
 }
 
@@ -148,6 +159,13 @@ def world(settings):
     ProgressUpdateFactory(published=False, organisation=OrganisationFactory(), title_en="Wall done")
     ProgressUpdateFactory(published=False, title_en="Staff draft")
     enrol_with_results(CohortFactory(intake_year=2020), ExamFactory(code="zk-desk"), [600] * 6)
+    FindingFactory(deadline=timezone.localdate() - datetime.timedelta(days=1))
+    FindingFactory(
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+        rectification="Nets fitted.",
+        rectified_at=timezone.now(),
+        rectified_by=User.objects.create_user("site-manager", is_staff=True),
+    )
     return {"approver": approver, "other_approver": other_approver, "own": own, "theirs": theirs}
 
 
@@ -181,6 +199,8 @@ def test_a_superuser_sees_every_queue(world):
         NEEDS: 1,
         LISTS: 1,
         UPDATES: 1,
+        OVERDUE: 1,
+        CLOSURE: 1,
         RESULTS: 1,
     }
 
@@ -272,12 +292,13 @@ def test_the_desk_makes_as_many_queries_for_many_items_as_for_few(
 ):
     boss = User.objects.create_superuser("boss")
     client.force_login(boss)
-    # The session, the user and the second factor, then one query per queue (seventeen).
-    with django_assert_max_num_queries(20):
+    # The session, the user and the second factor, then one query per queue (nineteen).
+    with django_assert_max_num_queries(22):
         assert client.get(DESK).status_code == 200
     for _ in range(15):
         NeedFactory()
         delivered_claim(DAY)
         large_arrival(ProjectFactory(), world["approver"], "more")
-    with django_assert_max_num_queries(20):
+        FindingFactory(deadline=DAY)
+    with django_assert_max_num_queries(22):
         assert client.get(DESK).status_code == 200

@@ -17,7 +17,7 @@ from django.db.migrations.loader import MigrationLoader
 from funding import rollups, selectors, services
 from funding.models import BudgetLine, FundingRollup, FundingRollupYear, LedgerEntry
 from projects.models import Project
-from tests.factories import PlanPeriodFactory, ProgrammeFactory, ProjectFactory
+from tests.factories import PlaceFactory, PlanPeriodFactory, ProgrammeFactory, ProjectFactory
 
 ARRIVAL = LedgerEntry.Type.INCOMING_FUNDS
 DISBURSEMENT = LedgerEntry.Type.DISBURSEMENT
@@ -235,11 +235,14 @@ def test_a_bulk_load_rebuilds_the_rollups_once_and_they_agree(world):
 
 
 @pytest.mark.django_db
-def test_the_migration_that_adds_the_rollups_fills_them_as_rebuild_does(world):
-    """Migration 0003 fills the rollups with the models of its own time, not the live code; on
-    data of every kind (revised lines, illustrative entries and lines, unpublished projects) it
-    gives exactly what `rollups.rebuild` gives."""
+def test_the_migration_that_regroups_the_rollups_fills_them_as_rebuild_does(world):
+    """Migration 0014, which groups the rollups by place level too, refills them with the models
+    of its own time, not the live code (as 0003, which added them, did); on data of every kind
+    (revised lines, illustrative entries and lines, unpublished projects, projects with and
+    without a place) it gives exactly what `rollups.rebuild` gives."""
     projects = world[3]
+    projects[5].place = PlaceFactory()
+    projects[5].save()
     record(projects[0], ARRIVAL, "5000", illustrative=True)
     record(projects[0], DISBURSEMENT, "2000", date=datetime.date(2023, 5, 1))
     record(projects[4], ARRIVAL, "700")
@@ -259,8 +262,8 @@ def test_the_migration_that_adds_the_rollups_fills_them_as_rebuild_does(world):
     FundingRollup.objects.all().delete()
     FundingRollupYear.objects.all().delete()
 
-    migration = importlib.import_module("funding.migrations.0003_programme_rollups")
-    state = MigrationLoader(connection).project_state(("funding", "0003_programme_rollups"))
+    migration = importlib.import_module("funding.migrations.0015_policy_shares")
+    state = MigrationLoader(connection).project_state(("funding", "0015_policy_shares"))
     migration.fill_rollups(state.apps, SimpleNamespace(connection=connection))
 
     for model, columns in tables:

@@ -133,10 +133,11 @@ def replica_server(django_db_setup, django_db_blocker):
                     subprocess.run([SCRIPT, "stop"], env=env, check=True, timeout=120)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module", autouse=True)
 def replica_alias(replica_server):
-    """The `replica` alias, for this test only: the tests after it in the same process run
-    without a replica, as the rest of the suite expects."""
+    """The `replica` alias, for this module's tests only (set up before each test's database
+    fixtures, which must find it): the tests after them in the same process run without a
+    replica, as the rest of the suite expects."""
     settings_dict = copy.deepcopy(connections["default"].settings_dict)
     settings_dict["PORT"] = str(replica_server)
     settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "MIRROR": "default"}

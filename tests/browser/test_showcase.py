@@ -83,7 +83,12 @@ def test_project_page_shows_what_the_record_holds(browser, live_server, demo, la
     beneficiaries = browser.find_element(By.CSS_SELECTOR, '[data-fact="beneficiaries"]').text
     assert re.match(rf"85 ?{unit}", beneficiaries)
     assert (
-        len(browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")) == project.milestones.count()
+        len(
+            browser.find_elements(
+                By.CSS_SELECTOR, "section[aria-labelledby=milestones] ol.timeline li"
+            )
+        )
+        == project.milestones.count()
     )
 
 

@@ -163,7 +163,7 @@ class Generator:
             f"""
             INSERT INTO projects_project (
                 code, title, title_zh_hans, title_en, summary, summary_zh_hans, summary_en,
-                description, description_zh_hans, description_en, field, category, status,
+                description, description_zh_hans, description_en, field, category, status, stage,
                 planned_start, planned_end, planned_investment, currency, flagship,
                 beneficiary_unit, published, illustrative_fields, created_at, updated_at,
                 programme_id, plan_period_id
@@ -171,6 +171,11 @@ class Generator:
             SELECT code, title_zh, title_zh, title_en, '', '', '', '', '', '',
                 {pick(fields, h("g", 1))}, {pick(categories, h("g", 2))},
                 {pick(STATUSES, h("g", 3))},
+                -- The lifecycle stage a status means, as migration projects.0007 sets it.
+                CASE {pick(STATUSES, h("g", 3))}
+                    WHEN 'implementation' THEN 'in_progress' WHEN 'suspended' THEN 'in_progress'
+                    WHEN 'finalisation' THEN 'completed' WHEN 'closed' THEN 'handed_over'
+                    WHEN 'cancelled' THEN 'withdrawn' ELSE 'proposal' END,
                 DATE '{first_day}', DATE '{last_day}',
                 -- One original budget line a year: planned is exactly five of them.
                 ({years} * (20000000 + {h("g", 4)} % 80000000)) / 100.0,

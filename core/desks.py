@@ -8,7 +8,7 @@ count and first items are read in one query (`oldest_first`).
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -68,6 +68,24 @@ def oldest_first(queryset: QuerySet[M], limit: int = SHOWN) -> tuple[int, list[M
     count is a window over every matching row, computed before the LIMIT."""
     rows = list(queryset.annotate(**{TOTAL: Window(Count("pk"))})[:limit])
     return (int(getattr(rows[0], TOTAL)) if rows else 0), rows
+
+
+def queue(
+    rows: "QuerySet[M] | None",
+    *,
+    title: "StrOrPromise",
+    action: "StrOrPromise",
+    url: str,
+    item: Callable[[M], Item],
+) -> list[Queue]:
+    """The queue of what a selector gives, oldest first, each row shown as `item` makes it: a
+    list of one queue, or none when the selector answered None (the user may not act on it)."""
+    if rows is None:
+        return []
+    count, shown = oldest_first(rows)
+    return [
+        Queue(title=title, action=action, count=count, items=[item(row) for row in shown], url=url)
+    ]
 
 
 def queues_for(user: "User") -> list[Queue]:

@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from api.callers import Caller
-from core.desks import Item, Queue, alone_in_list, oldest_first
+from core.desks import Item, Queue, alone_in_list, queue
 from medical import selectors
 
 if TYPE_CHECKING:
@@ -17,64 +17,40 @@ if TYPE_CHECKING:
 
 def queues(user: "User") -> list[Queue]:
     caller = Caller(user=user)
-    found = []
-    deliveries = selectors.deliveries_awaiting_verification(caller)
-    if deliveries is not None:
-        count, claims = oldest_first(deliveries)
-        verify = reverse("admin:medical_verification_add")
-        found.append(
-            Queue(
-                title=_("Deliveries awaiting verification"),
-                action=_("verify with a score, or return"),
-                count=count,
-                items=[
-                    Item(
-                        str(claim),
-                        f"{verify}?{urlencode({'claim': claim.pk})}",
-                        claim.delivered_on or claim.claimed_on,
-                    )
-                    for claim in claims
-                ],
-                url=f"{reverse('admin:medical_claim_changelist')}?status__exact=delivered",
-            )
-        )
-    needs = selectors.needs_awaiting_triage(caller)
-    if needs is not None:
-        count, rows = oldest_first(needs)
-        found.append(
-            Queue(
-                title=_("Needs awaiting triage"),
-                action=_("accept or reject"),
-                count=count,
-                items=[
-                    Item(
-                        str(need),
-                        alone_in_list("admin:medical_need_changelist", need.pk),
-                        need.collected_on,
-                        str(need.requested_by),
-                    )
-                    for need in rows
-                ],
-                url=f"{reverse('admin:medical_need_changelist')}?status__exact=collected",
-            )
-        )
-    lists = selectors.lists_past_claim_deadline(caller)
-    if lists is not None:
-        count, call_lists = oldest_first(lists)
-        found.append(
-            Queue(
-                title=_("Lists past their claim deadline, still open"),
-                action=_("close and freeze the ranking"),
-                count=count,
-                items=[
-                    Item(
-                        str(call_list),
-                        alone_in_list("admin:medical_calllist_changelist", call_list.pk),
-                        call_list.claim_deadline,
-                    )
-                    for call_list in call_lists
-                ],
-                url=f"{reverse('admin:medical_calllist_changelist')}?status__exact=published",
-            )
-        )
-    return found
+    verify = reverse("admin:medical_verification_add")
+    return [
+        *queue(
+            selectors.deliveries_awaiting_verification(caller),
+            title=_("Deliveries awaiting verification"),
+            action=_("verify with a score, or return"),
+            url=f"{reverse('admin:medical_claim_changelist')}?status__exact=delivered",
+            item=lambda claim: Item(
+                str(claim),
+                f"{verify}?{urlencode({'claim': claim.pk})}",
+                claim.delivered_on or claim.claimed_on,
+            ),
+        ),
+        *queue(
+            selectors.needs_awaiting_triage(caller),
+            title=_("Needs awaiting triage"),
+            action=_("accept or reject"),
+            url=f"{reverse('admin:medical_need_changelist')}?status__exact=collected",
+            item=lambda need: Item(
+                str(need),
+                alone_in_list("admin:medical_need_changelist", need.pk),
+                need.collected_on,
+                str(need.requested_by),
+            ),
+        ),
+        *queue(
+            selectors.lists_past_claim_deadline(caller),
+            title=_("Lists past their claim deadline, still open"),
+            action=_("close and freeze the ranking"),
+            url=f"{reverse('admin:medical_calllist_changelist')}?status__exact=published",
+            item=lambda call_list: Item(
+                str(call_list),
+                alone_in_list("admin:medical_calllist_changelist", call_list.pk),
+                call_list.claim_deadline,
+            ),
+        ),
+    ]

@@ -14,10 +14,6 @@ from projects import services
 from projects.models import Finding, Inspection, InspectionDocument
 
 
-def _overdue(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}closed_at__isnull": True, f"{prefix}deadline__lt": timezone.localdate()})
-
-
 class OverdueFindingsFilter(admin.SimpleListFilter):
     title = _("findings past their deadline")
     parameter_name = "overdue_findings"
@@ -40,7 +36,7 @@ class OverdueFindingsColumn(admin.ModelAdmin):
 
     def get_queryset(self, request):
         overdue = (
-            Finding.objects.filter(_overdue(), inspection__project=OuterRef("pk"))
+            Finding.objects.filter(Finding.open_overdue(), inspection__project=OuterRef("pk"))
             .order_by()
             .values("inspection__project")
             .annotate(count=Count("pk"))
@@ -140,7 +136,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         states = {
-            "overdue": _overdue(),
+            "overdue": Finding.open_overdue(),
             "open": Q(closed_at__isnull=True),
             "rectified": Q(rectified_at__isnull=False, closed_at__isnull=True),
             "closed": Q(closed_at__isnull=False),

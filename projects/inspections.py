@@ -8,7 +8,6 @@ publish it. Both keep their change history.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project
+from reference.dates import check_reported_date
 from reference.validators import no_invisible_controls
 
 
@@ -50,8 +50,9 @@ class Inspection(models.Model):
         return f"{self.project.code} {self.date}"
 
     def clean(self):
-        if self.date and self.date > timezone.localdate():
-            raise ValidationError({"date": _("An inspection is recorded once it has happened.")})
+        # Recorded once it has happened, within the programme's time.
+        if self.date and self.project_id is not None:
+            check_reported_date(self.date, programme=self.project.programme)
 
 
 def evidence_path(instance, filename):
@@ -127,6 +128,12 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.inspection} · {self.get_severity_display()}"
+
+    @staticmethod
+    def open_overdue() -> Q:
+        """Still open and past its deadline: the one rule the project page, the admin and the
+        desk flag a finding by."""
+        return Q(closed_at__isnull=True, deadline__lt=timezone.localdate())
 
     @property
     def overdue(self) -> bool:

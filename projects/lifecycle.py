@@ -30,8 +30,10 @@ from api.actors import Actor
 from changes.records import POSTED
 from changes.services import record_event
 from core.exceptions import Conflict
+from projects import selectors
 from projects.events import WORKFLOW_STEP
 from projects.models import Milestone, PlanAdjustment, Project, Stage, WorkflowStep
+from reference.dates import check_reported_date
 from reference.models import DatePrecision
 
 if TYPE_CHECKING:
@@ -171,7 +173,7 @@ def _check_actor(project: Project, action: str, actor: Actor, details: StepDetai
     if actor.key is not None:
         if action not in KEY_ACTIONS:
             raise PermissionDenied(_("An API key cannot take this step; staff take it."))
-        if not project.participants.filter(organisation_id=actor.key.organisation_id).exists():
+        if not selectors.takes_part(project=project, organisation_id=actor.key.organisation_id):
             raise PermissionDenied(_("Your organisation does not take part in this project."))
         return
     user = actor.user
@@ -197,8 +199,13 @@ def _check_actor(project: Project, action: str, actor: Actor, details: StepDetai
 
 def _check_details(project: Project, action: str, details: StepDetails) -> None:
     errors: dict[str, list[str]] = {}
-    if details.date is not None and details.date > timezone.localdate() + datetime.timedelta(1):
-        errors["date"] = [_("A step records what has happened: the date cannot be in the future.")]
+    if details.date is not None:
+        # A step records what has happened: between the programme's start and today (a day's
+        # grace for the time zones of the two sides).
+        try:
+            check_reported_date(details.date, programme=project.programme, horizon_days=1)
+        except ValidationError as refused:
+            errors.update(refused.message_dict)
     if action in NEEDS_REASON and not details.comment.strip():
         errors["comment"] = [_("Say why.")]
     if action == Action.REVIEW:
@@ -222,7 +229,8 @@ def _check_details(project: Project, action: str, details: StepDetails) -> None:
         raise ValidationError(errors)
     if action == Action.APPROVE:
         opinions = {step.side: step.opinion for step in _current_round(project)}
-        if opinions.get(Side.DONOR) != "agree" or opinions.get(Side.PARTNER) != "agree":
+        agree = WorkflowStep.Opinion.AGREE
+        if opinions.get(Side.DONOR) != agree or opinions.get(Side.PARTNER) != agree:
             raise StepRefused(
                 _(
                     "Both sides' reviewers must record that they agree before the project is "
@@ -391,11 +399,8 @@ def decide_adjustment(
         raise StepRefused(_("This plan adjustment has already been decided."))
     if approve and not document_number.strip():
         raise ValidationError({"document_number": [_("Give the approval's document number.")]})
-    if on > timezone.localdate() + datetime.timedelta(1):
-        raise ValidationError(
-            {"decided_on": [_("A decision records what has happened: not a future date.")]}
-        )
     project = Project.objects.select_for_update().get(pk=adjustment.project_id)
+    check_reported_date(on, programme=project.programme, field="decided_on", horizon_days=1)
     adjustment.status = (
         PlanAdjustment.Status.APPROVED if approve else PlanAdjustment.Status.REJECTED
     )

@@ -39,7 +39,6 @@ ROUTE: dict[str, list[str]] = {
     ],
 }
 ROUTE[Stage.HANDED_OVER] = [*ROUTE[Stage.COMPLETED], Action.ACCEPT, Action.HAND_OVER]
-MILESTONE_OF_STEP = {action: kind for action, kind in lifecycle.MILESTONE_OF_STEP.items()}
 # Illustrative opinions; only staff read a step's comment.
 OPINIONS = {
     WorkflowStep.Side.DONOR: "示例意见：杭州市援藏指挥部审查同意。",
@@ -63,7 +62,7 @@ def _dated(milestone: Milestone | None) -> tuple[datetime.date | None, str, bool
 
 
 def _details(project: Project, action: str, sides: list[Any], milestones: dict) -> StepDetails:
-    kind = MILESTONE_OF_STEP.get(action)
+    kind = lifecycle.MILESTONE_OF_STEP.get(action)
     if action == Action.REVIEW:
         kind = Milestone.Kind.APPROVAL
     date, precision, made_up = _dated(milestones.get(kind) if kind else None)

@@ -18,7 +18,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
     Max,
     OuterRef,
@@ -53,7 +52,7 @@ from projects.models import (
     TimelineEvent,
     WorkflowStep,
 )
-from reference.models import Place, Programme
+from reference.models import DatePrecision, Place, Programme
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -528,7 +527,7 @@ class ApprovedPlan:
     document_number: str
     adjusted: bool
     illustrative: bool
-    date_precision: str = "day"
+    date_precision: str = DatePrecision.DAY
 
 
 def approved_plan(project: Project) -> ApprovedPlan | None:
@@ -603,7 +602,7 @@ def awaiting_approval(caller: Caller) -> QuerySet[Project] | None:
     if not caller.has_perm("projects.approve_project"):
         return None
     return _opinions(_waiting_projects(Stage.REVIEW)).filter(
-        Q(donor_opinion="agree") & Q(partner_opinion="agree")
+        Q(donor_opinion=WorkflowStep.Opinion.AGREE) & Q(partner_opinion=WorkflowStep.Opinion.AGREE)
     )
 
 
@@ -652,10 +651,6 @@ class InspectionCounts:
         return self.findings - self.closed
 
 
-def _open_overdue() -> Q:
-    return Q(closed_at__isnull=True, deadline__lt=timezone.localdate())
-
-
 def inspection_counts(project: Project) -> InspectionCounts:
     """Counts and dates of a project's inspections and findings, in two queries."""
     inspections = Inspection.objects.filter(project=project).aggregate(
@@ -664,7 +659,7 @@ def inspection_counts(project: Project) -> InspectionCounts:
     findings = Finding.objects.filter(inspection__project=project).aggregate(
         n=Count("pk"),
         closed=Count("pk", filter=Q(closed_at__isnull=False)),
-        overdue=Count("pk", filter=_open_overdue()),
+        overdue=Count("pk", filter=Finding.open_overdue()),
         last_closed=Max("closed_at"),
     )
     last_closed = findings["last_closed"]
@@ -683,12 +678,6 @@ def published_findings(project: Project) -> QuerySet[Finding]:
     """The findings of a project whose text staff have published, oldest deadline first."""
     return Finding.objects.filter(inspection__project=project, published=True).select_related(
         "inspection"
-    )
-
-
-def projects_with_overdue_findings() -> QuerySet[Project]:
-    return Project.objects.filter(
-        Exists(Finding.objects.filter(_open_overdue(), inspection__project=OuterRef("pk")))
     )
 
 
@@ -713,7 +702,7 @@ def overdue_findings(caller: Caller) -> QuerySet[Finding] | None:
     if not caller.has_perm("projects.change_finding"):
         return None
     return (
-        Finding.objects.filter(_open_overdue())
+        Finding.objects.filter(Finding.open_overdue())
         .select_related("inspection__project")
         .order_by("deadline", "id")
     )

@@ -406,7 +406,9 @@ class WorkflowStepInputSerializer(StrictInputMixin, serializers.Serializer):
         "or the completion of the work.",
     )
     date = serializers.DateField()
-    date_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
+    date_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
     document_number = serializers.CharField(
         max_length=100, required=False, default="", allow_blank=True
     )

@@ -101,7 +101,7 @@ def test_metrics_give_the_celery_queue_depth_from_the_broker(client, settings, t
         use_broker(*before)
         redis.Redis.from_url(test_redis).flushdb()
 
-    assert sample(body, "aidportal_celery_broker_up") == 1
+    assert re.search(r"^aidportal_celery_broker_up 1\.0$", body, re.M)
     assert sample(body, "aidportal_celery_queue_length", queue="celery") == empty + 3
 
 
@@ -116,7 +116,7 @@ def test_an_unreachable_broker_is_reported_not_a_failed_scrape(client, settings)
         use_broker(*before)
 
     assert response.status_code == 200
-    assert sample(response.content.decode(), "aidportal_celery_broker_up") == 0
+    assert re.search(r"^aidportal_celery_broker_up 0\.0$", response.content.decode(), re.M)
     assert "aidportal_celery_queue_length{" not in response.content.decode()
 
 

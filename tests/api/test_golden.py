@@ -184,6 +184,7 @@ def test_list_responses_are_byte_identical_to_the_golden_files(demo_data):
             path = GOLDEN / f"{name}.txt"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        pytest.fail("Golden files rewritten: read `git diff tests/api/golden`, then run again.")
     expected = {
         str(path.relative_to(GOLDEN).with_suffix("")): path.read_text(encoding="utf-8")
         for path in sorted(GOLDEN.glob("*/*.txt"))

@@ -83,7 +83,7 @@ def test_the_database_refuses_a_closure_by_the_rectifier(overdue):
     user = staff_in("Programme staff", username="staff")
     services.finding_rectify(finding=overdue, user=user, rectification="Wall rebuilt.")
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match="finding_closed_by_another"), transaction.atomic():
         Finding.objects.filter(pk=overdue.pk).update(closed_at=timezone.now(), closed_by=user)
 
 

@@ -181,7 +181,8 @@ class ImportAdminMixin(ModelAdmin):
     }
 
     def get_importer(self, request: HttpRequest, form: ImportForm) -> Importer[Any]:
-        return self.importer()
+        """The importer of the file this user sent: the same one a background job builds."""
+        return self.importer.for_user(request.user)
 
     def checked_message(self, report: Report[Any]) -> str:
         """What a dry run of a file without problems would have written."""

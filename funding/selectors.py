@@ -35,7 +35,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from modeltranslation.fields import NONE
 from modeltranslation.settings import AVAILABLE_LANGUAGES as LANGUAGE_CODES
 from modeltranslation.utils import build_localized_fieldname, resolution_order
@@ -696,12 +696,14 @@ def uncovered_beyond_arrivals(caller: Caller) -> QuerySet[LedgerEntry] | None:
     )
 
 
+# Who reads the runs of check_ledger and their alerts: finance staff who may correct the ledger.
+LEDGER_CHECK_READERS = ("funding.view_ledgercheck", "funding.add_ledgerentry")
+
+
 def failed_ledger_checks(caller: Caller) -> QuerySet[LedgerCheck] | None:
     """Runs of `check_ledger` that failed since the last one that passed, for finance staff who
     read the runs and record the entries that correct the ledger."""
-    if not (
-        caller.has_perm("funding.view_ledgercheck") and caller.has_perm("funding.add_ledgerentry")
-    ):
+    if not all(caller.has_perm(permission) for permission in LEDGER_CHECK_READERS):
         return None
     last_passed = LedgerCheck.objects.filter(passed=True).order_by("-ran_at").values("ran_at")[:1]
     return (
@@ -752,8 +754,20 @@ class SharesRow:
     livelihood_disbursed: Share
 
 
+# What the two policy figures count, in the reader's language (the pages and the API).
+GRASSROOTS_DEFINITION = gettext_lazy(
+    "Funds for projects located at county level or below (a county or district, its "
+    "townships and villages) ÷ all funds. Where the partner is a prefecture or a province, a "
+    "project counts only when it is located at a district, township or village."
+)
+LIVELIHOOD_DEFINITION = gettext_lazy("Funds for projects in the livelihood field ÷ all funds.")
+
+
 @dataclass(frozen=True)
 class PolicyShares:
+    """The grassroots and livelihood shares (see the definitions below, which the pages and the
+    API both show)."""
+
     overall: SharesRow
     by_period: list[SharesRow]
     by_year: list[SharesRow]
@@ -762,6 +776,9 @@ class PolicyShares:
     # Every project in the scope is at county level or below by where it is, so the grassroots
     # share is 100% by definition and says nothing about choices made.
     all_grassroots: bool
+
+    grassroots_definition = GRASSROOTS_DEFINITION
+    livelihood_definition = LIVELIHOOD_DEFINITION
 
 
 def _shares_row(key: str | int | None, rows: list[dict[str, Any]], planned: str) -> SharesRow:

@@ -36,9 +36,9 @@ from django.utils.translation import ngettext
 from api.models import ApiKey
 from changes.records import POSTED
 from changes.services import NewEvent, record_event, record_events
-from core.bulk import insert_rows, update_rows
+from core.bulk import BATCH, insert_rows, update_rows
 from core.exceptions import Conflict
-from funding import rollups
+from funding import rollups, selectors
 from funding.events import LEDGER_ENTRY, entry_paths
 from funding.models import (
     Approval,
@@ -381,8 +381,9 @@ class EntryRefused(Exception):
 
 
 ALERT_LINES = 50  # differences quoted in a failed check's e-mail; the admin shows them all
-# What a totals column holds: MoneyField(max_digits=14, decimal_places=2).
-MAX_TOTAL = Decimal("999999999999.99")
+# The largest amount a totals column holds (its MoneyField's digits).
+_TOTAL_FIELD = ProjectFunding._meta.get_field("arrived")
+MAX_TOTAL = Decimal(10) ** (_TOTAL_FIELD.max_digits - _TOTAL_FIELD.decimal_places) - Decimal("0.01")
 TOTAL_COLUMNS = ("committed", "arrived", "disbursed", "spent", "pending")
 # The columns a bulk posting writes (the rest keep their defaults: no reversal, no API key).
 ENTRY_COLUMNS = (
@@ -414,7 +415,7 @@ def _lock_totals_of(project_ids: Iterable[int]) -> dict[int, ProjectFunding]:
     ProjectFunding.objects.bulk_create(
         [ProjectFunding(project_id=pk) for pk in ids if pk not in have],
         ignore_conflicts=True,  # made meanwhile by another posting: it is locked below
-        batch_size=5000,
+        batch_size=BATCH,
     )
     locked = ProjectFunding.objects.select_for_update().filter(project_id__in=ids)
     return {row.project_id: row for row in locked.order_by("project_id")}
@@ -762,15 +763,14 @@ def record_ledger_check(*, differences: list[str], rebuilt_rollups: bool) -> Led
 def ledger_check_recipients() -> list[str]:
     """The addresses of the finance staff the staff desk shows failed ledger checks to: active
     staff who read the runs and record the entries that correct the ledger."""
-    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
-    return sorted(
-        {
-            user.email
-            for user in users
-            if user.has_perm("funding.view_ledgercheck")
-            and user.has_perm("funding.add_ledgerentry")
-        }
+    users = get_user_model().objects
+    model_backend = "django.contrib.auth.backends.ModelBackend"  # the one holding permissions
+    view, add = selectors.LEDGER_CHECK_READERS
+    readers = users.with_perm(view, backend=model_backend).filter(
+        pk__in=users.with_perm(add, backend=model_backend).values("pk")
     )
+    emails = readers.filter(is_staff=True).exclude(email="").values_list("email", flat=True)
+    return sorted(set(emails))
 
 
 def alert_failed_ledger_check(*, check: LedgerCheck) -> int:

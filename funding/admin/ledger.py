@@ -471,9 +471,6 @@ class LedgerEntryAdmin(ImportAdminMixin, TotalsMixin, EntryDisplay, LargeListAdm
             messages.ERROR,
         )
 
-    def get_importer(self, request, form):
-        return imports.LedgerImporter(recorded_by=request.user)
-
     def checked_message(self, report):
         count = len(report.rows)
         return ngettext(

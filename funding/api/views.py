@@ -2,7 +2,6 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Q, Subquery
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, viewsets
 from rest_framework.decorators import action
@@ -233,15 +232,6 @@ class LedgerEntryViewSet(
         )
 
 
-# The pages' definitions, in the language the request asks for.
-GRASSROOTS_DEFINITION = gettext_lazy(
-    "Funds for projects located at county level or below (a county or district, its "
-    "townships and villages) ÷ all funds. Where the partner is a prefecture or a province, a "
-    "project counts only when it is located at a district, township or village."
-)
-LIVELIHOOD_DEFINITION = gettext_lazy("Funds for projects in the livelihood field ÷ all funds.")
-
-
 def _policy_shares(shares: selectors.PolicyShares) -> dict:
     def one(part: str, definition: "StrOrPromise") -> dict:
         return {
@@ -269,10 +259,10 @@ def _policy_shares(shares: selectors.PolicyShares) -> dict:
 
     return {
         "grassroots_share": {
-            **one("grassroots", GRASSROOTS_DEFINITION),
+            **one("grassroots", selectors.GRASSROOTS_DEFINITION),
             "all_grassroots": shares.all_grassroots,
         },
-        "livelihood_share": one("livelihood", LIVELIHOOD_DEFINITION),
+        "livelihood_share": one("livelihood", selectors.LIVELIHOOD_DEFINITION),
     }
 
 

@@ -51,7 +51,7 @@ from funding.models import (
 )
 from funding.rollups import keeping_rollups
 from projects.models import Participant, Project
-from reference.dates import check_reported_date, earliest
+from reference.dates import check_reported_date
 from reference.models import Organisation, Programme
 
 if TYPE_CHECKING:
@@ -156,6 +156,14 @@ def _save_totals(totals: ProjectFunding) -> None:
     except IntegrityError:
         # The constraint is the last word; the checks above should have caught this first.
         raise BeyondArrivals(_("This would take disbursements beyond the funds arrived.")) from None
+
+
+def _check_date(type: str, date: datetime.date, programme: Programme) -> None:
+    """A money date falls between the programme's start and today; a commitment may look
+    FUNDING_COMMITMENT_HORIZON_DAYS ahead."""
+    commitment = type == LedgerEntry.Type.INCOMING_COMMITMENT
+    horizon = settings.FUNDING_COMMITMENT_HORIZON_DAYS if commitment else 0
+    check_reported_date(date, programme=programme, horizon_days=horizon)
 
 
 def _closed_year(year: int) -> ValidationError:
@@ -292,12 +300,7 @@ def record_entry(
             provider=provider,
             receiver=receiver,
         )
-    horizon = (
-        settings.FUNDING_COMMITMENT_HORIZON_DAYS
-        if type == LedgerEntry.Type.INCOMING_COMMITMENT
-        else 0
-    )
-    check_reported_date(date, programme=project.programme, horizon_days=horizon)
+    _check_date(type, date, project.programme)
     _check_open_period(project, date)
     if beyond_arrivals_reason and (
         recorded_by is None or not recorded_by.has_perm("funding.record_beyond_arrivals")
@@ -473,7 +476,6 @@ def _check_new_entry(
     *,
     totals: ProjectFunding,
     programme: Programme,
-    bounds: tuple[datetime.date, datetime.date],
     closed: set[tuple[int, int]],
     threshold: Decimal,
     years: dict[tuple[int, int, str], Decimal],
@@ -481,13 +483,7 @@ def _check_new_entry(
     """`record_entry`'s rules for a staff entry without reasons, applied to the totals in
     memory: raise what it would raise, else count the entry and say whether it needs approval."""
     project = entry.project
-    first, last = bounds
-    if entry.type == LedgerEntry.Type.INCOMING_COMMITMENT:
-        last += datetime.timedelta(days=settings.FUNDING_COMMITMENT_HORIZON_DAYS)
-    if not first <= entry.date <= last:
-        # Outside the bounds reckoned once for the batch: the check says why, as for one entry.
-        horizon = (last - timezone.localdate()).days
-        check_reported_date(entry.date, programme=programme, horizon_days=horizon)
+    _check_date(entry.type, entry.date, programme)
     if (project.programme_id, entry.date.year) in closed:
         raise _closed_year(entry.date.year)
     amount = entry.amount
@@ -538,9 +534,6 @@ def record_entries(*, entries: Sequence[NewEntry], recorded_by: "User | None" = 
         pk: {name: getattr(row, name) for name in TOTAL_COLUMNS} for pk, row in totals.items()
     }
     threshold = approval_threshold()
-    # The dates `check_reported_date` accepts, per programme: from its start to today.
-    today = timezone.localdate()
-    bounds = {pk: (earliest(programme), today) for pk, programme in programmes.items()}
     years: defaultdict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     posted = []
     for index, entry in enumerate(entries):
@@ -550,7 +543,6 @@ def record_entries(*, entries: Sequence[NewEntry], recorded_by: "User | None" = 
                 entry,
                 totals=totals[project.pk],
                 programme=programmes[project.programme_id],
-                bounds=bounds[project.programme_id],
                 closed=closed,
                 threshold=threshold,
                 years=years,

@@ -2,8 +2,8 @@
 
 Variables: DATABASE_URL, MIGRATION_DATABASE_URL, CONN_MAX_AGE, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
 PRODUCTION, DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL,
-CELERY_BEAT_SCHEDULE_FILENAME, IMPORT_BACKGROUND_BYTES, EMAIL_*, DEFAULT_FROM_EMAIL, WEBHOOK_*,
-SITE_URL, NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
+CELERY_BEAT_SCHEDULE_FILENAME, IMPORT_BACKGROUND_BYTES, PAGE_FRESH_SECONDS, EMAIL_*,
+DEFAULT_FROM_EMAIL, WEBHOOK_*, SITE_URL, NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
 Unset, they give a local demo on a SQLite file; PRODUCTION=1 turns on every protection that
 `manage.py check --deploy` asks for and refuses to start without a SECRET_KEY or a REDIS_URL.
 """
@@ -272,6 +272,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# How long a rendered public page is served to anonymous readers as it is, before the server asks
+# again whether its data changed (projects/caching.py). Signed-in readers always get the current
+# data; browsers and proxies may keep a page PAGE_MAX_AGE (60 s) anyway.
+PAGE_FRESH_SECONDS = env_count("PAGE_FRESH_SECONDS", "a number of seconds", 30)
 
 # Background tasks (webhook deliveries) go through this broker to `celery -A aidportal worker`.
 # Without one (the embedded demo on SQLite) they run eagerly, in the process that sends them.

@@ -3,6 +3,7 @@ problem types) without anyone importing it by name: by defining a module of an a
 in INSTALLED_APPS order, the way the admin finds each app's `admin.py`.
 """
 
+from functools import cache
 from importlib import import_module
 from types import ModuleType
 
@@ -10,9 +11,11 @@ from django.apps import apps
 from django.utils.module_loading import module_has_submodule
 
 
-def app_modules(name: str) -> list[ModuleType]:
+@cache
+def app_modules(name: str) -> tuple[ModuleType, ...]:
     """The `name` modules of the installed apps (a dotted name such as "api.urls" works too), in
-    INSTALLED_APPS order."""
+    INSTALLED_APPS order. Looked up once per process: the installed apps do not change while it
+    runs, and public pages ask on every request."""
     found = []
     for config in apps.get_app_configs():
         if module_has_submodule(config.module, name.split(".")[0]):
@@ -21,4 +24,4 @@ def app_modules(name: str) -> list[ModuleType]:
             except ModuleNotFoundError as error:
                 if error.name != f"{config.name}.{name}":
                     raise
-    return found
+    return tuple(found)

@@ -4,19 +4,27 @@ One version token stands for everything a public page shows: when any public rec
 (`selectors.data_as_of`, one query), the language, today's date (a figure may read "not yet due")
 and the code that renders it. It is the page's ETag, so a browser that asks again with
 If-None-Match gets a 304 while nothing changed, and the key under which the pages' figures are
-cached, so a change to any record that feeds them is shown on the very next request.
+cached.
+
+The rendered page is kept too, with its token. For PAGE_FRESH_SECONDS after it was rendered or
+last confirmed, an anonymous reader gets it as it is, without the version query; after that the
+token is asked again, and the page is rendered anew only if it moved. A signed-in reader (staff
+checking a correction) always gets the current data. Every page states the time its data is as
+of, so a page kept for a few seconds still tells the truth about itself.
 """
 
 import datetime
 import hashlib
+import time
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
 
 from projects import selectors
@@ -25,6 +33,10 @@ from projects import selectors
 PAGE_MAX_AGE = 60
 # Figures of an old version are never read again; they leave the cache after this long.
 FIGURES_TIMEOUT = 60 * 60
+# A kept page nobody asked for in this long leaves the cache.
+PAGE_TIMEOUT = 10 * 60
+# The headers a kept page is served with again (the middleware adds the rest on every response).
+_KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Disposition")
 
 # What renders a page: a deployment that changes any of these changes every ETag.
 _CODE_SUFFIXES = (".py", ".html", ".mo")
@@ -82,14 +94,18 @@ def data_version(request) -> datetime.datetime | None:
 
 
 def version_token(request) -> str:
-    as_of = data_version(request)
-    parts = [
-        code_version(),
-        as_of.isoformat() if as_of else "-",
-        translation.get_language() or "",
-        timezone.localdate().isoformat(),
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    """The version of everything the request's page shows, computed once per request (a page
+    served as kept carries the token it was rendered with)."""
+    if not hasattr(request, "_version_token"):
+        as_of = data_version(request)
+        parts = [
+            code_version(),
+            as_of.isoformat() if as_of else "-",
+            translation.get_language() or "",
+            timezone.localdate().isoformat(),
+        ]
+        request._version_token = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return request._version_token
 
 
 def cached_figures(request, page: str, programme_id: int, compute: Callable[[], dict]) -> dict:
@@ -103,10 +119,60 @@ def cached_figures(request, page: str, programme_id: int, compute: Callable[[], 
     return figures
 
 
+def _page_key(request: HttpRequest) -> str:
+    parts = [
+        code_version(),
+        translation.get_language() or "",
+        timezone.localdate().isoformat(),
+        request.scheme,
+        request.get_host(),
+        request.get_full_path(),
+    ]
+    return "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def _kept_page(request: HttpRequest, key: str) -> dict | None:
+    """The page kept under `key` if it may be served to this request: rendered or confirmed
+    less than PAGE_FRESH_SECONDS ago (anonymous readers only), or of the current version."""
+    kept = cache.get(key)
+    if kept is None:
+        return None
+    now = time.time()
+    if now - kept["confirmed"] < settings.PAGE_FRESH_SECONDS and not _signed_in(request):
+        request._version_token = kept["token"]
+        return kept
+    if kept["token"] != version_token(request):
+        return None
+    kept["confirmed"] = now
+    cache.set(key, kept, PAGE_TIMEOUT)
+    return kept
+
+
+def _keep(key: str, token: str, response: HttpResponseBase) -> None:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    assert isinstance(response, HttpResponse)
+    headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
+    kept = {"token": token, "confirmed": time.time(), "content": response.content}
+    cache.set(key, kept | {"headers": headers}, PAGE_TIMEOUT)
+
+
+def _served_kept(request: HttpRequest, kept: dict) -> HttpResponseBase:
+    response = HttpResponse(kept["content"], headers=kept["headers"])
+    etag = f'"{kept["token"]}"'
+    response["ETag"] = etag
+    return get_conditional_response(request, etag=etag, response=response)
+
+
 def public_page(view):
     """A public page: cacheable by anyone for PAGE_MAX_AGE seconds, then revalidated with its
-    ETag (a 304 while the data has not changed). A response that sets a cookie or is not a 200
-    is never marked public."""
+    ETag (a 304 while the data has not changed), and kept rendered on the server (see the
+    module's description). A response that sets a cookie or is not a 200 is never marked public
+    nor kept; a streamed download is never kept."""
 
     def etag(request, *args, **kwargs) -> str:
         return f'"{version_token(request)}"'
@@ -115,7 +181,14 @@ def public_page(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        response = conditional(request, *args, **kwargs)
+        key = _page_key(request) if request.method in ("GET", "HEAD") else None
+        kept = _kept_page(request, key) if key else None
+        if kept is not None:
+            response = _served_kept(request, kept)
+        else:
+            response = conditional(request, *args, **kwargs)
+            if key and request.method == "GET":
+                _keep(key, version_token(request), response)
         if response.status_code in (200, 304) and not response.cookies:
             # The pages show nobody's own data: a signed-in reader gets what anyone gets.
             patch_cache_control(response, public=True, max_age=PAGE_MAX_AGE, must_revalidate=True)

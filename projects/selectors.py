@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -299,7 +300,10 @@ def projects_known_to_organisation(organisation_id: int | None) -> QuerySet[Proj
 PRIVATE_HISTORIES = {"reference.TeamMember"}
 
 
-def _change_columns() -> list[tuple[str, str]]:
+@cache
+def _change_columns() -> tuple[tuple[str, str], ...]:
+    """The tables and columns whose newest value says when public data last changed. Found once
+    per process: every public request asks (reading `model.history` builds a manager class)."""
     columns = [
         (model.history.model._meta.db_table, "history_date")
         for model in registered_models.values()
@@ -311,20 +315,25 @@ def _change_columns() -> list[tuple[str, str]]:
         for label, field in getattr(module, "CHANGE_SOURCES", ()):
             model = apps.get_model(label)
             columns.append((model._meta.db_table, model._meta.get_field(field).column))
-    return columns
+    return tuple(columns)
+
+
+@cache
+def _data_as_of_sql() -> str:
+    quote = connection.ops.quote_name
+    newest = " UNION ALL ".join(
+        f"SELECT MAX({quote(column)}) AS changed FROM {quote(table)}"
+        for table, column in _change_columns()
+    )
+    return f"SELECT MAX(changed) FROM ({newest}) AS changes"
 
 
 def data_as_of() -> datetime.datetime | None:
     """When the data behind the public pages last changed (数据截至): the newest entry of every
     change history but the staff-only ones, and of the timestamps apps register for records
     without a history (ledger entries, transitions), in one query."""
-    quote = connection.ops.quote_name
-    newest = " UNION ALL ".join(
-        f"SELECT MAX({quote(column)}) AS changed FROM {quote(table)}"
-        for table, column in _change_columns()
-    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(changed) FROM ({newest}) AS changes")
+        cursor.execute(_data_as_of_sql())
         value = cursor.fetchone()[0]
     # SQLite (make run's default) answers with text.
     return parse_datetime(value) if isinstance(value, str) else value

@@ -224,6 +224,12 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _pages_confirm_their_data_every_time(settings):
+    # Tests see a change on the very next request; tests of the freshness window set it.
+    settings.PAGE_FRESH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a password; tests that set passwords need none of that strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -231,3 +231,55 @@ def test_a_setting_the_pages_read_moves_the_etag(client, project, settings, name
     setattr(settings, name, value)
 
     assert client.get("/en/")["ETag"] != before
+
+
+@pytest.mark.parametrize("url", ["/en/", "/projects/", "/en/projects/SN-1/", "/timeline/"])
+def test_an_unchanged_page_is_served_as_rendered_after_one_version_query(client, project, url):
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert [q["sql"] for q in queries.captured_queries if "UNION ALL" not in q["sql"]] == []
+
+
+def test_within_the_freshness_window_readers_get_the_page_as_rendered(client, project, settings):
+    settings.PAGE_FRESH_SECONDS = 30
+    update = ProgressUpdateFactory(project=project, published=True, title_en="Roofs finished")
+    before = client.get("/en/")
+    update.title_en = "Walls finished"
+    update.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        kept = client.get("/en/")
+
+    # Unchanged, its ETag and its "data as of" date included: the page is true about itself.
+    assert queries.captured_queries == []
+    assert kept.content == before.content
+    assert kept["ETag"] == before["ETag"]
+    assert "Roofs finished" in text_of(kept)
+
+    settings.PAGE_FRESH_SECONDS = 0  # the window has passed
+    after = client.get("/en/", HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert "Walls finished" in text_of(after)
+    assert after["ETag"] != before["ETag"]
+
+
+def test_signed_in_staff_see_a_change_at_once_within_the_window(client, project, settings):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    settings.PAGE_FRESH_SECONDS = 30
+    update = ProgressUpdateFactory(project=project, published=True, title_en="Roofs finished")
+    assert "Roofs finished" in text_of(client.get("/en/"))
+    update.title_en = "Walls finished"
+    update.save()
+    staff = Client()
+    staff.force_login(User.objects.create_user("editor", is_staff=True))
+
+    assert "Walls finished" in text_of(staff.get("/en/"))
+    assert "Roofs finished" not in text_of(staff.get("/en/"))

@@ -265,6 +265,57 @@ def _beyond_arrivals(project: Project, room: Decimal, amount: Decimal) -> Beyond
     )
 
 
+@dataclass(frozen=True)
+class Ruling:
+    """How a new entry is posted, once the money rules allow it."""
+
+    needs_approval: bool
+    beyond_arrivals: bool = False
+    reason: str = ""
+
+
+def _rule(
+    *,
+    project: Project,
+    totals: ProjectFunding,
+    type: str,
+    amount: Decimal,
+    threshold: Decimal,
+    beyond_arrivals_reason: str = "",
+    beyond_plan_reason: str = "",
+) -> Ruling:
+    """The ledger's money rules for one new entry against the project's totals as they stand,
+    for `record_entry` and `record_entries` alike: raise the refusal, or say how it is posted.
+    A disbursement may not take disbursed plus what awaits approval past arrived (earlier
+    disbursements beyond arrivals use up later arrivals first), nor an arrival take arrivals
+    past the planned investment, unless a reason is given; arrivals and disbursements above the
+    threshold wait for approval."""
+    beyond_arrivals, reason = False, ""
+    if type == LedgerEntry.Type.DISBURSEMENT:
+        room = totals.arrived - totals.disbursed - totals.pending
+        if amount > room:
+            if not beyond_arrivals_reason:
+                raise _beyond_arrivals(project, room, amount)
+            beyond_arrivals, reason = True, beyond_arrivals_reason
+    elif beyond_arrivals_reason:
+        raise ValidationError({"reason": [_("Only a disbursement can go beyond arrivals.")]})
+    if type == LedgerEntry.Type.INCOMING_FUNDS:
+        arrived = totals.arrived + amount
+        if arrived > project.planned_investment:
+            if not beyond_plan_reason.strip():
+                raise BeyondPlan(project=project, arrived=arrived)
+            reason = beyond_plan_reason.strip()
+    elif beyond_plan_reason:
+        raise ValidationError(
+            {"beyond_plan_reason": [_("Only an arrival can go beyond the planned investment.")]}
+        )
+    return Ruling(
+        needs_approval=type in APPROVED_TYPES and amount > threshold,
+        beyond_arrivals=beyond_arrivals,
+        reason=reason,
+    )
+
+
 @transaction.atomic
 def record_entry(
     *,
@@ -323,28 +374,20 @@ def record_entry(
         recorded_by_key=recorded_by_key,
         illustrative=illustrative,
     )
-    if type == LedgerEntry.Type.DISBURSEMENT:
-        # Earlier disbursements beyond arrivals use up later arrivals first.
-        room = totals.arrived - totals.disbursed - totals.pending
-        if amount > room:
-            if not beyond_arrivals_reason:
-                raise _beyond_arrivals(project, room, amount)
-            entry.beyond_arrivals = True
-            entry.reason = beyond_arrivals_reason
-            totals.beyond_arrivals += amount
-    elif beyond_arrivals_reason:
-        raise ValidationError({"reason": [_("Only a disbursement can go beyond arrivals.")]})
-    if type == LedgerEntry.Type.INCOMING_FUNDS:
-        arrived = totals.arrived + amount
-        if arrived > project.planned_investment:
-            if not beyond_plan_reason.strip():
-                raise BeyondPlan(project=project, arrived=arrived)
-            entry.reason = beyond_plan_reason.strip()
-    elif beyond_plan_reason:
-        raise ValidationError(
-            {"beyond_plan_reason": [_("Only an arrival can go beyond the planned investment.")]}
-        )
-    entry.needs_approval = type in APPROVED_TYPES and amount > approval_threshold()
+    ruling = _rule(
+        project=project,
+        totals=totals,
+        type=type,
+        amount=amount,
+        threshold=approval_threshold(),
+        beyond_arrivals_reason=beyond_arrivals_reason,
+        beyond_plan_reason=beyond_plan_reason,
+    )
+    entry.needs_approval = ruling.needs_approval
+    entry.beyond_arrivals = ruling.beyond_arrivals
+    entry.reason = ruling.reason
+    if ruling.beyond_arrivals:
+        totals.beyond_arrivals += amount
     entry.full_clean()
     with keeping_rollups(project.pk):
         entry.save()
@@ -487,15 +530,9 @@ def _check_new_entry(
     if (project.programme_id, entry.date.year) in closed:
         raise _closed_year(entry.date.year)
     amount = entry.amount
-    if entry.type == LedgerEntry.Type.DISBURSEMENT:
-        room = totals.arrived - totals.disbursed - totals.pending
-        if amount > room:
-            raise _beyond_arrivals(project, room, amount)
-    if entry.type == LedgerEntry.Type.INCOMING_FUNDS:
-        arrived = totals.arrived + amount
-        if arrived > project.planned_investment:
-            raise BeyondPlan(project=project, arrived=arrived)
-    needs_approval = entry.type in APPROVED_TYPES and amount > threshold
+    needs_approval = _rule(
+        project=project, totals=totals, type=entry.type, amount=amount, threshold=threshold
+    ).needs_approval
     if needs_approval:
         if entry.type == LedgerEntry.Type.DISBURSEMENT:
             totals.pending += amount

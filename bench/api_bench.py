@@ -7,7 +7,9 @@ dumped with json.dumps.
 
 Runs on whatever the database holds (the demo, or the synthetic programme of
 bench/generate_ledger.py); it writes nothing. Before timing, each baseline is checked to give the
-same rows and values as the API (the JSON parsed and compared). See bench/README.md.
+same rows and values as the API (the JSON parsed and compared). Every list an anonymous caller
+reads is measured (ENDPOINTS); below them a floor, not a target: a list filtered to no rows, the
+fixed cost of one request through the same stack. See bench/README.md.
 """
 
 import argparse

@@ -7,7 +7,30 @@ import django.utils.timezone
 from decimal import Decimal
 from django.conf import settings
 from core.guards import truncate_guard
+from importlib import import_module
+
 from django.db import migrations, models
+
+# SQLite (the embedded demo) adds the stage column by copying the projects table under a new name,
+# dropping the old one and renaming the copy. The rename must not re-read other tables' triggers,
+# which name the projects table and are valid again once the copy takes its name (funding's
+# closed-period trigger); and the projects table's own rollup triggers of 0006 go with the old
+# table, so they are put back on the copy. PostgreSQL alters the table in place.
+ROLLUP_TRIGGERS = import_module("projects.migrations.0006_project_counts").SQLITE
+
+
+def rename_without_rechecking(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("PRAGMA legacy_alter_table = ON")
+
+
+def keep_rollup_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("PRAGMA legacy_alter_table = OFF")
+        for event in ("insert", "update", "delete"):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS projects_project_rollup_{event}")
+        for statement in ROLLUP_TRIGGERS:
+            schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
@@ -19,6 +42,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(rename_without_rechecking, rename_without_rechecking),
         migrations.AddField(
             model_name='historicalproject',
             name='stage',
@@ -29,6 +53,7 @@ class Migration(migrations.Migration):
             name='stage',
             field=models.CharField(choices=[('proposal', 'Proposal'), ('review', 'Joint review'), ('approved', 'Approved'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('accepted', 'Accepted'), ('handed_over', 'Handed over'), ('withdrawn', 'Withdrawn')], default='proposal', max_length=12, verbose_name='lifecycle stage'),
         ),
+        migrations.RunPython(keep_rollup_triggers, migrations.RunPython.noop),
         # Projects recorded before the lifecycle stand at the stage their status means.
         migrations.RunSQL(
             """

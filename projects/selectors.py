@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     Case,
     CharField,
@@ -332,7 +332,9 @@ def data_as_of() -> datetime.datetime | None:
     """When the data behind the public pages last changed (数据截至): the newest entry of every
     change history but the staff-only ones, and of the timestamps apps register for records
     without a history (ledger entries, transitions), in one query."""
-    with connection.cursor() as cursor:
+    # From where the request's other reads come (the replica for a public read, see
+    # aidportal/database/replica.py), so that the version names the data the page shows.
+    with connections[router.db_for_read(WorkflowStep)].cursor() as cursor:
         cursor.execute(_data_as_of_sql())
         value = cursor.fetchone()[0]
     # SQLite (make run's default) answers with text.

@@ -10,6 +10,7 @@ import copy
 import fcntl
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -261,6 +262,33 @@ def test_once_replay_resumes_every_reader_sees_the_write(stale_replica, world):
     wait_until_replayed(stale_replica)
 
     assert "P-LAG" in project_codes(Client())
+
+
+def lag_seconds() -> float:
+    """The replica's lag as the metrics endpoint reports it."""
+    with override_settings(METRICS_TOKEN="lag-test"):
+        page = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer lag-test")
+    assert page.status_code == 200
+    return float(re.search(r"^aidportal_replica_lag_seconds (\S+)$", page.text, re.M).group(1))
+
+
+def test_the_metrics_report_the_replicas_lag_until_it_catches_up(stale_replica, world):
+    time.sleep(1.5)  # the last change it replayed is now over a second old
+    ProjectFactory(code="P-LAG", published=True)
+    deadline = time.monotonic() + 30
+    while (lag := lag_seconds()) == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)  # until the change has streamed to it, unreplayed
+
+    assert lag >= 1.5
+
+    control = superuser(stale_replica)
+    with control.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_resume()")
+    control.close()
+    wait_until_replayed(stale_replica)
+
+    # Caught up (other databases of the cluster may be streaming in meanwhile: a moment's lag).
+    assert lag_seconds() < 1
 
 
 def test_nothing_migrates_on_the_replica(replica_alias):

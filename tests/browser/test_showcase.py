@@ -8,6 +8,8 @@ import pytest
 from django.db.models import Sum
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 
 from projects.models import Project
 
@@ -97,6 +99,9 @@ def test_a_visitor_filters_projects_with_the_keyboard(browser, live_server, demo
     search = browser.find_element(By.ID, "id_q")
 
     search.send_keys("village", Keys.ENTER)
+    # The results are the next page's: wait for it rather than read the one being left.
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("q=village"))
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(search))
 
     rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr[data-code]")
     expected = demo.filter(title_en__icontains="village").count()

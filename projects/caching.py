@@ -103,15 +103,20 @@ def cached_figures(request, page: str, programme_id: int, compute: Callable[[], 
     return figures
 
 
-def public_page(view):
+def public_page(view=None, *, etag: Callable[..., str | None] | None = None):
     """A public page: cacheable by anyone for PAGE_MAX_AGE seconds, then revalidated with its
     ETag (a 304 while the data has not changed). A response that sets a cookie or is not a 200
-    is never marked public."""
+    is never marked public.
 
-    def etag(request, *args, **kwargs) -> str:
+    `etag(request, *args, **kwargs)` replaces the data's version as the ETag of a page that shows
+    more than the data (counts the worker keeps) or serves a stored file; None: no ETag."""
+    if view is None:
+        return lambda view: public_page(view, etag=etag)
+
+    def data_etag(request, *args, **kwargs) -> str:
         return f'"{version_token(request)}"'
 
-    conditional = condition(etag_func=etag)(view)
+    conditional = condition(etag_func=etag or data_etag)(view)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -121,6 +126,9 @@ def public_page(view):
             patch_cache_control(response, public=True, max_age=PAGE_MAX_AGE, must_revalidate=True)
         else:
             patch_cache_control(response, private=True, no_store=True)
+        if response.status_code not in (200, 304):
+            # Its body is not the page the ETag names (a file being prepared, an error).
+            del response["ETag"]
         patch_vary_headers(response, ("Accept-Language",))
         return response
 

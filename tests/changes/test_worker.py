@@ -76,9 +76,10 @@ def receiver():
 class Worker:
     """`celery -A aidportal worker` on the test database; killed, not stopped, when asked."""
 
-    def __init__(self, log: Path):
+    def __init__(self, log: Path, **env: str):
         self.log = log
         self.process = None
+        self.env = env  # variables of its own (a cache shared with the test: REDIS_URL)
 
     def start(self):
         database = settings.DATABASES["default"]
@@ -95,6 +96,7 @@ class Worker:
             "WEBHOOK_RETRY_MAX_SECONDS": "1",
             "WEBHOOK_MAX_FAILURES": "3",
             "WEBHOOK_TIMEOUT_SECONDS": "30",
+            **self.env,
         }
         command = [sys.executable, "-m", "celery", "-A", "aidportal", "worker", "--pool=solo"]
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]

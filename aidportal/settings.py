@@ -1,7 +1,7 @@
 """Settings for AidPortal, read from the environment in this one module.
 
 Variables: DATABASE_URL, MIGRATION_DATABASE_URL, CONN_MAX_AGE, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
-PRODUCTION, DEFAULT_PROGRAMME, SERVE_MEDIA, REDIS_URL, CELERY_BROKER_URL,
+PRODUCTION, DEFAULT_PROGRAMME, SERVE_MEDIA, EXPORTS_ROOT, REDIS_URL, CELERY_BROKER_URL,
 CELERY_BEAT_SCHEDULE_FILENAME, IMPORT_BACKGROUND_BYTES, PAGE_FRESH_SECONDS, EMAIL_*,
 DEFAULT_FROM_EMAIL, WEBHOOK_*, SITE_URL, NUM_PROXIES, IATI_REPORTING_ORG_REF, IATI_SECTORS.
 Unset, they give a local demo on a SQLite file; PRODUCTION=1 turns on every protection that
@@ -235,8 +235,16 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Uploaded photos are served by Django only where no web server sits in front (the demo).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
+# The open-data files built in the background (opendata.exports): a folder every web process and
+# worker reads and writes. With several hosts, make it a shared one (EXPORTS_ROOT on a shared
+# volume), or give "exports" another backend (an S3-compatible storage).
+EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", MEDIA_ROOT / "exports"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EXPORTS_ROOT},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -13,17 +13,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
-from django.db.models import Max, QuerySet
+from django.db import connection, models
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from api.callers import Caller
 from education import selectors as education
-from education.models import ResultsRelease
+from education.models import Cohort, Exam, ResultsRelease, SponsoredProgramme
 from education.suppression import REASONS as WITHHELD_REASONS
 from funding import selectors as funding
-from funding.models import Approval, BudgetLine, LedgerEntry
+from funding.models import Approval, BudgetLine, LedgerEntry, NotePublication
 from medical import selectors as medical
 from medical.models import (
     CallItem,
@@ -38,7 +40,7 @@ from medical.models import (
 )
 from projects import selectors as projects
 from projects.models import Indicator, Milestone, Participant, Project, TimelineEvent
-from reference.models import DatePrecision
+from reference.models import DatePrecision, Organisation, Place, PlanPeriod, Programme
 
 # Rows fetched from the database at a time: a download never holds a whole table.
 CHUNK_SIZE = 2000
@@ -74,7 +76,9 @@ class Dataset:
     description: Promise
     fields: tuple[Field, ...]
     queryset: Callable[[], QuerySet]
-    # The columns and tables whose latest time says when the dataset last changed.
+    # The columns and tables whose latest time says when the dataset last changed: its own
+    # records' and those of every record its rows read or are filtered by (a project unpublished,
+    # an organisation renamed), so that a file built at that time is the file of the data now.
     changes: tuple[tuple[type[models.Model], str], ...]
     # Rows computed in Python from each record, for datasets that are not plain columns.
     compute: Callable[[Any], tuple] | None = None
@@ -98,14 +102,47 @@ class Dataset:
     def count(self) -> int:
         return self.queryset().count()
 
-    def changed(self) -> datetime.datetime | datetime.date | None:
+    def changed(self) -> datetime.datetime | None:
         """When a record behind the dataset last changed (unpublished ones too: a record
         withdrawn changes the dataset)."""
-        times = [
-            model._default_manager.aggregate(latest=Max(column))["latest"]
-            for model, column in self.changes
+        return changed_times([self])[self.name]
+
+
+def changed_times(datasets) -> dict[str, datetime.datetime | None]:
+    """Each dataset's `changed()`, in one query: the latest time of each column, read from its
+    index (MAX of an indexed column), whatever the size of the tables."""
+    columns = sorted(
+        {
+            (model._meta.db_table, model._meta.get_field(name).column)
+            for d in datasets
+            for model, name in d.changes
+        }
+    )
+    quote = connection.ops.quote_name
+    query = " UNION ALL ".join(
+        f"SELECT {index}, MAX({quote(column)}) FROM {quote(table)}"
+        for index, (table, column) in enumerate(columns)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        latest = {columns[index]: _aware(value) for index, value in cursor.fetchall()}
+    times = {}
+    for dataset in datasets:
+        found = [
+            latest[(model._meta.db_table, model._meta.get_field(name).column)]
+            for model, name in dataset.changes
         ]
-        return max((time for time in times if time is not None), default=None)
+        times[dataset.name] = max((time for time in found if time is not None), default=None)
+    return times
+
+
+def _aware(value) -> datetime.datetime | None:
+    # SQLite (make run's default) answers with text, in UTC.
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
 
 
 def _text(name: str, description: Promise, **options) -> Field:
@@ -161,6 +198,12 @@ TO_PROJECT = ForeignKey(("project",), "projects", ("code",))
 
 def _history(model) -> tuple[type, str]:
     return (model.history.model, "history_date")
+
+
+# Codes and names that rows show: programmes, organisations, places and plan periods.
+REFERENCE = tuple(_history(model) for model in (Programme, Organisation, Place, PlanPeriod))
+# A project's publication and code decide the rows of everything recorded against it.
+OF_PROJECTS = (_history(Project), *REFERENCE)
 
 
 # -- education: released figures, one row per cohort and exam ------------------------------------
@@ -228,7 +271,7 @@ DATASETS: tuple[Dataset, ...] = (
             "Every published project: what, where, when, its status and its planned investment."
         ),
         queryset=projects.published_projects,
-        changes=(_history(Project),),
+        changes=OF_PROJECTS,
         primary_key=("code",),
         fields=(
             _text("code", _("The project's code."), required=True),
@@ -270,7 +313,7 @@ DATASETS: tuple[Dataset, ...] = (
         title=_("Participating organisations"),
         description=_("The organisations taking part in each published project, with their role."),
         queryset=projects.published_participants,
-        changes=(_history(Participant),),
+        changes=(_history(Participant), *OF_PROJECTS),
         primary_key=("project", "organisation", "role"),
         foreign_keys=(TO_PROJECT,),
         fields=(
@@ -294,7 +337,7 @@ DATASETS: tuple[Dataset, ...] = (
         title=_("Milestones"),
         description=_("Each published project's milestones, planned and reached."),
         queryset=projects.published_milestones,
-        changes=(_history(Milestone),),
+        changes=(_history(Milestone), *OF_PROJECTS),
         foreign_keys=(TO_PROJECT,),
         fields=(
             PROJECT,
@@ -311,7 +354,7 @@ DATASETS: tuple[Dataset, ...] = (
         title=_("Indicators"),
         description=_("Each published project's indicators: baseline, target and actual."),
         queryset=projects.published_indicators,
-        changes=(_history(Indicator),),
+        changes=(_history(Indicator), *OF_PROJECTS),
         foreign_keys=(TO_PROJECT,),
         fields=(
             PROJECT,
@@ -331,7 +374,12 @@ DATASETS: tuple[Dataset, ...] = (
             "and spent, and reversals. Entries awaiting approval are left out."
         ),
         queryset=funding.public_entries,
-        changes=((LedgerEntry, "recorded_at"), (Approval, "approved_at")),
+        changes=(
+            (LedgerEntry, "recorded_at"),
+            (Approval, "approved_at"),
+            (NotePublication, "published_at"),
+            *OF_PROJECTS,
+        ),
         primary_key=("id",),
         foreign_keys=(TO_PROJECT, ForeignKey(("reverses",), "", ("id",))),
         fields=(
@@ -379,7 +427,7 @@ DATASETS: tuple[Dataset, ...] = (
             "lines."
         ),
         queryset=funding.public_budget_lines,
-        changes=(_history(BudgetLine),),
+        changes=(_history(BudgetLine), *OF_PROJECTS),
         primary_key=("project", "year", "kind"),
         foreign_keys=(TO_PROJECT,),
         fields=(
@@ -402,7 +450,7 @@ DATASETS: tuple[Dataset, ...] = (
         title=_("Open-call lists"),
         description=_("The published and closed open-call lists of medical needs, one per batch."),
         queryset=lambda: medical.visible_lists(PUBLIC, programme=None),
-        changes=(_history(CallList),),
+        changes=(_history(CallList), *REFERENCE),
         primary_key=("programme", "batch"),
         fields=(
             _text(
@@ -437,7 +485,13 @@ DATASETS: tuple[Dataset, ...] = (
             "The items of the published lists, and how many claims hold a place on each."
         ),
         queryset=lambda: medical.visible_items(PUBLIC, programme=None),
-        changes=(_history(CallItem),),
+        changes=(
+            _history(CallItem),
+            _history(CallList),
+            (Claim, "created_at"),  # claims holding a place
+            (Transition, "at"),
+            *REFERENCE,
+        ),
         primary_key=("programme", "batch", "number"),
         foreign_keys=(ForeignKey(("programme", "batch"), "medical-lists", ("programme", "batch")),),
         fields=(
@@ -466,7 +520,14 @@ DATASETS: tuple[Dataset, ...] = (
             "a published list."
         ),
         queryset=lambda: medical.visible_claims(PUBLIC),
-        changes=((Claim, "created_at"), (Verification, "verified_at"), (Transition, "at")),
+        changes=(
+            (Claim, "created_at"),
+            (Verification, "verified_at"),
+            (Transition, "at"),
+            _history(CallItem),
+            _history(CallList),
+            *REFERENCE,
+        ),
         primary_key=("id",),
         foreign_keys=(
             ForeignKey(
@@ -504,7 +565,7 @@ DATASETS: tuple[Dataset, ...] = (
         title=_("Free clinics"),
         description=_("Free clinics and the people each served."),
         queryset=medical.free_clinics,
-        changes=(_history(FreeClinic),),
+        changes=(_history(FreeClinic), *REFERENCE),
         primary_key=("programme", "number"),
         fields=(
             PROGRAMME,
@@ -526,7 +587,7 @@ DATASETS: tuple[Dataset, ...] = (
             "surgery): patients treated and funds."
         ),
         queryset=medical.charity_batches,
-        changes=(_history(CharityBatch),),
+        changes=(_history(CharityBatch), *REFERENCE),
         primary_key=("programme", "number"),
         fields=(
             PROGRAMME,
@@ -549,7 +610,7 @@ DATASETS: tuple[Dataset, ...] = (
             "kind…"
         ),
         queryset=medical.hospital_firsts,
-        changes=(_history(HospitalFirst),),
+        changes=(_history(HospitalFirst), *REFERENCE),
         primary_key=("programme", "code"),
         fields=(
             PROGRAMME,
@@ -572,7 +633,10 @@ DATASETS: tuple[Dataset, ...] = (
         queryset=lambda: education.latest_releases().order_by(
             "exam__date", "cohort__programme__code", "cohort__intake_year", "exam__code"
         ),
-        changes=((ResultsRelease, "released_at"),),
+        changes=(
+            (ResultsRelease, "released_at"),
+            *(_history(model) for model in (Exam, Cohort, SponsoredProgramme)),
+        ),
         compute=_released_row,
         primary_key=("programme", "cohort", "exam"),
         fields=(
@@ -616,7 +680,7 @@ DATASETS: tuple[Dataset, ...] = (
         title=_("Timeline"),
         description=_("The programme's published timeline events."),
         queryset=lambda: projects.published_events().order_by("date", "id"),
-        changes=(_history(TimelineEvent),),
+        changes=(_history(TimelineEvent), *OF_PROJECTS),
         fields=(
             PROGRAMME,
             _date("date", _("Date."), required=True),

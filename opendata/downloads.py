@@ -1,15 +1,17 @@
-"""A dataset as a CSV, XLSX or JSON download, streamed: rows are read from the database a chunk
-at a time and sent as they are written, so no download holds its whole table in memory. CSV and
-XLSX cells go through core.tables, which keeps a spreadsheet from taking a text for a formula.
+"""A dataset as a CSV, XLSX or JSON file, streamed: rows are read from the database a chunk at a
+time and written as they come, so no download holds its whole table in memory. CSV and JSON are
+sent as they are written; an XLSX (a zip, whole only at its end) is written by the worker into
+the exports storage and sent from there (opendata.exports). CSV and XLSX cells go through
+core.tables, which keeps a spreadsheet from taking a text for a formula.
 """
 
 import datetime
 import itertools
 import json
-import tempfile
 from decimal import Decimal
+from typing import IO
 
-from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from openpyxl import Workbook
 
 from core import tables
@@ -67,28 +69,24 @@ def _json_body(dataset: Dataset):
     yield "[]\n" if separator == "[\n" else "\n]\n"
 
 
-def _workbook_file(dataset: Dataset):
-    """The workbook in a temporary file: openpyxl's write-only mode keeps rows on disk, not in
-    memory, and the response streams the file."""
+def write_workbook(dataset: Dataset, file: IO[bytes]) -> int:
+    """Write the dataset as a workbook into `file` and return its number of rows: openpyxl's
+    write-only mode keeps rows on disk, not in memory. The worker builds the XLSX downloads this
+    way (opendata.exports)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(dataset.name[:31])
     tables.append_row(sheet, dataset.field_names)
+    rows = 0
     for row in dataset.rows():
         tables.append_row(sheet, [_cell(value) for value in row])
-    file = tempfile.TemporaryFile()
+        rows += 1
     workbook.save(file)
-    file.seek(0)
-    return file
+    return rows
 
 
 def download(dataset: Dataset, format: str) -> StreamingHttpResponse:
-    filename = f"{dataset.name}.{format}"
-    response: HttpResponseBase
-    if format == "xlsx":
-        response = FileResponse(_workbook_file(dataset), as_attachment=True, filename=filename)
-        response["Content-Type"] = FORMATS["xlsx"]
-    else:
-        body = _csv_body(dataset) if format == "csv" else _json_body(dataset)
-        response = StreamingHttpResponse(body, content_type=FORMATS[format])
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    """The dataset as CSV or JSON, written as its rows are read."""
+    body = _csv_body(dataset) if format == "csv" else _json_body(dataset)
+    response = StreamingHttpResponse(body, content_type=FORMATS[format])
+    response["Content-Disposition"] = f'attachment; filename="{dataset.name}.{format}"'
     return response

@@ -135,65 +135,75 @@ def _signed_in(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
-def _kept_page(request: HttpRequest, key: str) -> dict | None:
+def _kept_page(request: HttpRequest, key: str, etag: Callable[[], str | None]) -> dict | None:
     """The page kept under `key` if it may be served to this request: rendered or confirmed
-    less than PAGE_FRESH_SECONDS ago (anonymous readers only), or of the current version."""
+    less than PAGE_FRESH_SECONDS ago (anonymous readers only), or still of the page's ETag."""
     kept = cache.get(key)
     if kept is None:
         return None
     now = time.time()
     if now - kept["confirmed"] < settings.PAGE_FRESH_SECONDS and not _signed_in(request):
-        request._version_token = kept["token"]
         return kept
-    if kept["token"] != version_token(request):
+    if kept["etag"] != etag():
         return None
     kept["confirmed"] = now
     cache.set(key, kept, PAGE_TIMEOUT)
     return kept
 
 
-def _keep(key: str, token: str, response: HttpResponseBase) -> None:
-    if response.status_code != 200 or response.streaming or response.cookies:
+def _keep(key: str, etag: str | None, response: HttpResponseBase) -> None:
+    if etag is None or response.status_code != 200 or response.streaming or response.cookies:
         return
     assert isinstance(response, HttpResponse)
     headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
-    kept = {"token": token, "confirmed": time.time(), "content": response.content}
+    kept = {"etag": etag, "confirmed": time.time(), "content": response.content}
     cache.set(key, kept | {"headers": headers}, PAGE_TIMEOUT)
 
 
 def _served_kept(request: HttpRequest, kept: dict) -> HttpResponseBase:
     response = HttpResponse(kept["content"], headers=kept["headers"])
-    etag = f'"{kept["token"]}"'
-    response["ETag"] = etag
-    return get_conditional_response(request, etag=etag, response=response)
+    response["ETag"] = kept["etag"]
+    return get_conditional_response(request, etag=kept["etag"], response=response)
 
 
-def public_page(view):
+def public_page(view=None, *, etag: Callable[..., str | None] | None = None):
     """A public page: cacheable by anyone for PAGE_MAX_AGE seconds, then revalidated with its
-    ETag (a 304 while the data has not changed), and kept rendered on the server (see the
-    module's description). A response that sets a cookie or is not a 200 is never marked public
-    nor kept; a streamed download is never kept."""
+    ETag (a 304 while the data has not changed), and kept rendered on the server under that ETag
+    (see the module's description). A response that sets a cookie or is not a 200 is never
+    marked public nor kept; a streamed download is never kept.
 
-    def etag(request, *args, **kwargs) -> str:
+    `etag(request, *args, **kwargs)` replaces the data's version as the ETag of a page that shows
+    more than the data (counts the worker keeps) or serves a stored file; None: no ETag."""
+    if view is None:
+        return lambda view: public_page(view, etag=etag)
+
+    def page_etag(request, *args, **kwargs) -> str | None:
+        if etag is not None:
+            return etag(request, *args, **kwargs)
         return f'"{version_token(request)}"'
 
-    conditional = condition(etag_func=etag)(view)
+    conditional = condition(etag_func=page_etag)(view)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         key = _page_key(request) if request.method in ("GET", "HEAD") else None
-        kept = _kept_page(request, key) if key else None
+        kept = None
+        if key:
+            kept = _kept_page(request, key, lambda: page_etag(request, *args, **kwargs))
         if kept is not None:
             response = _served_kept(request, kept)
         else:
             response = conditional(request, *args, **kwargs)
             if key and request.method == "GET":
-                _keep(key, version_token(request), response)
+                _keep(key, page_etag(request, *args, **kwargs), response)
         if response.status_code in (200, 304) and not response.cookies:
             # The pages show nobody's own data: a signed-in reader gets what anyone gets.
             patch_cache_control(response, public=True, max_age=PAGE_MAX_AGE, must_revalidate=True)
         else:
             patch_cache_control(response, private=True, no_store=True)
+        if response.status_code not in (200, 304):
+            # Its body is not the page the ETag names (a file being prepared, an error).
+            del response["ETag"]
         patch_vary_headers(response, ("Accept-Language",))
         return response
 

@@ -219,8 +219,16 @@ def demo_data(demo_snapshot, db) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def _media_in_tmp(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The data files the worker builds (opendata.exports); a worker a test starts writes there too.
+    exports = tmp_path / "media" / "exports"
+    storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {**storage, "OPTIONS": {"location": exports}},
+    }
+    monkeypatch.setenv("EXPORTS_ROOT", str(exports))
 
 
 @pytest.fixture(autouse=True)

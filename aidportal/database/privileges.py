@@ -37,6 +37,10 @@ APPEND_ONLY = (
 # Counts that database triggers keep, running as the owner: the runtime role only reads them.
 KEPT_BY_TRIGGERS = ("projects.ProjectRollup",)
 
+# Records written once and later deleted whole, never changed: a data file built in the
+# background is replaced by the next build, row and file.
+NEVER_CHANGED = ("opendata.Export",)
+
 # Every change history (django-simple-history) is append-only as well, with one column the
 # runtime role may update: deleting a staff login sets its history rows' user to NULL.
 HISTORY_USER_COLUMN = "history_user_id"
@@ -80,7 +84,12 @@ def grant_runtime_privileges(*, using: str) -> list[str]:
     history = [table for table in history_tables() if table in existing]
     ordinary = [table for table in model_tables if table not in append_only]
     kept = {apps.get_model(label)._meta.db_table for label in KEPT_BY_TRIGGERS}
-    ordinary = [table for table in ordinary if table not in kept]
+    replaced = [
+        table
+        for table in sorted(apps.get_model(label)._meta.db_table for label in NEVER_CHANGED)
+        if table in existing
+    ]
+    ordinary = [table for table in ordinary if table not in kept and table not in replaced]
     read_only = [table for table in (*READ_ONLY_TABLES, *sorted(kept)) if table in existing]
 
     def names(tables):
@@ -90,6 +99,7 @@ def grant_runtime_privileges(*, using: str) -> list[str]:
     grants = [
         ("SELECT, INSERT, UPDATE, DELETE", ordinary),
         ("SELECT, INSERT", append_only),
+        ("SELECT, INSERT, DELETE", replaced),
         (f"UPDATE ({quote(HISTORY_USER_COLUMN)})", history),
         ("SELECT", read_only),
     ]

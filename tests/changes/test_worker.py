@@ -21,11 +21,16 @@ from standardwebhooks import Webhook
 from aidportal.celery import app as celery_app
 from changes.models import Delivery, Event, WebhookEndpoint
 from changes.services import register_endpoint
+from tests.conftest import _redis_for_this_worker
 from tests.factories import OrganisationFactory, ProjectFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 # A Redis database of its own (the suite empties the cache's between tests).
-BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
+# Each pytest-xdist worker has its own broker database (9, 10…, below the suite's cache), so a
+# Celery worker started by one never takes, or flushes, another's tasks.
+BROKER = _redis_for_this_worker(
+    os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
+)
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -76,9 +81,10 @@ def receiver():
 class Worker:
     """`celery -A aidportal worker` on the test database; killed, not stopped, when asked."""
 
-    def __init__(self, log: Path):
+    def __init__(self, log: Path, **env: str):
         self.log = log
         self.process = None
+        self.env = env  # variables of its own (a cache shared with the test: REDIS_URL)
 
     def start(self):
         database = settings.DATABASES["default"]
@@ -95,6 +101,7 @@ class Worker:
             "WEBHOOK_RETRY_MAX_SECONDS": "1",
             "WEBHOOK_MAX_FAILURES": "3",
             "WEBHOOK_TIMEOUT_SECONDS": "30",
+            **self.env,
         }
         command = [sys.executable, "-m", "celery", "-A", "aidportal", "worker", "--pool=solo"]
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]

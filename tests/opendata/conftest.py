@@ -1,3 +1,4 @@
+import base64
 import json
 
 import pytest
@@ -29,3 +30,26 @@ def files(client, tmp_path):
         return tmp_path, json.loads(descriptor.content)
 
     return fetch
+
+
+@pytest.fixture
+def queued_only():
+    """Builds are sent to a broker no worker reads: the reader's side alone. Returns a function
+    giving the datasets queued so far, in order."""
+    import redis
+
+    from aidportal.celery import app as celery_app
+    from tests.changes.test_worker import BROKER, use_broker
+
+    queue = redis.Redis.from_url(BROKER)
+    queue.flushdb()
+    before = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    use_broker(False, BROKER)
+
+    def queued() -> list[str]:
+        messages = [json.loads(message) for message in reversed(queue.lrange("celery", 0, -1))]
+        return [json.loads(base64.b64decode(m["body"]))[0][0] for m in messages]
+
+    yield queued
+    use_broker(*before)
+    queue.flushdb()

@@ -1,5 +1,7 @@
 """Each dataset holds what the public pages and their selectors show, never an unpublished
-record or an entry awaiting approval, in CSV, XLSX and JSON, streamed."""
+record or an entry awaiting approval, in CSV, XLSX and JSON, streamed. The tests have no broker,
+as `make run` on SQLite: an XLSX is built while the reader waits and served at once (the worker's
+way is in test_exports.py)."""
 
 import csv
 import datetime

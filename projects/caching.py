@@ -39,7 +39,7 @@ PAGE_TIMEOUT = 10 * 60
 _KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Disposition")
 
 # What renders a page: a deployment that changes any of these changes every ETag.
-_CODE_SUFFIXES = (".py", ".html", ".mo")
+_CODE_SUFFIXES = (".py", ".html", ".mo", ".css", ".js", ".svg")
 _CODE_FOLDERS = (
     "aidportal",
     "core",
@@ -70,7 +70,13 @@ def _code_digest() -> str:
     the same in every worker of one deployment."""
     digest = hashlib.sha256()
     base = Path(settings.BASE_DIR)
-    folders = [base / name for name in _CODE_FOLDERS] + [base / "templates", base / "locale"]
+    folders = [base / name for name in _CODE_FOLDERS] + [
+        base / "templates",
+        base / "locale",
+        # A page names its stylesheet and scripts by their content's hash: a kept page must not
+        # outlive them.
+        base / "static",
+    ]
     for folder in folders:
         for path in sorted(folder.rglob("*")):
             if path.suffix in _CODE_SUFFIXES and path.is_file():

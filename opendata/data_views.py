@@ -119,7 +119,8 @@ def workbook(request, name: str, format: str):
             pass  # replaced by a newer build meanwhile: that one is being prepared
     latest = state.latest if state.latest and state.latest != state.current else None
     last_build = state.latest.seconds if state.latest else 0
-    retry = min(max(math.ceil(last_build), RETRY_SECONDS[0]), RETRY_SECONDS[1])
+    ready_in = exports.seconds_to_next_build(state) + last_build
+    retry = min(max(math.ceil(ready_in), RETRY_SECONDS[0]), RETRY_SECONDS[1])
     response = render(
         request,
         "opendata/preparing.html",

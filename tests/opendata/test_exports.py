@@ -177,3 +177,26 @@ def test_the_runtime_role_adds_reads_and_deletes_builds_and_never_changes_one():
         Export.objects.filter(pk=build.pk).update(rows=0)
     Export.objects.filter(pk=build.pk).delete()
     assert not Export.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_dataset_is_built_again_no_sooner_than_its_pace_allows(client, queued_only):
+    import dataclasses
+    import datetime
+    import json
+
+    from django.utils import timezone
+
+    ProjectFactory()
+    exports.build("projects")
+    ProjectFactory()  # the data change right after a build
+    state = exports.states([BY_NAME["projects"]])["projects"]
+    # As if that build had taken 3 s: the next may start 30 s after it ended.
+    slow = dataclasses.replace(state, latest=Export(built_at=timezone.now(), seconds=3))
+
+    assert exports.queue_build(slow) is False
+
+    message = json.loads(redis.Redis.from_url(BROKER).lrange("celery", 0, -1)[0])
+    eta = datetime.datetime.fromisoformat(message["headers"]["eta"])
+    assert queued_only() == ["projects"]
+    assert 30 < (eta - timezone.now()).total_seconds() <= 33

@@ -15,6 +15,7 @@ of, so a page kept for a few seconds still tells the truth about itself.
 
 import datetime
 import hashlib
+import random
 import time
 from collections.abc import Callable
 from functools import lru_cache, wraps
@@ -148,7 +149,8 @@ def _kept_page(request: HttpRequest, key: str, etag: Callable[[], str | None]) -
     if kept is None:
         return None
     now = time.time()
-    if now - kept["confirmed"] < settings.PAGE_FRESH_SECONDS and not _signed_in(request):
+    fresh_for = settings.PAGE_FRESH_SECONDS * kept.get("share", 1.0)
+    if now - kept["confirmed"] < fresh_for and not _signed_in(request):
         return kept
     if kept["etag"] != etag():
         return None
@@ -162,7 +164,14 @@ def _keep(key: str, etag: str | None, response: HttpResponseBase) -> None:
         return
     assert isinstance(response, HttpResponse)
     headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
-    kept = {"etag": etag, "confirmed": time.time(), "content": response.content}
+    kept = {
+        "etag": etag,
+        "confirmed": time.time(),
+        # Each page is confirmed after 75–100% of the window, so pages rendered together are not
+        # all rendered again together.
+        "share": random.uniform(0.75, 1.0),
+        "content": response.content,
+    }
     cache.set(key, kept | {"headers": headers}, PAGE_TIMEOUT)
 
 

@@ -21,6 +21,7 @@ import random
 import uuid
 from collections import defaultdict
 
+from load_paths import API_LISTS, LANGUAGES, PAGES
 from locust import HttpUser, between, events, task
 from locust.stats import StatsEntry
 
@@ -34,16 +35,6 @@ UPDATES_PROJECT = os.environ.get("LOAD_TEST_UPDATES_PROJECT", "")
 FUNDING_KEY = os.environ.get("LOAD_TEST_FUNDING_KEY", "")
 FUNDING_PROJECT = os.environ.get("LOAD_TEST_FUNDING_PROJECT", "")
 CA_BUNDLE = os.environ.get("LOAD_TEST_CA_BUNDLE", "")
-
-PAGES = ["/", "/projects/", "/timeline/", "/funding/", "/medical/", "/education/"]
-API_LISTS = [
-    "/api/v1/projects/",
-    "/api/v1/updates/",
-    "/api/v1/funding/entries/",
-    "/api/v1/medical/items/",
-    "/api/v1/organisations/",
-    "/api/v1/timeline/",
-]
 
 
 def project() -> str:
@@ -62,13 +53,13 @@ class Visitor(HttpUser):
 
     @task(6)
     def page(self) -> None:
-        language = random.choice(("", "/en"))
+        language = random.choice(LANGUAGES)
         path = random.choice(PAGES)
         self.client.get(f"{language}{path}", name=f"page {language}{path}")
 
     @task(3)
     def project_page(self) -> None:
-        language = random.choice(("", "/en"))
+        language = random.choice(LANGUAGES)
         path = f"{language}/projects/{project()}/"
         self.client.get(path, name=f"page {language}/projects/<code>/")
 

@@ -212,6 +212,17 @@ check "the replica is in recovery" t \
   "$("$PG_BIN/psql" -X -At -h 127.0.0.1 -p "$REPLICA_PORT" -U postgres -d postgres -c 'SELECT pg_is_in_recovery()')"
 check "the Celery worker answers" yes \
   "$(serve "$ROOT/.venv/bin/celery" -A aidportal inspect ping --timeout 10 >/dev/null 2>&1 && echo yes || echo no)"
+# The XLSX download: the first request queues the build (202), the worker writes the file into
+# the exports storage, and a gunicorn serves it from there (200, a workbook: a zip file).
+xlsx_first=$("${CURL[@]}" -w '%{http_code}' "$BASE/data/projects.xlsx")
+xlsx=""
+for _ in $(seq 60); do
+  xlsx=$(curl -sS --cacert "$DIR/nginx/tls.crt" -o "$DIR/projects.xlsx" -w '%{http_code}' "$BASE/data/projects.xlsx")
+  [ "$xlsx" = 200 ] && break
+  sleep 1
+done
+check "the worker builds the XLSX a reader asked for (202), a gunicorn serves it" "202 200 PK" \
+  "$xlsx_first $xlsx $(head -c 2 "$DIR/projects.xlsx" 2>/dev/null)"
 
 say "load test through nginx: $LOAD_USERS users for $LOAD_TIME"
 status=0

@@ -131,7 +131,7 @@ def _page_key(request: HttpRequest) -> str:
         code_version(),
         translation.get_language() or "",
         timezone.localdate().isoformat(),
-        request.scheme,
+        request.scheme or "",
         request.get_host(),
         request.get_full_path(),
     ]
@@ -178,7 +178,7 @@ def _keep(key: str, etag: str | None, response: HttpResponseBase) -> None:
 def _served_kept(request: HttpRequest, kept: dict) -> HttpResponseBase:
     response = HttpResponse(kept["content"], headers=kept["headers"])
     response["ETag"] = kept["etag"]
-    return get_conditional_response(request, etag=kept["etag"], response=response)
+    return get_conditional_response(request, etag=kept["etag"], response=response) or response
 
 
 def public_page(view=None, *, etag: Callable[..., str | None] | None = None):

@@ -13,14 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from api.callers import Caller
+from core.newest import column_of, newest, newest_times
 from education import selectors as education
 from education.models import Cohort, Exam, ResultsRelease, SponsoredProgramme
 from education.suppression import REASONS as WITHHELD_REASONS
@@ -109,40 +108,14 @@ class Dataset:
 
 
 def changed_times(datasets) -> dict[str, datetime.datetime | None]:
-    """Each dataset's `changed()`, in one query: the latest time of each column, read from its
-    index (MAX of an indexed column), whatever the size of the tables."""
-    columns = sorted(
-        {
-            (model._meta.db_table, model._meta.get_field(name).column)
-            for d in datasets
-            for model, name in d.changes
-        }
+    """Each dataset's `changed()`, in one query (`core.newest`), whatever the size of the tables."""
+    latest = newest_times(
+        (column_of(model, name) for d in datasets for model, name in d.changes), read_as=Project
     )
-    quote = connection.ops.quote_name
-    query = " UNION ALL ".join(
-        f"SELECT {index}, MAX({quote(column)}) FROM {quote(table)}"
-        for index, (table, column) in enumerate(columns)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query)
-        latest = {columns[index]: _aware(value) for index, value in cursor.fetchall()}
-    times = {}
-    for dataset in datasets:
-        found = [
-            latest[(model._meta.db_table, model._meta.get_field(name).column)]
-            for model, name in dataset.changes
-        ]
-        times[dataset.name] = max((time for time in found if time is not None), default=None)
-    return times
-
-
-def _aware(value) -> datetime.datetime | None:
-    # SQLite (make run's default) answers with text, in UTC.
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, datetime.UTC)
-    return value
+    return {
+        dataset.name: newest(latest[column_of(model, name)] for model, name in dataset.changes)
+        for dataset in datasets
+    }
 
 
 def _text(name: str, description: Promise, **options) -> Field:

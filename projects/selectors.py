@@ -14,7 +14,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db import connection, connections, router
 from django.db.models import (
     Case,
     CharField,
@@ -32,11 +31,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from simple_history.models import registered_models
 
 from api.callers import Caller
 from api.capabilities import INSPECTIONS_READ
+from core.newest import Column, column_of, newest, newest_times
 from core.registry import app_modules
 from projects.models import (
     Finding,
@@ -301,44 +300,28 @@ PRIVATE_HISTORIES = {"reference.TeamMember"}
 
 
 @cache
-def _change_columns() -> tuple[tuple[str, str], ...]:
+def _change_columns() -> tuple[Column, ...]:
     """The tables and columns whose newest value says when public data last changed. Found once
     per process: every public request asks (reading `model.history` builds a manager class)."""
     columns = [
-        (model.history.model._meta.db_table, "history_date")
+        column_of(model.history.model, "history_date")
         for model in registered_models.values()
         if model._meta.label not in PRIVATE_HISTORIES
     ]
     # Lifecycle steps have no history (they are never changed); a review changes no project.
-    columns.append((WorkflowStep._meta.db_table, "at"))
+    columns.append(column_of(WorkflowStep, "at"))
     for module in app_modules("showcase"):
         for label, field in getattr(module, "CHANGE_SOURCES", ()):
-            model = apps.get_model(label)
-            columns.append((model._meta.db_table, model._meta.get_field(field).column))
+            columns.append(column_of(apps.get_model(label), field))
     return tuple(columns)
-
-
-@cache
-def _data_as_of_sql() -> str:
-    quote = connection.ops.quote_name
-    newest = " UNION ALL ".join(
-        f"SELECT MAX({quote(column)}) AS changed FROM {quote(table)}"
-        for table, column in _change_columns()
-    )
-    return f"SELECT MAX(changed) FROM ({newest}) AS changes"
 
 
 def data_as_of() -> datetime.datetime | None:
     """When the data behind the public pages last changed (数据截至): the newest entry of every
     change history but the staff-only ones, and of the timestamps apps register for records
-    without a history (ledger entries, transitions), in one query."""
-    # From where the request's other reads come (the replica for a public read, see
-    # aidportal/database/replica.py), so that the version names the data the page shows.
-    with connections[router.db_for_read(WorkflowStep)].cursor() as cursor:
-        cursor.execute(_data_as_of_sql())
-        value = cursor.fetchone()[0]
-    # SQLite (make run's default) answers with text.
-    return parse_datetime(value) if isinstance(value, str) else value
+    without a history (ledger entries, transitions), in one query, from where the request's other
+    reads come (so that the version names the data the page shows)."""
+    return newest(newest_times(_change_columns(), read_as=WorkflowStep).values())
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """What every app's API shares below the API platform: bilingual text fields, choice labels,
 and answering in the caller's language."""
 
+import copy
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +12,15 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import ManyRelatedField
 from rest_framework.views import APIView
 
 LANGUAGES = ("zh-hans", "en")
+
+if TYPE_CHECKING:
+    _Serializer = serializers.Serializer[Any]
+else:
+    _Serializer = object  # the serializers that use the mixin bring DRF's
 
 
 class BilingualTextSerializer(serializers.Serializer[Any]):
@@ -22,6 +29,48 @@ class BilingualTextSerializer(serializers.Serializer[Any]):
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # The keys are language codes, which are not valid attribute names.
         return {language: serializers.CharField(allow_blank=True) for language in LANGUAGES}
+
+
+_AnyField = serializers.Field[Any, Any, Any, Any]
+
+
+def _fresh_copy(field: _AnyField) -> _AnyField:
+    # A field that holds other fields bound to itself (a nested serializer, a list of
+    # relations, a ListField's child) is rebuilt whole, as DRF does; any other field is a shallow
+    # copy: binding sets attributes on the copy alone.
+    if isinstance(field, serializers.BaseSerializer | ManyRelatedField) or hasattr(field, "child"):
+        return copy.deepcopy(field)
+    return copy.copy(field)
+
+
+class FieldsOnceMixin(_Serializer):
+    """Builds a read serializer's fields once per class and process, then hands each instance
+    copies of them.
+
+    DRF builds them again for every serializer it creates, that is once per response and nested
+    serializer: a ModelSerializer inspects its model's fields, maps each to a serializer field and
+    deep-copies the declared ones, which cost about a millisecond per list answer. What it builds
+    depends only on the class (its Meta and declared fields), so for serializers whose
+    `get_fields()` reads nothing from the instance (the API's output serializers) the result is
+    the same each time.
+    """
+
+    def get_fields(self) -> dict[str, _AnyField]:
+        cls = type(self)
+        prototypes: dict[str, _AnyField] | None = cls.__dict__.get("_prototype_fields")
+        if prototypes is None:
+            prototypes = super().get_fields()
+            cls._prototype_fields = prototypes  # type: ignore[attr-defined]
+        return {name: _fresh_copy(field) for name, field in prototypes.items()}
+
+
+class ModelSerializer(FieldsOnceMixin, serializers.ModelSerializer[Any]):
+    """The API's output serializer of a model: DRF's, with its fields built once per class."""
+
+
+class Serializer(FieldsOnceMixin, serializers.Serializer[Any]):
+    """The API's output serializer of anything else: DRF's, with its fields built once per
+    class."""
 
 
 @extend_schema_field(BilingualTextSerializer)

@@ -4,10 +4,11 @@ from rest_framework import serializers
 from api.serializers import StrictInputMixin
 from changes.models import Event, WebhookEndpoint
 from changes.records import event_types
+from core.rest import ModelSerializer
 from reference.models import Organisation
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     cursor = serializers.SerializerMethodField(
         help_text="Pass as `?after=` to read the events after this one."
     )
@@ -39,7 +40,7 @@ class ChangesPageSerializer(serializers.Serializer):
     has_more = serializers.BooleanField(help_text="More events are there already.")
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(ModelSerializer):
     organisation = serializers.SlugRelatedField[Organisation](slug_field="code", read_only=True)
     active = serializers.BooleanField(source="is_active", read_only=True)
 

@@ -5,13 +5,13 @@ from rest_framework import serializers
 
 from api.callers import caller_of
 from api.serializers import StrictInputMixin
-from core.rest import BilingualField
+from core.rest import BilingualField, ModelSerializer
 from education import selectors
 from education.models import SCORE, Cohort, Enrolment, Exam, ExamResult, SponsoredProgramme, Student
 from education.selectors import RECORDED, REPORTED
 
 
-class SponsoredProgrammeSerializer(serializers.ModelSerializer):
+class SponsoredProgrammeSerializer(ModelSerializer):
     """A sponsored class (援藏班) within a donor–partner pairing."""
 
     name = BilingualField()
@@ -93,7 +93,7 @@ class SuppressionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class CohortSerializer(serializers.ModelSerializer):
+class CohortSerializer(ModelSerializer):
     """One year's intake. `intake` counts the students admitted: from the enrolments recorded,
     otherwise as a source reports it (`intake_basis`); null when suppressed."""
 
@@ -134,7 +134,7 @@ class CohortSerializer(serializers.ModelSerializer):
         return {"code": figure.reason, "reason": figure.reason_text} if figure.reason else None
 
 
-class ExamSerializer(serializers.ModelSerializer):
+class ExamSerializer(ModelSerializer):
     name = BilingualField()
     ranking_area = serializers.CharField(
         source="ranking_area.name", read_only=True, allow_null=True
@@ -195,7 +195,7 @@ class CohortStatsSerializer(serializers.Serializer):
     exams = ExamStatsSerializer(many=True)
 
 
-class EnrolmentSerializer(serializers.ModelSerializer):
+class EnrolmentSerializer(ModelSerializer):
     programme = serializers.CharField(source="cohort.programme.code", read_only=True)
     intake_year = serializers.IntegerField(source="cohort.intake_year", read_only=True)
     status = EnrolmentStatusField(read_only=True)
@@ -205,7 +205,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
         fields = ["cohort", "programme", "intake_year", "status", "enrolled_on", "left_on"]
 
 
-class StudentSerializer(serializers.ModelSerializer):
+class StudentSerializer(ModelSerializer):
     """A student. Restricted: personal data of a minor."""
 
     home_township = serializers.CharField(
@@ -229,7 +229,7 @@ class StudentSerializer(serializers.ModelSerializer):
         ]
 
 
-class ResultOutputSerializer(serializers.ModelSerializer):
+class ResultOutputSerializer(ModelSerializer):
     """One student's exam result. Restricted."""
 
     student = serializers.CharField(source="student.public_id", read_only=True)

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from api.callers import caller_of
 from api.serializers import StrictInputMixin
 from core.fields import MONEY_DECIMALS, MONEY_DIGITS
-from core.rest import BilingualField, label_field
+from core.rest import BilingualField, ModelSerializer, label_field
 from funding.models import Donation, LedgerEntry
 from projects import selectors as project_selectors
 from projects.models import Project
@@ -46,7 +46,7 @@ class EntryUrlField(serializers.Field):
         return f"{base}{pk}/"
 
 
-class LedgerEntryOutputSerializer(serializers.ModelSerializer):
+class LedgerEntryOutputSerializer(ModelSerializer):
     """A posted ledger entry (资金台账分录). Entries never change: a correction is a reversal."""
 
     url = EntryUrlField()
@@ -307,7 +307,7 @@ class FundingSummarySerializer(serializers.Serializer):
     )
 
 
-class DonationSerializer(serializers.ModelSerializer):
+class DonationSerializer(ModelSerializer):
     kind_label = label_field("kind")
     value = serializers.DecimalField(
         max_digits=MONEY_DIGITS,

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from api.serializers import StrictInputMixin
 from core.fields import MONEY_DECIMALS, MONEY_DIGITS
-from core.rest import BilingualField, BilingualTextSerializer, label_field
+from core.rest import BilingualField, BilingualTextSerializer, ModelSerializer, label_field
 from medical import selectors
 from medical.models import CallItem, CallList, Category, Claim, ProgressReport, Verification
 
@@ -45,7 +45,7 @@ SCORING_RULE = (
 )
 
 
-class CallListSerializer(serializers.ModelSerializer):
+class CallListSerializer(ModelSerializer):
     """An open-call list (榜单) of one batch."""
 
     programme = serializers.CharField(source="programme.code", read_only=True)
@@ -84,7 +84,7 @@ class ClaimantSerializer(serializers.Serializer):
     status = ClaimStatusField()
 
 
-class CallItemSerializer(serializers.ModelSerializer):
+class CallItemSerializer(ModelSerializer):
     """An item (榜单项) with who holds a claim on it."""
 
     list = serializers.IntegerField(source="call_list_id", read_only=True)
@@ -140,7 +140,7 @@ class CallItemSerializer(serializers.ModelSerializer):
         return claimants.to_representation(item.holding)  # type: ignore[attr-defined]
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     class Meta:
         model = ProgressReport
         fields = ["id", "claim", "date", "text", "attachments", "created_at"]
@@ -149,7 +149,7 @@ class ReportSerializer(serializers.ModelSerializer):
     attachments = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
-class VerificationSerializer(serializers.ModelSerializer):
+class VerificationSerializer(ModelSerializer):
     outcome = OutcomeField(read_only=True)
     outcome_label = label_field("outcome")
 
@@ -169,7 +169,7 @@ class ClaimPrivateSerializer(serializers.Serializer):
     verifications = VerificationSerializer(many=True)
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(ModelSerializer):
     """A claim (揭榜). `private` is null unless the caller is the claimant or staff who may view
     claims."""
 

@@ -13,7 +13,7 @@ from api.callers import caller_of
 from api.capabilities import INSPECTIONS_READ
 from api.permissions import MissingCapability
 from api.schema import PROBLEM_MEDIA_TYPE, ProblemSerializer
-from core.rest import RequestLanguageMixin, label_field
+from core.rest import ModelSerializer, RequestLanguageMixin, label_field
 from projects import selectors
 from projects.models import Finding, Inspection, InspectionDocument
 
@@ -41,7 +41,7 @@ class InspectionCountsSerializer(serializers.Serializer):
     )
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(ModelSerializer):
     severity_label = label_field("severity")
     overdue = serializers.BooleanField(read_only=True)
     evidence = serializers.FileField(read_only=True, allow_null=True, use_url=True)
@@ -63,13 +63,13 @@ class FindingSerializer(serializers.ModelSerializer):
         ]
 
 
-class InspectionDocumentSerializer(serializers.ModelSerializer):
+class InspectionDocumentSerializer(ModelSerializer):
     class Meta:
         model = InspectionDocument
         fields = ["file", "caption"]
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class InspectionSerializer(ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
     findings = FindingSerializer(many=True, read_only=True)
     documents = InspectionDocumentSerializer(many=True, read_only=True)

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from api.callers import caller_of
 from api.serializers import BilingualInput, StrictInputMixin
-from core.rest import BilingualField, IdentityUrlField, choice_labels, label_field
+from core.rest import BilingualField, IdentityUrlField, ModelSerializer, choice_labels, label_field
 from projects import lifecycle, selectors
 from projects.models import (
     Indicator,
@@ -29,7 +29,7 @@ from reference.models import DatePrecision, Place
 from reference.validators import no_invisible_controls
 
 
-class ProjectListSerializer(serializers.ModelSerializer):
+class ProjectListSerializer(ModelSerializer):
     url = IdentityUrlField(view_name="api:project-detail", lookup_field="code")
     title = BilingualField()
     summary = BilingualField()
@@ -162,7 +162,7 @@ def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(ModelSerializer):
     organisation = OrganisationBriefSerializer(read_only=True)
     role_label = label_field("role")
 
@@ -171,7 +171,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         fields = ["organisation", "role", "role_label"]
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ModelSerializer):
     kind_label = label_field("kind")
     title = BilingualField()
     label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # DRF takes declared fields off the class
@@ -192,7 +192,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         ]
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(ModelSerializer):
     name = BilingualField()
     unit = BilingualField()
     progress = serializers.DecimalField(
@@ -208,7 +208,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         fields = ["name", "unit", "baseline", "target", "actual", "progress", "illustrative"]
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(ModelSerializer):
     caption = BilingualField()
     image = serializers.SerializerMethodField()
     thumbnail = serializers.SerializerMethodField()
@@ -230,7 +230,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         return self._absolute(photo.thumbnail.url)
 
 
-class ProgressUpdateSerializer(serializers.ModelSerializer):
+class ProgressUpdateSerializer(ModelSerializer):
     title = BilingualField()
     text = BilingualField()
     photos = PhotoSerializer(many=True, read_only=True)
@@ -265,7 +265,7 @@ class ProjectDetailSerializer(ProjectListSerializer):
         ]
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class TimelineEventSerializer(ModelSerializer):
     date_precision_label = label_field("date_precision")
     title = BilingualField()
     text = BilingualField()
@@ -292,7 +292,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class ProgressUpdateOutputSerializer(serializers.ModelSerializer):
+class ProgressUpdateOutputSerializer(ModelSerializer):
     """A progress update as partners and the public read it."""
 
     url = IdentityUrlField(view_name="api:progress-update-detail")
@@ -347,7 +347,7 @@ class ProgressUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
             self.fields["project"].read_only = True
 
 
-class WorkflowStepSerializer(serializers.ModelSerializer):
+class WorkflowStepSerializer(ModelSerializer):
     """A lifecycle step's public fields: never who took it, nor a comment kept for staff."""
 
     step = serializers.CharField(source="action")

@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
-from core.rest import BilingualField, label_field
+from core.rest import BilingualField, ModelSerializer, label_field
 from reference.models import Organisation, Place, PlanPeriod, Programme
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     name = BilingualField()
     short_name = BilingualField()
     type_label = label_field("type")
@@ -18,7 +18,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "short_name", "type", "type_label", "iati_type", "parent"]
 
 
-class OrganisationBriefSerializer(serializers.ModelSerializer):
+class OrganisationBriefSerializer(ModelSerializer):
     name = BilingualField()
     short_name = BilingualField()
 
@@ -27,7 +27,7 @@ class OrganisationBriefSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "short_name"]
 
 
-class PlaceSerializer(serializers.ModelSerializer):
+class PlaceSerializer(ModelSerializer):
     name = BilingualField()
     level_label = label_field("level")
 
@@ -45,7 +45,7 @@ class PlaceSerializer(serializers.ModelSerializer):
         ]
 
 
-class PlaceBriefSerializer(serializers.ModelSerializer):
+class PlaceBriefSerializer(ModelSerializer):
     name = BilingualField()
     level_label = label_field("level")
 
@@ -54,7 +54,7 @@ class PlaceBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "level", "level_label"]
 
 
-class PlanPeriodSerializer(serializers.ModelSerializer):
+class PlanPeriodSerializer(ModelSerializer):
     name = BilingualField()
 
     class Meta:
@@ -62,7 +62,7 @@ class PlanPeriodSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "start_year", "end_year"]
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(ModelSerializer):
     name = BilingualField()
     description = BilingualField()
     donor = serializers.SlugRelatedField[Organisation](slug_field="code", read_only=True)

@@ -60,10 +60,10 @@ CLINIC_PEOPLE_FIGURE = "free-clinic-people"
 
 def programme_or_default(code: str | None) -> Programme | None:
     """The programme named by `code` (None when there is none by that code), else the
-    showcase's default."""
+    showcase's default. Its id and code alone: lists and items are filtered by it."""
     if code:
-        return Programme.objects.filter(code=code).first()
-    return default_programme()
+        return Programme.objects.only("id", "code").filter(code=code).first()
+    return default_programme(brief=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,9 +24,15 @@ def places() -> QuerySet[Place]:
     return Place.objects.all()
 
 
-def default_programme() -> Programme | None:
-    """The programme the showcase opens on: DEFAULT_PROGRAMME, else the first by code."""
-    programmes = Programme.objects.select_related("donor", "partner", "partner_place")
+def default_programme(*, brief: bool = False) -> Programme | None:
+    """The programme the showcase opens on: DEFAULT_PROGRAMME, else the first by code.
+
+    `brief` reads its id and code alone, for a caller that only filters by it."""
+    programmes = (
+        Programme.objects.only("id", "code")
+        if brief
+        else Programme.objects.select_related("donor", "partner", "partner_place")
+    )
     if settings.DEFAULT_PROGRAMME:
         found = programmes.filter(code=settings.DEFAULT_PROGRAMME).first()
         if found:

@@ -163,7 +163,13 @@ class CallItemViewSet(
         )
 
 
-def claim_queryset(claims):
+def claim_queryset(claims, caller: Caller | None = None):
+    """Claims with what their answer reads. The reports and verifications, read only in the
+    private part, are fetched only for a caller who may read some private part."""
+    if caller is not None and not (
+        caller.organisation_id is not None or selectors.sees_private_claims(caller)
+    ):
+        return claims
     return claims.prefetch_related(
         Prefetch("reports", queryset=ProgressReport.objects.order_by("date", "id")),
         Prefetch("verifications", queryset=Verification.objects.order_by("verified_at")),
@@ -213,7 +219,7 @@ class ClaimViewSet(
         else:
             # Reports and deliveries: the caller's own claims, nobody else's (404).
             claims = selectors.claims_of(caller.organisation_id)
-        return claim_queryset(claims)
+        return claim_queryset(claims, caller)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), **claim_context(self.request, self.caller)}

@@ -158,6 +158,39 @@ def test_an_approved_disbursement_says_when(world, settings):
     assert datetime.datetime.fromisoformat(row["approved_at"]) == approval.approved_at
 
 
+def test_each_caller_reads_a_row_in_the_list_as_its_own_page_writes_it(world, settings):
+    # The list writes its rows from columns; an entry's page through the serializer. Every kind
+    # of row: approved or waiting, reversed and reversing, with and without organisations, a
+    # partner's note before and after staff publish it.
+    settings.FUNDING_APPROVAL_THRESHOLD = "500"
+    provider = OrganisationFactory(code="hz-finance")
+    chief = staff("chief", "approve_disbursement")
+    arrival = record(world.public, ARRIVAL, "5000.50", provider=provider, receiver=world.org_a)
+    services.approve_disbursement(entry=arrival, approved_by=chief)
+    approved = record(world.public, DISBURSEMENT, "800", note="第一笔", voucher="V-2")
+    services.approve_disbursement(entry=approved, approved_by=chief)
+    waiting = record(world.public, DISBURSEMENT, "900")
+    services.reverse_entry(entry=waiting, reason="凭证号录错")
+    key_a = world.org_a.api_keys.first()
+    noted = record(world.public, DISBURSEMENT, "10", note="经办人电话", recorded_by_key=key_a)
+    record(world.hidden, ARRIVAL, "20", note="未公开项目")
+
+    def compare():
+        for name, client in world.callers.items():
+            for language in ("en", "zh-hans"):
+                rows = client.get(ENTRIES, {"page_size": 50}, HTTP_ACCEPT_LANGUAGE=language)
+                assert rows.status_code == 200, (name, rows.content)
+                for row in rows.json()["results"]:
+                    detail = client.get(f"{ENTRIES}{row['id']}/", HTTP_ACCEPT_LANGUAGE=language)
+                    assert row == detail.json(), (name, language, row["id"])
+            # Pages of two, forwards: the cursors are read from the rows' columns.
+            assert walk(client, ENTRIES, {"page_size": 2}) == rows.json()["results"], name
+
+    compare()
+    services.publish_note(entry=noted, published_by=staff("publisher", "publish_entry_note"))
+    compare()
+
+
 def test_filters(world):
     provider = OrganisationFactory(code="hz-finance")
     other = ProjectFactory(code="HZ-OTHER")

@@ -943,9 +943,12 @@ def main() -> None:
             verdicts.append(api_median <= 3 * raw_median)
             rows.append((url, count, api_median, raw_median))
         floor_url, floor_baseline = floor_endpoint(cursor)
-        count, floor_api, floor_raw = compare(cursor, floor_url, floor_baseline)
+        count, empty_api, floor_raw = compare(cursor, floor_url, floor_baseline)
         if count:
             sys.exit(f"The floor's list {floor_url} is not empty.")
+    # A list that names no filter builds no FilterSet, so it may cost less than the filtered
+    # empty page: the floor is the cheaper of that page and every list measured.
+    floor_api = min(empty_api, *(api for _url, _count, api, _raw in rows))
 
     fixed = fixed_costs(args.runs, args.warmup)
 
@@ -973,7 +976,7 @@ def main() -> None:
         return f"{extra:6.2f} ms {'≤' if extra <= 3 * raw else '>'} 3 × raw"
 
     table = [cells(*row, result(row[2], row[3]), above_floor(row[2], row[3])) for row in rows]
-    floor = cells(floor_url, count, floor_api, floor_raw, "floor", "")
+    floor = cells(floor_url, count, empty_api, floor_raw, "floor", "")
 
     print()
     print(
@@ -999,8 +1002,9 @@ def main() -> None:
     )
     print("  ".join(cell.ljust(w) for cell, w in zip(floor, widths, strict=True)).rstrip())
     print(
-        f"An empty page costs {floor_api:.2f} ms through the stack: a list whose 3 × raw is "
-        "below that (marked '3 × raw < floor') cannot meet the target whatever its view does."
+        f"The floor is {floor_api:.2f} ms, the cheaper of that page and the cheapest list: a list "
+        "whose 3 × raw is below it (marked '3 × raw < floor') cannot meet the target whatever "
+        "its view does."
     )
     print("Where the floor goes, with no list, no query and no serializer at all:")
     for label, median in fixed:

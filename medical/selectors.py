@@ -268,6 +268,12 @@ def sees_private_claims(caller: Caller) -> bool:
     return caller.has_perm("medical.view_claim")
 
 
+def reads_private_parts(caller: Caller) -> bool:
+    """Whether the caller reads the private part of any claim: staff who may view claims read
+    every claim's, an organisation's key its own claims'."""
+    return caller.organisation_id is not None or sees_private_claims(caller)
+
+
 def shows_private(caller: Caller, claim: Claim) -> bool:
     """Whether the caller reads the claim's private part: pledge, contact and reports."""
     if sees_private_claims(caller):

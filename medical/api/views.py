@@ -166,9 +166,7 @@ class CallItemViewSet(
 def claim_queryset(claims, caller: Caller | None = None):
     """Claims with what their answer reads. The reports and verifications, read only in the
     private part, are fetched only for a caller who may read some private part."""
-    if caller is not None and not (
-        caller.organisation_id is not None or selectors.sees_private_claims(caller)
-    ):
+    if caller is not None and not selectors.reads_private_parts(caller):
         return claims
     return claims.prefetch_related(
         Prefetch("reports", queryset=ProgressReport.objects.order_by("date", "id")),

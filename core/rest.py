@@ -68,11 +68,6 @@ class ModelSerializer(FieldsOnceMixin, serializers.ModelSerializer[Any]):
     """The API's output serializer of a model: DRF's, with its fields built once per class."""
 
 
-class Serializer(FieldsOnceMixin, serializers.Serializer[Any]):
-    """The API's output serializer of anything else: DRF's, with its fields built once per
-    class."""
-
-
 @extend_schema_field(BilingualTextSerializer)
 class BilingualField(serializers.Field[dict[str, str], Any, dict[str, str], Any]):
     """Both languages of a django-modeltranslation field, whatever the request's language.

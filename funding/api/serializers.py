@@ -150,7 +150,8 @@ def entry_list_rows(
     """Rows of `funding.api.views.ENTRY_VALUES` written as the serializer writes entries: the
     same keys in the same order, dates, money and times through the serializer's own fields,
     labels in the request's language, without a model instance or a field lookup per row.
-    tests/api/test_golden.py holds both to the same bytes."""
+    tests/api/test_golden.py holds the list to the bytes it had; tests/funding/test_api.py holds
+    each row to the entry's own page, for every kind of entry and caller."""
     fields = serializer.fields
     url, date, amount = fields["url"], fields["date"], fields["amount"]
     approved_at, recorded_at = fields["approved_at"], fields["recorded_at"]

@@ -30,7 +30,20 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
 
 class OrderingFilter(django_filters.OrderingFilter):
     """Choice labels in each request's language: the parent builds "X (descending)" once, at
-    import, in whatever language is active then."""
+    import, in whatever language is active then. `tiebreak` names a unique column that follows
+    any order asked for, so pages never repeat or skip a row among equal values."""
+
+    def __init__(self, *args, tiebreak: str | None = None, **kwargs):
+        self.tiebreak = tiebreak
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value and self.tiebreak:
+            ordering = list(qs.query.order_by)
+            if self.tiebreak not in ordering and f"-{self.tiebreak}" not in ordering:
+                qs = qs.order_by(*ordering, self.tiebreak)
+        return qs
 
     def build_choices(self, fields, labels):
         ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
@@ -66,7 +79,9 @@ class ProjectFilter(django_filters.FilterSet):
         help_text=_("Place id; a district or township includes the villages inside it."),
     )
     flagship = StrictBooleanFilter(label=_("Flagship projects"))
+    # Without `ordering`, the projects' own order: by code.
     ordering = OrderingFilter(
+        tiebreak="code",
         label=_("Order by"),
         empty_label=_("By code"),
         fields=(
@@ -102,12 +117,3 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(place=value) | Q(place__parent=value) | Q(place__parent__parent=value)
         )
-
-    @property
-    def qs(self):
-        # A stable order whatever the caller asks, so pages never repeat or skip a row.
-        queryset = super().qs
-        ordering = list(queryset.query.order_by) or ["code"]
-        if "code" not in ordering and "-code" not in ordering:
-            ordering.append("code")
-        return queryset.order_by(*ordering)

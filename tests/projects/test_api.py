@@ -156,6 +156,18 @@ def test_ordering(client):
     ]
 
 
+def test_equal_values_come_in_code_order_so_pages_never_repeat_a_project(client):
+    # Written out of code order, all with the same investment and status.
+    for code in ("C", "A", "D", "B"):
+        ProjectFactory(code=code, planned_investment=Decimal("100"))
+
+    for ordering in ("planned_investment", "-planned_investment", "status"):
+        first = client.get(LIST, {"ordering": ordering, "page_size": 2})
+        assert codes(first) == ["A", "B"], ordering
+        assert codes(client.get(first.json()["next"])) == ["C", "D"], ordering
+    assert codes(client.get(LIST)) == ["A", "B", "C", "D"]
+
+
 def test_page_size_goes_up_to_100_and_beyond_is_refused(client):
     ProjectFactory.create_batch(101)
 

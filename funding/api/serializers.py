@@ -10,7 +10,7 @@ from rest_framework import serializers
 from api.callers import caller_of
 from api.serializers import StrictInputMixin
 from core.fields import MONEY_DECIMALS, MONEY_DIGITS
-from core.rest import BilingualField, ModelSerializer, label_field
+from core.rest import BilingualField, ModelSerializer, choice_labels, label_field
 from funding.models import Donation, LedgerEntry
 from projects import selectors as project_selectors
 from projects.models import Project
@@ -155,13 +155,14 @@ def entry_list_rows(
     fields = serializer.fields
     url, date, amount = fields["url"], fields["date"], fields["amount"]
     approved_at, recorded_at = fields["approved_at"], fields["recorded_at"]
+    type_labels = choice_labels(LedgerEntry._meta.get_field("type"))
     return [
         {
             "id": row["id"],
             "url": url.to_representation(row["id"]),
             "project": row["project__code"],
             "type": row["type"],
-            "type_label": str(TYPE_LABELS[row["type"]]),
+            "type_label": type_labels[row["type"]],
             "iati_code": LedgerEntry.IATI_CODES[row["type"]],
             "date": date.to_representation(row["date"]),
             "amount": amount.to_representation(row["amount"]),

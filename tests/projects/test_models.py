@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_init, post_save
+from imagekit.specs.sourcegroups import signal_router
 from PIL import Image
 
 from projects.models import Milestone, Photo, Project
-from reference.models import Place
+from reference.models import Organisation, Place
 from tests.factories import (
     IndicatorFactory,
     MilestoneFactory,
@@ -122,3 +124,38 @@ def test_a_photo_gets_a_thumbnail_of_the_set_size():
         assert thumb.size == (400, 300)
     assert photo.thumbnail.url.endswith(".jpg")
     assert Project.objects.get(pk=project.pk).photos.count() == 1
+
+
+def jpeg(size: tuple[int, int], colour: tuple[int, int, int]) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="JPEG")
+    return SimpleUploadedFile("site.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_a_photo_given_a_new_image_gets_a_new_thumbnail():
+    photo = Photo.objects.create(
+        project=ProjectFactory(), image=jpeg((1200, 900), (200, 20, 20)), caption="工地"
+    )
+    first = photo.thumbnail.path
+
+    # Read afresh, as the admin does before saving a change.
+    photo = Photo.objects.get(pk=photo.pk)
+    photo.image = jpeg((900, 1200), (20, 200, 20))
+    photo.save()
+
+    assert photo.thumbnail.path != first
+    with Image.open(photo.thumbnail.path) as thumb:
+        assert thumb.size == (400, 300)
+        assert thumb.getpixel((200, 150))[1] > 150  # the new image's green
+
+
+def imagekit_hears(signal, model) -> bool:
+    sync, asynchronous = signal._live_receivers(model)
+    return any(getattr(r, "__self__", None) is signal_router for r in [*sync, *asynchronous])
+
+
+def test_only_models_with_image_sources_are_watched_for_them():
+    # django-imagekit would otherwise be called for every model instance made or saved.
+    assert imagekit_hears(post_init, Photo) and imagekit_hears(post_save, Photo)
+    assert not imagekit_hears(post_init, Organisation)
+    assert not imagekit_hears(post_save, Project)

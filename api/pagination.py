@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, overload
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
@@ -60,6 +60,19 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # 
 
     page_size = 20
     max_page_size = 100
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        if isinstance(queryset, QuerySet):
+            queryset = CountedRows(queryset)
+        if isinstance(queryset, CountedRows):
+            # The page asked for is read with the count, in one query.
+            text = request.query_params.get(self.page_query_param, "1")
+            if WHOLE_NUMBER.fullmatch(text) and int(text) >= 1:
+                page_size = self.get_page_size(request)
+                queryset.read_ahead((int(text) - 1) * page_size, page_size)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_number(self, request: Request, paginator: Paginator[Any]) -> int | str:
         text = request.query_params.get(self.page_query_param)
@@ -126,30 +139,61 @@ class UpdatedCursorPagination(CursorPagination):
             self.invalid_cursor()
 
 
-class CountedRows(Sequence[dict[str, Any]]):
-    """What a numbered page is cut from when a list reads columns (`.values()`): the count is
-    the queryset's own, without the joins the columns need, and a page is read as dicts."""
+class CountedRows(Sequence[Any]):
+    """What a numbered page is cut from: a queryset, read as model instances or, when a list
+    names its columns, as dicts (`.values()`), whose count comes with its page.
 
-    def __init__(self, queryset: QuerySet[Any], columns: Sequence[str]) -> None:
+    Django's Paginator counts first (one query), then reads the page (another). When the
+    pagination knows which page it will cut (`read_ahead`), the page is read at once with the
+    list's count beside each row (a window count), and the count is taken from it: one query
+    instead of two. A page past the end, or a list a window cannot count (rows made distinct,
+    which a window counts before DISTINCT does, or a union), is counted as before."""
+
+    COUNT = "_rows_in_list"
+
+    def __init__(self, queryset: QuerySet[Any], columns: Sequence[str] | None = None) -> None:
         self.queryset = queryset
         self.columns = columns
         self.ordered = queryset.ordered
+        self._count: int | None = None
+        self._ahead: tuple[int, list[Any]] | None = None
+
+    def _rows(self) -> QuerySet[Any]:
+        return self.queryset if self.columns is None else self.queryset.values(*self.columns)
+
+    def read_ahead(self, offset: int, limit: int) -> None:
+        """Read the `limit` rows from `offset` now, with the count."""
+        query = self.queryset.query
+        if query.distinct or query.combinator or query.is_sliced:
+            return
+        counted = self._rows().annotate(**{self.COUNT: Window(Count("*"))})
+        rows = list(counted[offset : offset + limit])
+        count = 0
+        for row in rows:
+            count = row.pop(self.COUNT) if isinstance(row, dict) else getattr(row, self.COUNT)
+        if rows or offset == 0:
+            self._count = count
+            self._ahead = (offset, rows)
 
     def count(self) -> int:  # type: ignore[override]  # Paginator asks for the count so, no value
-        return self.queryset.count()
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
 
     def __len__(self) -> int:
         return self.count()
 
     @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int) -> Any: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: slice) -> list[Any]: ...
 
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        rows = self.queryset.values(*self.columns)
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice) and self._ahead is not None and index.step is None:
+            offset, rows = self._ahead
+            if index.start == offset and index.stop is not None:
+                return rows[: max(index.stop - offset, 0)]
         if isinstance(index, slice):
-            return list(rows[index])
-        row: dict[str, Any] = rows[index]
-        return row
+            return list(self._rows()[index])
+        return self._rows()[index]

@@ -9,7 +9,7 @@ from django.test import Client
 
 from api.pagination import CursorPagination, PageNumberPagination
 from api.urls import router
-from tests.factories import ProjectFactory
+from tests.factories import OrganisationFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,39 @@ def test_a_page_beyond_the_end_names_the_last_page(root):
     assert response.status_code == 400
     assert response.json()["errors"] == {"page": ["There is no page 3: the last page is 2."]}
     assert root.get("/api/v1/projects/", {"page_size": 2, "page": 2}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "make"),
+    [
+        # Read as columns (projects) and as model instances (organisations).
+        ("/api/v1/projects/", lambda: ProjectFactory.create_batch(5)),
+        ("/api/v1/organisations/", lambda: OrganisationFactory.create_batch(5)),
+    ],
+)
+def test_a_numbered_page_and_its_count_come_in_one_query(
+    url, make, django_assert_num_queries
+):
+    make()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    total = client.get(url, {"page_size": 100}).json()["count"]
+    assert total >= 5
+    seen = []
+    pages = -(-total // 2)
+    for page in range(1, pages + 1):
+        with django_assert_num_queries(1):
+            body = client.get(url, {"page_size": 2, "page": page}).json()
+        assert body["count"] == total
+        assert (body["next"] is None) == (page == pages)
+        seen += body["results"]
+    # Every row once, in order: the pages cut the same list the count counted.
+    assert seen == client.get(url, {"page_size": 100}).json()["results"]
+
+
+def test_an_empty_list_counts_none_and_a_page_past_it_is_refused(root):
+    response = root.get("/api/v1/projects/", {"status": "cancelled"})
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    refused = root.get("/api/v1/projects/", {"status": "cancelled", "page": 2})
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["page"]

@@ -38,7 +38,7 @@ from medical.models import (
     Verification,
 )
 from reference.models import Organisation, Programme, ReportedFigure
-from reference.selectors import default_programme
+from reference.selectors import default_programme, default_programme_query
 
 CATEGORY_POINTS: dict[str, int] = {
     Category.TREATMENT: 10,
@@ -60,10 +60,19 @@ CLINIC_PEOPLE_FIGURE = "free-clinic-people"
 
 def programme_or_default(code: str | None) -> Programme | None:
     """The programme named by `code` (None when there is none by that code), else the
-    showcase's default. Its id and code alone: lists and items are filtered by it."""
+    showcase's default."""
     if code:
-        return Programme.objects.only("id", "code").filter(code=code).first()
-    return default_programme(brief=True)
+        return Programme.objects.filter(code=code).first()
+    return default_programme()
+
+
+def programme_query(code: str | None) -> QuerySet[Programme] | None:
+    """`programme_or_default(code)` as a query of at most one row, for lists and items to be
+    filtered by (`programme__in=`) in their own query: the default costs no query of its own."""
+    if code:
+        named = Programme.objects.filter(code=code)
+        return named if named.exists() else None
+    return default_programme_query()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,13 +230,16 @@ def public_lists(programme: Programme) -> QuerySet[CallList]:
     )
 
 
-def visible_lists(caller: Caller, *, programme: Programme | None) -> QuerySet[CallList]:
-    """Published and closed lists; drafts too for staff who may view lists."""
+def visible_lists(
+    caller: Caller, *, programme: QuerySet[Programme] | None
+) -> QuerySet[CallList]:
+    """Published and closed lists (of the programme, when one is given); drafts too for staff
+    who may view lists."""
     lists = CallList.objects.select_related("issuer", "programme").annotate(
         item_count=Count("items", distinct=True)
     )
     if programme is not None:
-        lists = lists.filter(programme=programme)
+        lists = lists.filter(programme__in=programme)
     if not caller.has_perm("medical.view_calllist"):
         lists = lists.filter(status__in=PUBLIC_LIST_STATUSES)
     return lists.order_by("programme__code", "batch")
@@ -241,13 +253,17 @@ def holding_claims() -> Prefetch[str, QuerySet[Claim], str]:
     )
 
 
-def visible_items(caller: Caller, *, programme: Programme | None) -> QuerySet[CallItem]:
-    """The items of published and closed lists; of drafts too for staff who may view items."""
+
+def visible_items(
+    caller: Caller, *, programme: QuerySet[Programme] | None
+) -> QuerySet[CallItem]:
+    """The items of published and closed lists (of the programme, when one is given); of drafts
+    too for staff who may view items."""
     items = CallItem.objects.select_related("call_list", "call_list__programme").prefetch_related(
         holding_claims()
     )
     if programme is not None:
-        items = items.filter(call_list__programme=programme)
+        items = items.filter(call_list__programme__in=programme)
     if not caller.has_perm("medical.view_callitem"):
         items = items.filter(call_list__status__in=PUBLIC_LIST_STATUSES)
     return items.order_by("call_list__programme__code", "call_list__batch", "number")

@@ -1,10 +1,11 @@
 """Reads of reference data shared by pages, admin and API, shaped for display."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, QuerySet, Sum, Value, When
 
 from reference.models import (
     AidTeamBatch,
@@ -33,11 +34,20 @@ def default_programme(*, brief: bool = False) -> Programme | None:
         if brief
         else Programme.objects.select_related("donor", "partner", "partner_place")
     )
-    if settings.DEFAULT_PROGRAMME:
-        found = programmes.filter(code=settings.DEFAULT_PROGRAMME).first()
-        if found:
-            return found
-    return programmes.order_by("code").first()
+    return programmes.order_by(*_default_first()).first()
+
+
+def default_programme_query() -> QuerySet[Programme]:
+    """`default_programme()` as a query of at most one row, for a list that filters by it
+    (`programme__in=`) in its own query rather than looking it up first."""
+    return Programme.objects.order_by(*_default_first())[:1]
+
+
+def _default_first() -> tuple[Any, ...]:
+    # DEFAULT_PROGRAMME first when there is one by that code, then by code.
+    if not settings.DEFAULT_PROGRAMME:
+        return ("code",)
+    return (Case(When(code=settings.DEFAULT_PROGRAMME, then=Value(0)), default=Value(1)), "code")
 
 
 def programmes() -> QuerySet[Programme]:

@@ -50,10 +50,15 @@ PROGRAMME_PARAMETER = OpenApiParameter(
 BAD_QUERY = {(400, PROBLEM_MEDIA_TYPE): ProblemSerializer}
 
 
-def _programme(request):
+def _programme_code(request) -> str | None:
     code = request.query_params.get("programme")
     if code is not None and (len(code) > 40 or not code.isprintable()):
         raise exceptions.NotFound()
+    return code
+
+
+def _programme(request):
+    code = _programme_code(request)
     programme = selectors.programme_or_default(code)
     if code and programme is None:
         raise exceptions.NotFound()
@@ -76,10 +81,15 @@ class ProgrammeScopedMixin(_ViewSet):
     """Lists are per programme (`?programme=`); a single record is found by id alone."""
 
     def programme(self):
+        """The list's programme as a query to filter by (selectors.programme_query)."""
         # Generating the schema builds the queryset without a request to answer: no query.
         if getattr(self, "swagger_fake_view", False) or self.action != "list":
             return None
-        return _programme(self.request)
+        code = _programme_code(self.request)
+        programme = selectors.programme_query(code)
+        if code and programme is None:
+            raise exceptions.NotFound()
+        return programme
 
 
 @extend_schema_view(

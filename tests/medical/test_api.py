@@ -231,6 +231,31 @@ def test_drafts_are_for_staff_only(world):
     assert unknown.status_code == 404
 
 
+def test_lists_and_items_open_on_the_default_programme_without_looking_it_up_first(
+    settings, django_assert_num_queries
+):
+    first, second = published_item(), published_item()
+    services.claim_item(item=second, organisation=donor_side(second))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+
+    def shown(path: str) -> list[int]:
+        return [row["id"] for row in client.get(path).json()["results"]]
+
+    # The first programme by code, unless DEFAULT_PROGRAMME names another.
+    settings.DEFAULT_PROGRAMME = ""
+    assert first.call_list.programme.code < second.call_list.programme.code
+    assert shown("/api/v1/medical/items/") == [first.pk]
+    assert shown("/api/v1/medical/lists/") == [first.call_list_id]
+    settings.DEFAULT_PROGRAMME = second.call_list.programme.code
+    # The items with their count in one query, the claimants in another; none for the programme.
+    with django_assert_num_queries(2):
+        assert shown("/api/v1/medical/items/") == [second.pk]
+    with django_assert_num_queries(1):
+        assert shown("/api/v1/medical/lists/") == [second.call_list_id]
+    settings.DEFAULT_PROGRAMME = "nowhere"
+    assert shown("/api/v1/medical/items/") == [first.pk]
+
+
 def test_list_endpoints_make_the_same_queries_for_10_and_100_rows(
     world, django_assert_max_num_queries
 ):

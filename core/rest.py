@@ -3,6 +3,7 @@ and answering in the caller's language."""
 
 import copy
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema_field
+from modeltranslation.utils import build_localized_fieldname, resolution_order
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField
 from rest_framework.views import APIView
@@ -99,6 +101,32 @@ class BilingualField(serializers.Field[dict[str, str], Any, dict[str, str], Any]
 
     def to_representation(self, instance: Any) -> dict[str, str]:
         return {language: getattr(instance, column) or "" for language, column in self.columns}
+
+
+# -- lists read as columns ------------------------------------------------------------------
+# A list that reads rows of columns (`.values()`) instead of model instances writes each row as
+# its serializer would write the instance; these read a row the way the fields read a model.
+
+
+def bilingual_columns(*names: str) -> list[str]:
+    """The columns a BilingualField of each name reads."""
+    return [f"{name}_{language.replace('-', '_')}" for name in names for language in LANGUAGES]
+
+
+def bilingual(row: Mapping[str, Any], name: str) -> dict[str, str]:
+    """What a BilingualField writes, from a row holding `bilingual_columns(name)`."""
+    return {language: row[f"{name}_{language.replace('-', '_')}"] or "" for language in LANGUAGES}
+
+
+def translated(row: Mapping[str, Any], name: str) -> str:
+    """A translated text as django-modeltranslation reads it from a model in the active
+    language: that language's, else the first of the fallback languages that has one, else an
+    empty string. The row holds `bilingual_columns(name)`."""
+    for language in resolution_order(translation.get_language() or LANGUAGES[0]):
+        value = row.get(build_localized_fieldname(name, language))
+        if value:
+            return str(value)
+    return ""
 
 
 # Each choice field's labels in each language, translated once per process: a label depends only

@@ -1,4 +1,6 @@
 import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,16 @@ from rest_framework import serializers
 
 from api.serializers import StrictInputMixin
 from core.fields import MONEY_DECIMALS, MONEY_DIGITS
-from core.rest import BilingualField, BilingualTextSerializer, ModelSerializer, label_field
+from core.rest import (
+    BilingualField,
+    BilingualTextSerializer,
+    ModelSerializer,
+    bilingual,
+    bilingual_columns,
+    choice_labels,
+    label_field,
+    translated,
+)
 from medical import selectors
 from medical.models import CallItem, CallList, Category, Claim, ProgressReport, Verification
 
@@ -138,6 +149,70 @@ class CallItemSerializer(ModelSerializer):
         if claimants is None:
             claimants = self.__dict__["_claimants"] = ClaimantSerializer(many=True)
         return claimants.to_representation(item.holding)  # type: ignore[attr-defined]
+
+
+# The columns of an item that the items list reads (`item_list_rows`), and of a claim on it.
+ITEM_COLUMNS = (
+    "id",
+    "call_list_id",
+    "call_list__batch",
+    "number",
+    *bilingual_columns("title", "description", "deliverables"),
+    "category",
+    "budget",
+    "due_on",
+    "call_list__delivery_deadline",
+    "max_claimants",
+    "active_claims",
+    "status",
+)
+CLAIMANT_COLUMNS = ("id", "item_id", "organisation__code", *bilingual_columns("organisation__name"), "status")
+
+
+def item_list_rows(
+    rows: Iterable[Mapping[str, Any]],
+    claimants: Iterable[Mapping[str, Any]],
+    serializer: CallItemSerializer,
+) -> list[dict[str, Any]]:
+    """Rows of ITEM_COLUMNS, and the holding claims on them (CLAIMANT_COLUMNS, in the order the
+    claimants are listed), written as the serializer writes items: the same keys in the same
+    order, labels in the request's language, without a model instance per item or claim.
+    tests/api/test_golden.py holds the list to the bytes it had; tests/medical/test_api.py holds
+    each row to the item's own page."""
+    budget = serializer.fields["budget"]
+    categories = choice_labels(CallItem._meta.get_field("category"))
+    statuses = choice_labels(CallItem._meta.get_field("status"))
+    holding: dict[int, list[dict[str, Any]]] = {}
+    for claim in claimants:
+        holding.setdefault(claim["item_id"], []).append(
+            {
+                "claim": claim["id"],
+                "organisation": claim["organisation__code"],
+                "name": translated(claim, "organisation__name"),
+                "status": claim["status"],
+            }
+        )
+    return [
+        {
+            "id": row["id"],
+            "list": row["call_list_id"],
+            "batch": row["call_list__batch"],
+            "number": row["number"],
+            "title": bilingual(row, "title"),
+            "description": bilingual(row, "description"),
+            "deliverables": bilingual(row, "deliverables"),
+            "category": row["category"],
+            "category_label": categories.get(row["category"], row["category"]),
+            "budget": None if row["budget"] is None else budget.to_representation(row["budget"]),
+            "due_on": row["due_on"] or row["call_list__delivery_deadline"],
+            "max_claimants": row["max_claimants"],
+            "places_left": row["max_claimants"] - row["active_claims"],
+            "status": row["status"],
+            "status_label": statuses.get(row["status"], row["status"]),
+            "claimants": holding.get(row["id"], []),
+        }
+        for row in rows
+    ]
 
 
 class ReportSerializer(ModelSerializer):

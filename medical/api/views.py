@@ -18,12 +18,15 @@ from rest_framework.response import Response
 
 from api.callers import Caller, caller_of
 from api.capabilities import MEDICAL_CLAIM
+from api.pagination import CountedRows
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from api.viewsets import PartnerWriteMixin
 from core.rest import RequestLanguageMixin
 from medical import selectors, services
 from medical.api.filters import CallItemFilter, CallListFilter, ClaimFilter
 from medical.api.serializers import (
+    CLAIMANT_COLUMNS,
+    ITEM_COLUMNS,
     SCORING_RULE,
     CallItemSerializer,
     CallListSerializer,
@@ -36,6 +39,7 @@ from medical.api.serializers import (
     ProgrammeQuerySerializer,
     ReportInputSerializer,
     ReportSerializer,
+    item_list_rows,
 )
 from medical.models import ProgressReport, Verification
 
@@ -136,6 +140,19 @@ class CallItemViewSet(
 
     def get_serializer_class(self):
         return ClaimInputSerializer if self.action == "claim" else CallItemSerializer
+
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances (three per item, two per claimant): the same answer as
+        # the serializer's (item_list_rows).
+        items = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        page = self.paginate_queryset(CountedRows(items, ITEM_COLUMNS))
+        assert page is not None
+        claimants = selectors.holding_claims_on([row["id"] for row in page]).values(
+            *CLAIMANT_COLUMNS
+        )
+        serializer = self.get_serializer()
+        assert isinstance(serializer, CallItemSerializer)
+        return self.get_paginated_response(item_list_rows(page, claimants, serializer))
 
     @extend_schema(
         request=ClaimInputSerializer,

@@ -1,5 +1,7 @@
 import datetime
 import threading
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -10,7 +12,7 @@ from django.utils import timezone
 from api.keys import issue_api_key
 from medical import services
 from medical.models import CallItem, Claim, ProgressReport
-from tests.api_utils import assert_constant_queries
+from tests.api_utils import assert_constant_queries, assert_each_row_is_its_own_page
 from tests.factories import OrganisationFactory
 from tests.medical.factories import CallItemFactory, CallListFactory, donor_side, published_item
 
@@ -254,6 +256,42 @@ def test_lists_and_items_open_on_the_default_programme_without_looking_it_up_fir
         assert shown("/api/v1/medical/lists/") == [second.call_list_id]
     settings.DEFAULT_PROGRAMME = "nowhere"
     assert shown("/api/v1/medical/items/") == [first.pk]
+
+
+def test_each_caller_reads_an_item_in_the_list_as_its_own_page_writes_it(world):
+    item, org_a, org_b, callers = world
+    call_list = item.call_list
+    # Items of every kind the list writes: a budget or none, a due date of their own or the
+    # list's, no claimant or several in each holding status (a withdrawn one is not listed),
+    # claimants named in one language only.
+    item.budget, item.due_on, item.max_claimants = Decimal("12500.50"), date(2025, 3, 1), 4
+    item.save()
+    org_b.name_en = ""
+    org_b.save()
+    CallItemFactory(call_list=call_list, title_en="", description_zh_hans="说明")
+    claims = [
+        services.claim_item(item=item, organisation=organisation)
+        for organisation in (org_a, org_b, donor_side(item), donor_side(item))
+    ]
+    services.deliver_claim(claim=claims[1], summary="已交付")
+    services.deliver_claim(claim=claims[2], summary="已交付")
+    services.verify_claim(claim=claims[2], score=90)
+    services.withdraw_claim(claim=claims[3])
+    code = call_list.programme.code
+
+    for caller in ("anonymous", "key_a", "health_commission"):
+        compared = assert_each_row_is_its_own_page(
+            callers[caller],
+            f"/api/v1/medical/items/?programme={code}",
+            lambda row: f"/api/v1/medical/items/{row['id']}/",
+        )
+        assert compared == 4
+    listed = callers["anonymous"].get(f"/api/v1/medical/items/?programme={code}").json()
+    assert [c["organisation"] for c in listed["results"][0]["claimants"]] == [
+        org_a.code,
+        org_b.code,
+        claims[2].organisation.code,
+    ]
 
 
 def test_list_endpoints_make_the_same_queries_for_10_and_100_rows(

@@ -25,15 +25,9 @@ def places() -> QuerySet[Place]:
     return Place.objects.all()
 
 
-def default_programme(*, brief: bool = False) -> Programme | None:
-    """The programme the showcase opens on: DEFAULT_PROGRAMME, else the first by code.
-
-    `brief` reads its id and code alone, for a caller that only filters by it."""
-    programmes = (
-        Programme.objects.only("id", "code")
-        if brief
-        else Programme.objects.select_related("donor", "partner", "partner_place")
-    )
+def default_programme() -> Programme | None:
+    """The programme the showcase opens on: DEFAULT_PROGRAMME, else the first by code."""
+    programmes = Programme.objects.select_related("donor", "partner", "partner_place")
     return programmes.order_by(*_default_first()).first()
 
 

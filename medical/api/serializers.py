@@ -303,6 +303,60 @@ class ClaimSerializer(ModelSerializer):
         ).data
 
 
+# The columns of a claim that the claims list reads for a caller who reads no private part.
+CLAIM_COLUMNS = (
+    "id",
+    "item_id",
+    *bilingual_columns("item__title"),
+    "item__call_list_id",
+    "organisation__code",
+    *bilingual_columns("organisation__name"),
+    "status",
+    "claimed_on",
+    "delivered_on",
+    "item__due_on",
+    "item__call_list__delivery_deadline",
+)
+
+
+def public_claim_rows(
+    rows: Iterable[Mapping[str, Any]], serializer: ClaimSerializer
+) -> list[dict[str, Any]]:
+    """Rows of CLAIM_COLUMNS written as the serializer writes claims for a caller who reads no
+    claim's private part (null in every row): the same keys in the same order, without a model
+    instance per claim, item, list and organisation. tests/api/test_golden.py holds the list to
+    the bytes it had; tests/medical/test_api.py holds each row to the claim's own page."""
+    claimed_on, delivered_on = serializer.fields["claimed_on"], serializer.fields["delivered_on"]
+    statuses = choice_labels(Claim._meta.get_field("status"))
+
+    def on_time(row: Mapping[str, Any]) -> bool | None:
+        # selectors.delivered_on_time: by the item's due date, else its list's deadline.
+        if row["delivered_on"] is None:
+            return None
+        due = row["item__due_on"] or row["item__call_list__delivery_deadline"]
+        return due is None or row["delivered_on"] <= due
+
+    return [
+        {
+            "id": row["id"],
+            "item": row["item_id"],
+            "item_title": bilingual(row, "item__title"),
+            "list": row["item__call_list_id"],
+            "organisation": row["organisation__code"],
+            "organisation_name": translated(row, "organisation__name"),
+            "status": row["status"],
+            "status_label": statuses.get(row["status"], row["status"]),
+            "claimed_on": claimed_on.to_representation(row["claimed_on"]),
+            "delivered_on": None
+            if row["delivered_on"] is None
+            else delivered_on.to_representation(row["delivered_on"]),
+            "on_time": on_time(row),
+            "private": None,
+        }
+        for row in rows
+    ]
+
+
 class ClaimInputSerializer(StrictInputMixin, serializers.Serializer):
     """What a claiming institution sends to claim (揭榜) an item."""
 

@@ -258,13 +258,13 @@ def test_lists_and_items_open_on_the_default_programme_without_looking_it_up_fir
     assert shown("/api/v1/medical/items/") == [first.pk]
 
 
-def test_each_caller_reads_an_item_in_the_list_as_its_own_page_writes_it(world):
+def test_each_caller_reads_items_and_claims_in_the_lists_as_their_own_pages_write_them(world):
     item, org_a, org_b, callers = world
     call_list = item.call_list
     # Items of every kind the list writes: a budget or none, a due date of their own or the
     # list's, no claimant or several in each holding status (a withdrawn one is not listed),
     # claimants named in one language only.
-    item.budget, item.due_on, item.max_claimants = Decimal("12500.50"), date(2025, 3, 1), 4
+    item.budget, item.due_on, item.max_claimants = Decimal("12500.50"), date(2027, 3, 1), 4
     item.save()
     org_b.name_en = ""
     org_b.save()
@@ -277,6 +277,13 @@ def test_each_caller_reads_an_item_in_the_list_as_its_own_page_writes_it(world):
     services.deliver_claim(claim=claims[2], summary="已交付")
     services.verify_claim(claim=claims[2], score=90)
     services.withdraw_claim(claim=claims[3])
+    other = CallItemFactory(call_list=call_list, max_claimants=2)
+    late, on_time = (services.claim_item(item=other, organisation=o) for o in (org_a, org_b))
+    for claim in (late, on_time):
+        services.deliver_claim(claim=claim, summary="已交付")
+    # Late by the list's deadline (the item has no due date), and by the item's due date.
+    Claim.objects.filter(pk=late.pk).update(delivered_on=date(2100, 1, 1))
+    Claim.objects.filter(pk=claims[1].pk).update(delivered_on=date(2027, 3, 2))
     code = call_list.programme.code
 
     for caller in ("anonymous", "key_a", "health_commission"):
@@ -285,7 +292,15 @@ def test_each_caller_reads_an_item_in_the_list_as_its_own_page_writes_it(world):
             f"/api/v1/medical/items/?programme={code}",
             lambda row: f"/api/v1/medical/items/{row['id']}/",
         )
-        assert compared == 4
+        assert compared == 6
+        # Claims delivered on time and late, by the item's due date and by the list's deadline.
+        assert_each_row_is_its_own_page(
+            callers[caller],
+            "/api/v1/medical/claims/",
+            lambda row: f"/api/v1/medical/claims/{row['id']}/",
+        )
+    claims_listed = callers["anonymous"].get("/api/v1/medical/claims/").json()["results"]
+    assert [row["on_time"] for row in claims_listed] == [None, False, True, None, False, True]
     listed = callers["anonymous"].get(f"/api/v1/medical/items/?programme={code}").json()
     assert [c["organisation"] for c in listed["results"][0]["claimants"]] == [
         org_a.code,

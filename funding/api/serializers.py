@@ -1,4 +1,4 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +10,14 @@ from rest_framework import serializers
 from api.callers import caller_of
 from api.serializers import StrictInputMixin
 from core.fields import MONEY_DECIMALS, MONEY_DIGITS
-from core.rest import BilingualField, ModelSerializer, choice_labels, label_field
+from core.rest import (
+    BilingualField,
+    ModelSerializer,
+    bilingual,
+    bilingual_columns,
+    choice_labels,
+    label_field,
+)
 from funding.models import Donation, LedgerEntry
 from projects import selectors as project_selectors
 from projects.models import Project
@@ -396,7 +403,58 @@ class DonationSerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_currency(self, donation: Donation) -> str:
-        return "CNY"
+        return DONATION_CURRENCY
+
+
+# Donations are recorded in yuan.
+DONATION_CURRENCY = "CNY"
+# The columns of a donation that the donations list reads (`donation_list_rows`).
+DONATION_COLUMNS = (
+    "id",
+    "date",
+    "kind",
+    "value",
+    "programme__code",
+    "donor__code",
+    "donor_name",
+    "recipient__code",
+    "beneficiaries",
+    *bilingual_columns("purpose"),
+    "project__code",
+    "illustrative",
+)
+
+
+def donation_list_rows(
+    rows: Iterable[Mapping[str, Any]], serializer: DonationSerializer
+) -> list[dict[str, Any]]:
+    """Rows of DONATION_COLUMNS written as the serializer writes donations: the same keys in the
+    same order, labels in the request's language, without a model instance per donation and
+    each of its four related records. tests/api/test_golden.py holds the list to the bytes it
+    had; tests/funding/test_api.py holds each row to the donation's own page."""
+    date, value = serializer.fields["date"], serializer.fields["value"]
+    kinds = choice_labels(Donation._meta.get_field("kind"))
+    beneficiaries = choice_labels(Donation._meta.get_field("beneficiaries"))
+    return [
+        {
+            "id": row["id"],
+            "date": date.to_representation(row["date"]),
+            "kind": row["kind"],
+            "kind_label": kinds.get(row["kind"], row["kind"]),
+            "value": value.to_representation(row["value"]),
+            "currency": DONATION_CURRENCY,
+            "programme": row["programme__code"],
+            "donor": row["donor__code"],
+            "donor_name": row["donor_name"],
+            "recipient": row["recipient__code"],
+            "beneficiaries": row["beneficiaries"],
+            "beneficiaries_label": beneficiaries.get(row["beneficiaries"], row["beneficiaries"]),
+            "purpose": bilingual(row, "purpose"),
+            "project": row["project__code"],
+            "illustrative": row["illustrative"],
+        }
+        for row in rows
+    ]
 
 
 class DonationTotalsSerializer(serializers.Serializer):

@@ -9,13 +9,14 @@ from rest_framework.response import Response
 
 from api.callers import Caller, caller_of
 from api.capabilities import FUNDING_ENTRIES
-from api.pagination import CursorPagination
+from api.pagination import CountedRows, CursorPagination
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from api.viewsets import PartnerWriteMixin
 from core.rest import RequestLanguageMixin
 from funding import selectors, services
 from funding.api.filters import DonationFilter, LedgerEntryFilter
 from funding.api.serializers import (
+    DONATION_COLUMNS,
     DonationSerializer,
     DonationTotalsSerializer,
     FundingSummarySerializer,
@@ -23,6 +24,7 @@ from funding.api.serializers import (
     LedgerEntryOutputSerializer,
     ReversalInputSerializer,
     SummaryQuerySerializer,
+    donation_list_rows,
     entry_list_rows,
 )
 from funding.models import LedgerEntry
@@ -373,6 +375,14 @@ class DonationViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.donations_visible_to(caller_of(self.request))
+
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances (five per row): the same answer as the serializer's.
+        donations = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(donations, DONATION_COLUMNS))
+        serializer = self.get_serializer()
+        assert page is not None and isinstance(serializer, DonationSerializer)
+        return self.get_paginated_response(donation_list_rows(page, serializer))
 
     @extend_schema(
         responses={200: DonationTotalsSerializer, **BAD_QUERY},

@@ -17,7 +17,7 @@ from api.keys import issue_api_key
 from api.models import AuditEntry
 from funding import selectors, services
 from funding.models import BudgetLine, Donation, LedgerEntry, ProjectFunding
-from tests.api_utils import assert_constant_queries
+from tests.api_utils import assert_constant_queries, assert_each_row_is_its_own_page
 from tests.factories import OrganisationFactory, ParticipantFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -654,9 +654,7 @@ def donate(programme, kind, value, beneficiaries="other", **kwargs) -> Donation:
         value=Decimal(value),
         donor_name="杭州某企业",
         beneficiaries=beneficiaries,
-        purpose_zh_hans="捐赠",
-        purpose_en="Donation",
-        **kwargs,
+        **{"purpose_zh_hans": "捐赠", "purpose_en": "Donation", **kwargs},
     )
 
 
@@ -695,6 +693,22 @@ def test_donations_and_their_totals(world):
     assert client.get(f"{DONATIONS}summary/", {"kind": "gold"}).status_code == 400
     assert world.callers["finance"].get(f"{DONATIONS}summary/").json()["total"] == "11351887.00"
     assert client.get(DONATIONS, {"page_size": 1}).json()["next"]
+
+
+def test_each_caller_reads_a_donation_in_the_list_as_its_own_page_writes_it(world):
+    programme = world.public.programme
+    # Donors recorded or only named, a recipient or none, a project or none, every kind and
+    # beneficiary, a purpose in one language, and (for staff) unpublished ones.
+    donate(programme, "money", "5150000.5", donor=world.org_a, recipient=world.org_b)
+    donate(programme, "goods", "6200000", "students", project=world.public, purpose_en="")
+    donate(programme, "goods", "999", published=False, illustrative=True)
+    donate(programme, "money", "888", project=world.secret)
+
+    for caller, rows in (("anonymous", 2), ("key_a", 2), ("finance", 4)):
+        compared = assert_each_row_is_its_own_page(
+            world.callers[caller], DONATIONS, lambda row: f"{DONATIONS}{row['id']}/"
+        )
+        assert compared == 2 * rows, caller
 
 
 def test_donations_cost_the_same_queries_at_10_and_100(world, django_assert_max_num_queries):

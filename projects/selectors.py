@@ -262,6 +262,11 @@ def progress_updates_for(caller: Caller) -> QuerySet[ProgressUpdate]:
     return updates.filter(public)
 
 
+def photos_of_updates(update_ids: list[int]) -> QuerySet[Photo]:
+    """The photos of these updates, in the order each update lists them (Photo's own order)."""
+    return Photo.objects.filter(update_id__in=update_ids)
+
+
 def progress_updates_writable_by(caller: Caller) -> QuerySet[ProgressUpdate]:
     """Updates a caller may change: its own organisation's, or any for staff (whose model
     permissions the API checks before this)."""

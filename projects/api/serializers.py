@@ -1,4 +1,4 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import models
@@ -8,7 +8,15 @@ from rest_framework import serializers
 
 from api.callers import caller_of
 from api.serializers import BilingualInput, StrictInputMixin
-from core.rest import BilingualField, IdentityUrlField, ModelSerializer, choice_labels, label_field
+from core.rest import (
+    BilingualField,
+    IdentityUrlField,
+    ModelSerializer,
+    bilingual,
+    bilingual_columns,
+    choice_labels,
+    label_field,
+)
 from projects import lifecycle, selectors
 from projects.models import (
     Indicator,
@@ -323,6 +331,96 @@ class ProgressUpdateOutputSerializer(ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+# The columns of an event that the timeline reads (`timeline_rows`); `public_project_code` is
+# the selector's (selectors.published_events).
+EVENT_COLUMNS = (
+    "id",
+    "date",
+    "date_precision",
+    *bilingual_columns("title", "text"),
+    "illustrative",
+    "programme__code",
+    "public_project_code",
+)
+
+
+def timeline_rows(
+    rows: Iterable[Mapping[str, Any]], serializer: TimelineEventSerializer
+) -> list[dict[str, Any]]:
+    """Rows of EVENT_COLUMNS written as the serializer writes events: the same keys in the same
+    order, labels in the request's language, without a model instance per event, programme and
+    project. tests/api/test_golden.py holds the list to the bytes it had; tests/projects/
+    test_api.py holds each row to the event's own page."""
+    date = serializer.fields["date"]
+    precisions = choice_labels(TimelineEvent._meta.get_field("date_precision"))
+    return [
+        {
+            "id": row["id"],
+            "date": date.to_representation(row["date"]),
+            "date_precision": row["date_precision"],
+            "date_precision_label": precisions.get(row["date_precision"], row["date_precision"]),
+            "title": bilingual(row, "title"),
+            "text": bilingual(row, "text"),
+            "illustrative": row["illustrative"],
+            "programme": row["programme__code"],
+            "project": row["public_project_code"],
+        }
+        for row in rows
+    ]
+
+
+# The columns of an update that the updates list reads (`update_list_rows`).
+UPDATE_COLUMNS = (
+    "id",
+    "project__code",
+    "organisation__code",
+    "date",
+    *bilingual_columns("title", "text"),
+    "published",
+    "illustrative",
+    "created_at",
+    "updated_at",
+)
+
+
+def update_list_rows(
+    rows: Sequence[Mapping[str, Any]],
+    photos: Iterable[Photo],
+    serializer: ProgressUpdateOutputSerializer,
+) -> list[dict[str, Any]]:
+    """Rows of UPDATE_COLUMNS, and the photos of those updates (in the order each update lists
+    them), written as the serializer writes updates: the same keys in the same order, without a
+    model instance per update, project and organisation; each photo through the serializer's
+    own photo field. tests/api/test_golden.py holds the list to the bytes it had; tests/api/
+    test_sync.py holds each row to the update's own page."""
+    fields = serializer.fields
+    url, date, photo_list = fields["url"], fields["date"], fields["photos"]
+    created_at, updated_at = fields["created_at"], fields["updated_at"]
+    assert isinstance(url, IdentityUrlField)
+    request = serializer.context["request"]
+    by_update: dict[int, list[Photo]] = {}
+    for photo in photos:
+        assert photo.update_id is not None
+        by_update.setdefault(photo.update_id, []).append(photo)
+    return [
+        {
+            "id": row["id"],
+            "url": url.url_for(row["id"], request),
+            "project": row["project__code"],
+            "organisation": row["organisation__code"],
+            "date": date.to_representation(row["date"]),
+            "title": bilingual(row, "title"),
+            "text": bilingual(row, "text"),
+            "published": row["published"],
+            "illustrative": row["illustrative"],
+            "photos": photo_list.to_representation(by_update.get(row["id"], [])),
+            "created_at": created_at.to_representation(row["created_at"]),
+            "updated_at": updated_at.to_representation(row["updated_at"]),
+        }
+        for row in rows
+    ]
 
 
 class ProgressUpdateInputSerializer(StrictInputMixin, serializers.Serializer):

@@ -23,6 +23,8 @@ from projects import lifecycle, selectors, services
 from projects.api.filters import TimelineEventFilter
 from projects.api.inspections import ProjectInspectionsMixin
 from projects.api.serializers import (
+    EVENT_COLUMNS,
+    UPDATE_COLUMNS,
     ProgressUpdateInputSerializer,
     ProgressUpdateOutputSerializer,
     ProjectDetailSerializer,
@@ -31,6 +33,8 @@ from projects.api.serializers import (
     WorkflowSerializer,
     WorkflowStepInputSerializer,
     project_list_rows,
+    timeline_rows,
+    update_list_rows,
 )
 from projects.filters import ProjectFilter, StrictBooleanFilter
 from projects.models import ProgressUpdate, Project
@@ -147,6 +151,14 @@ class TimelineEventViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.published_events()
 
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances (three per row): the same answer as the serializer's.
+        events = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(events, EVENT_COLUMNS))
+        serializer = self.get_serializer()
+        assert page is not None and isinstance(serializer, TimelineEventSerializer)
+        return self.get_paginated_response(timeline_rows(page, serializer))
+
 
 class ProgressUpdateFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__code", help_text="Project code.")
@@ -189,6 +201,16 @@ class ProgressUpdateViewSet(PartnerWritableViewSet):
 
     def visible_queryset(self, caller):
         return selectors.progress_updates_for(caller)
+
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances (three per row): the same answer as the serializer's.
+        updates = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        page = self.paginate_queryset(updates.values(*UPDATE_COLUMNS))
+        assert page is not None
+        photos = selectors.photos_of_updates([row["id"] for row in page])
+        serializer = self.get_serializer()
+        assert isinstance(serializer, ProgressUpdateOutputSerializer)
+        return self.get_paginated_response(update_list_rows(page, photos, serializer))
 
     def writable_queryset(self, caller):
         return selectors.progress_updates_writable_by(caller)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from projects.models import Photo, ProgressUpdate, Project, TimelineEvent
 from reference.models import Organisation, Place, Programme
-from tests.api_utils import assert_constant_queries
+from tests.api_utils import assert_constant_queries, assert_each_row_is_its_own_page
 from tests.factories import (
     OrganisationFactory,
     PlaceFactory,
@@ -139,6 +139,30 @@ def test_the_update_list_runs_no_count_query(many_updates, callers):
         client.get(response.json()["next"])
 
     assert not [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+
+
+def test_each_caller_reads_an_update_in_the_list_as_its_own_page_writes_it(world, callers):
+    image = png()
+    # Photos of an update in their own order, an update with none, one staff wrote (no
+    # organisation), drafts its reporter and staff see, a text in one language.
+    for order, caption in ((2, "二"), (1, "一"), (3, "三")):
+        Photo.objects.create(
+            project=world.project,
+            update=world.b_published,
+            image=SimpleUploadedFile("p.png", image, content_type="image/png"),
+            caption=caption,
+            order=order,
+        )
+    ProgressUpdate.objects.filter(pk=world.staff_published.pk).update(text_en="")
+
+    for caller, rows in (("anonymous", 2), ("key_a", 3), ("programme_staff", 4)):
+        compared = assert_each_row_is_its_own_page(
+            callers[caller], URL, lambda row: f"{URL}{row['id']}/"
+        )
+        assert compared == 2 * rows, caller
+    listed = callers["anonymous"].get(URL).json()["results"]
+    photos = next(row["photos"] for row in listed if row["id"] == world.b_published.pk)
+    assert [photo["caption"]["zh-hans"] for photo in photos] == ["一", "二", "三"]
 
 
 def test_update_list_queries_do_not_grow_with_updates_and_photos(

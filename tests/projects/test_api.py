@@ -9,7 +9,7 @@ from PIL import Image
 
 from projects.models import Milestone, Participant, Photo, Project, TimelineEvent
 from reference.models import Place
-from tests.api_utils import assert_constant_queries
+from tests.api_utils import assert_constant_queries, assert_each_row_is_its_own_page
 from tests.factories import (
     IndicatorFactory,
     MilestoneFactory,
@@ -348,6 +348,21 @@ def test_timeline_never_links_an_unpublished_project(client):
     assert b"DRAFT" not in response.content
     assert rows[0]["programme"] == "hangzhou-seni"
     assert set(rows[0]["title"]) == {"zh-hans", "en"}
+
+
+def test_each_event_in_the_timeline_is_written_as_its_own_page_writes_it(client):
+    programme = ProgrammeFactory()
+    published = ProjectFactory(programme=programme)
+    draft = ProjectFactory(programme=programme, published=False)
+    TimelineEventFactory(programme=programme, project=published, date_precision="day")
+    TimelineEventFactory(programme=programme, project=draft, date_precision="month")
+    TimelineEventFactory(programme=programme, date_precision="year", title_en="", illustrative=True)
+
+    compared = assert_each_row_is_its_own_page(
+        client, "/api/v1/timeline/", lambda row: f"/api/v1/timeline/{row['id']}/"
+    )
+
+    assert compared == 6
 
 
 def test_timeline_filters_by_programme_and_year(client):

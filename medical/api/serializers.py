@@ -88,6 +88,57 @@ class CallListSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+# The columns of a list that the lists list reads (`call_list_rows`); `item_count` is the
+# selector's (selectors.visible_lists).
+LIST_COLUMNS = (
+    "id",
+    "programme__code",
+    "batch",
+    *bilingual_columns("title"),
+    "issuer__code",
+    "status",
+    "published_on",
+    "claim_deadline",
+    "delivery_deadline",
+    "closed_on",
+    "item_count",
+    "illustrative",
+)
+
+
+def call_list_rows(
+    rows: Iterable[Mapping[str, Any]], serializer: CallListSerializer
+) -> list[dict[str, Any]]:
+    """Rows of LIST_COLUMNS written as the serializer writes lists: the same keys in the same
+    order, labels in the request's language, without a model instance per list, programme and
+    issuer. tests/api/test_golden.py holds the list to the bytes it had; tests/medical/
+    test_api.py holds each row to the list's own page."""
+    fields = serializer.fields
+    statuses = choice_labels(CallList._meta.get_field("status"))
+
+    def day(name: str, row: Mapping[str, Any]) -> Any:
+        return None if row[name] is None else fields[name].to_representation(row[name])
+
+    return [
+        {
+            "id": row["id"],
+            "programme": row["programme__code"],
+            "batch": row["batch"],
+            "title": bilingual(row, "title"),
+            "issuer": row["issuer__code"],
+            "status": row["status"],
+            "status_label": statuses.get(row["status"], row["status"]),
+            "published_on": day("published_on", row),
+            "claim_deadline": day("claim_deadline", row),
+            "delivery_deadline": day("delivery_deadline", row),
+            "closed_on": day("closed_on", row),
+            "items": row["item_count"],
+            "illustrative": row["illustrative"],
+        }
+        for row in rows
+    ]
+
+
 class ClaimantSerializer(serializers.Serializer):
     claim = serializers.IntegerField(source="pk")
     organisation = serializers.CharField(source="organisation.code")

@@ -28,6 +28,7 @@ from medical.api.serializers import (
     CLAIM_COLUMNS,
     CLAIMANT_COLUMNS,
     ITEM_COLUMNS,
+    LIST_COLUMNS,
     SCORING_RULE,
     CallItemSerializer,
     CallListSerializer,
@@ -40,6 +41,7 @@ from medical.api.serializers import (
     ProgrammeQuerySerializer,
     ReportInputSerializer,
     ReportSerializer,
+    call_list_rows,
     item_list_rows,
     public_claim_rows,
 )
@@ -112,6 +114,14 @@ class CallListViewSet(ProgrammeScopedMixin, RequestLanguageMixin, viewsets.ReadO
 
     def get_queryset(self):
         return selectors.visible_lists(caller_of(self.request), programme=self.programme())
+
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances (three per row): the same answer as the serializer's.
+        lists = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(lists, LIST_COLUMNS))
+        serializer = self.get_serializer()
+        assert page is not None and isinstance(serializer, CallListSerializer)
+        return self.get_paginated_response(call_list_rows(page, serializer))
 
 
 @extend_schema_view(

@@ -258,7 +258,7 @@ def test_lists_and_items_open_on_the_default_programme_without_looking_it_up_fir
     assert shown("/api/v1/medical/items/") == [first.pk]
 
 
-def test_each_caller_reads_items_and_claims_in_the_lists_as_their_own_pages_write_them(world):
+def test_each_caller_reads_lists_items_and_claims_as_their_own_pages_write_them(world):
     item, org_a, org_b, callers = world
     call_list = item.call_list
     # Items of every kind the list writes: a budget or none, a due date of their own or the
@@ -277,6 +277,7 @@ def test_each_caller_reads_items_and_claims_in_the_lists_as_their_own_pages_writ
     services.deliver_claim(claim=claims[2], summary="已交付")
     services.verify_claim(claim=claims[2], score=90)
     services.withdraw_claim(claim=claims[3])
+    CallListFactory(programme=call_list.programme, title_en="")  # a draft without items
     other = CallItemFactory(call_list=call_list, max_claimants=2)
     late, on_time = (services.claim_item(item=other, organisation=o) for o in (org_a, org_b))
     for claim in (late, on_time):
@@ -298,6 +299,12 @@ def test_each_caller_reads_items_and_claims_in_the_lists_as_their_own_pages_writ
             callers[caller],
             "/api/v1/medical/claims/",
             lambda row: f"/api/v1/medical/claims/{row['id']}/",
+        )
+        # Lists with and without items, published and (for staff) drafts.
+        assert_each_row_is_its_own_page(
+            callers[caller],
+            f"/api/v1/medical/lists/?programme={code}",
+            lambda row: f"/api/v1/medical/lists/{row['id']}/",
         )
     claims_listed = callers["anonymous"].get("/api/v1/medical/claims/").json()["results"]
     assert [row["on_time"] for row in claims_listed] == [None, False, True, None, False, True]

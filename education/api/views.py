@@ -74,10 +74,19 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        return selectors.cohorts()
+        return selectors.cohorts_with_their_programmes_size()
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "intakes": selectors.PublishedIntakes()}
+        intakes = getattr(self, "intakes", None) or selectors.PublishedIntakes()
+        return {**super().get_serializer_context(), "intakes": intakes}
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None
+        # A programme whose cohorts are all on the page is summarised from the page.
+        self.intakes = selectors.PublishedIntakes()
+        self.intakes.seed(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         responses={200: CohortStatsSerializer},

@@ -4,10 +4,16 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from api.models import AuditEntry
 from education.models import AccessLogEntry, Cohort, ExamResult
-from tests.education.factories import EnrolmentFactory, ExamFactory
+from tests.education.factories import (
+    CohortFactory,
+    EnrolmentFactory,
+    ExamFactory,
+    SponsoredProgrammeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,6 +213,50 @@ def test_restricted_lists_make_the_same_queries_at_any_page_size(
         assert_constant_queries(
             callers["education_staff"], url, grow, django_assert_max_num_queries, most=12
         )
+
+
+def test_every_page_of_cohorts_publishes_the_intakes_their_programmes_summaries_do(
+    settings, django_assert_num_queries
+):
+    settings.EDUCATION_MIN_GROUP_SIZE = 5
+    # Two programmes whose small cohorts are withheld, one of them (7) only because with the
+    # total it would reveal the small one (differencing); a cohort with no enrolment gives its
+    # reported intake.
+    wide, narrow = SponsoredProgrammeFactory(), SponsoredProgrammeFactory()
+    for programme, sizes in ((wide, (3, 7, 40)), (narrow, (12, 0))):
+        for year, size in zip((2021, 2022, 2023), sizes, strict=False):
+            cohort = CohortFactory(programme=programme, intake_year=year, reported_intake=30)
+            for _ in range(size):
+                EnrolmentFactory(cohort=cohort)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    url = "/api/v1/education/cohorts/"
+    published = {row["id"]: row for row in client.get(url, {"page_size": 100}).json()["results"]}
+    assert [
+        (row["intake"], row["intake_suppressed"] and row["intake_suppressed"]["code"])
+        for row in published.values()
+    ] == [
+        (None, "small-group"),
+        (None, "differencing"),
+        (40, None),
+        (12, None),
+        (30, None),
+    ]
+
+    # Pages that cut a programme's cohorts, or a filter that leaves some out, publish the same.
+    for query in (
+        {"page_size": 2},
+        {"page_size": 2, "page": 2},
+        {"page_size": 1, "page": 2},
+        {"intake_year": 2023},
+        {"programme": narrow.code},
+    ):
+        for row in client.get(url, query).json()["results"]:
+            assert row == published[row["id"]], query
+    for cohort_id, row in published.items():
+        assert client.get(f"{url}{cohort_id}/").json() == row
+    # A page that holds every cohort of its programmes reads nothing more.
+    with django_assert_num_queries(1):
+        client.get(url, {"page_size": 100})
 
 
 def test_cohort_list_makes_the_same_queries_at_any_page_size(

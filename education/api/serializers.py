@@ -1,11 +1,14 @@
 """Education API: public aggregates, and restricted student-level records."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.callers import caller_of
 from api.serializers import StrictInputMixin
-from core.rest import BilingualField, ModelSerializer
+from core.rest import BilingualField, ModelSerializer, bilingual, bilingual_columns, translated
 from education import selectors
 from education.models import SCORE, Cohort, Enrolment, Exam, ExamResult, SponsoredProgramme, Student
 from education.selectors import RECORDED, REPORTED
@@ -68,6 +71,69 @@ class SponsoredProgrammeSerializer(ModelSerializer):
             "enrolled",
             "enrolled_source",
         ]
+
+
+# The columns of a sponsored programme that the programmes list reads
+# (`sponsored_programme_rows`): the two reported figures by their id, value and source.
+SPONSORED_PROGRAMME_COLUMNS = (
+    "id",
+    "code",
+    *bilingual_columns("name", "description"),
+    "pairing__code",
+    "host_school__code",
+    "partner__code",
+    "started_on",
+    "investment_id",
+    "investment__value",
+    "investment__qualifier",
+    *bilingual_columns("investment__source"),
+    "enrolled_id",
+    "enrolled__value",
+    *bilingual_columns("enrolled__source"),
+)
+
+
+def sponsored_programme_rows(
+    rows: Iterable[Mapping[str, Any]], serializer: SponsoredProgrammeSerializer
+) -> list[dict[str, Any]]:
+    """Rows of SPONSORED_PROGRAMME_COLUMNS written as the serializer writes programmes: the
+    same keys in the same order, a figure's fields null when the programme has no such figure,
+    its source in the request's language, without a model instance per programme and each of
+    its five related records. tests/api/test_golden.py holds the list to the bytes it had;
+    tests/education/test_api.py holds each row to the programme's own page."""
+    fields = serializer.fields
+    started_on, invested, enrolled = fields["started_on"], fields["invested"], fields["enrolled"]
+    return [
+        {
+            "id": row["id"],
+            "code": row["code"],
+            "name": bilingual(row, "name"),
+            "description": bilingual(row, "description"),
+            "pairing": row["pairing__code"],
+            "host_school": row["host_school__code"],
+            "partner": row["partner__code"],
+            "started_on": started_on.to_representation(row["started_on"]),
+            **(
+                {
+                    "invested": invested.to_representation(row["investment__value"]),
+                    # ReportedFigure.approximate: any qualifier (over, nearly, about).
+                    "invested_approximate": bool(row["investment__qualifier"]),
+                    "invested_source": translated(row, "investment__source"),
+                }
+                if row["investment_id"] is not None
+                else {"invested": None, "invested_approximate": None, "invested_source": None}
+            ),
+            **(
+                {
+                    "enrolled": enrolled.to_representation(row["enrolled__value"]),
+                    "enrolled_source": translated(row, "enrolled__source"),
+                }
+                if row["enrolled_id"] is not None
+                else {"enrolled": None, "enrolled_source": None}
+            ),
+        }
+        for row in rows
+    ]
 
 
 def named_choice(name: str, values: list[str]):

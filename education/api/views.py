@@ -7,18 +7,21 @@ from rest_framework.response import Response
 
 from api.callers import Caller, caller_of
 from api.capabilities import EDUCATION_RESULTS
+from api.pagination import CountedRows
 from api.schema import IDEMPOTENCY_KEY_PARAMETER, PROBLEM_MEDIA_TYPE, ProblemSerializer
 from api.viewsets import PartnerWriteMixin
 from core.rest import RequestLanguageMixin
 from education import selectors, services, suppression
 from education.api.filters import CohortFilter, ResultFilter
 from education.api.serializers import (
+    SPONSORED_PROGRAMME_COLUMNS,
     CohortSerializer,
     CohortStatsSerializer,
     ResultInputSerializer,
     ResultOutputSerializer,
     SponsoredProgrammeSerializer,
     StudentSerializer,
+    sponsored_programme_rows,
 )
 from education.models import ExamResult, Student
 
@@ -63,6 +66,14 @@ class ProgrammeViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.programmes().order_by("started_on", "code")
+
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances (six per row): the same answer as the serializer's.
+        programmes = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(programmes, SPONSORED_PROGRAMME_COLUMNS))
+        serializer = self.get_serializer()
+        assert page is not None and isinstance(serializer, SponsoredProgrammeSerializer)
+        return self.get_paginated_response(sponsored_programme_rows(page, serializer))
 
 
 class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):

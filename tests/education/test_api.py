@@ -1,5 +1,6 @@
 """The education API: public aggregates, restricted students and results, posting results."""
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -8,6 +9,8 @@ from django.test import Client
 
 from api.models import AuditEntry
 from education.models import AccessLogEntry, Cohort, ExamResult
+from reference.models import ReportedFigure
+from tests.api_utils import assert_each_row_is_its_own_page
 from tests.education.factories import (
     CohortFactory,
     EnrolmentFactory,
@@ -257,6 +260,35 @@ def test_every_page_of_cohorts_publishes_the_intakes_their_programmes_summaries_
     # A page that holds every cohort of its programmes reads nothing more.
     with django_assert_num_queries(1):
         client.get(url, {"page_size": 100})
+
+
+def test_each_sponsored_programme_in_the_list_is_written_as_its_own_page_writes_it():
+    # With both reported figures (one 'over N', its source in one language), with one, none.
+    def figure(programme, code, value, qualifier="", **source):
+        return ReportedFigure.objects.create(
+            programme=programme.pairing,
+            code=code,
+            label=code,
+            value=Decimal(value),
+            qualifier=qualifier,
+            as_of=datetime.date(2024, 1, 1),
+            **{"source_zh_hans": "报告", "source_en": "Report", **source},
+        )
+
+    both, one, _none = (SponsoredProgrammeFactory() for _ in range(3))
+    both.investment = figure(both, "invested", "12500000.50", "over", source_en="")
+    both.enrolled = figure(both, "enrolled", "2040")
+    both.save()
+    one.enrolled = figure(one, "enrolled-one", "45")
+    one.save()
+
+    compared = assert_each_row_is_its_own_page(
+        Client(),
+        "/api/v1/education/programmes/",
+        lambda row: f"/api/v1/education/programmes/{row['id']}/",
+    )
+
+    assert compared == 6
 
 
 def test_cohort_list_makes_the_same_queries_at_any_page_size(

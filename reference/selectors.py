@@ -12,6 +12,7 @@ from reference.models import (
     ExchangeVisit,
     Organisation,
     Place,
+    PlanPeriod,
     Programme,
     ReportedFigure,
 )
@@ -46,6 +47,13 @@ def _default_first() -> tuple[Any, ...]:
 
 def programmes() -> QuerySet[Programme]:
     return Programme.objects.select_related("donor", "partner").prefetch_related("periods")
+
+
+def periods_of(programme_ids: list[int]) -> QuerySet[PlanPeriod]:
+    """The plan periods of these programmes, each programme's in their own order."""
+    return PlanPeriod.objects.filter(programme_id__in=programme_ids).order_by(
+        "programme_id", "start_year"
+    )
 
 
 def team_summary(programme: Programme) -> AidTeamBatch | None:

@@ -1,6 +1,9 @@
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from rest_framework import serializers
 
-from core.rest import BilingualField, ModelSerializer, label_field
+from core.rest import BilingualField, ModelSerializer, bilingual, bilingual_columns, label_field
 from reference.models import Organisation, Place, PlanPeriod, Programme
 
 
@@ -81,3 +84,54 @@ class ProgrammeSerializer(ModelSerializer):
             "started_on",
             "periods",
         ]
+
+
+# The columns of a programme, and of its plan periods, that the programmes list reads.
+PROGRAMME_COLUMNS = (
+    "id",
+    "code",
+    *bilingual_columns("name", "description"),
+    "donor__code",
+    "partner__code",
+    "partner_place_id",
+    "started_on",
+)
+PERIOD_COLUMNS = ("programme_id", "code", *bilingual_columns("name"), "start_year", "end_year")
+
+
+def programme_list_rows(
+    rows: Iterable[Mapping[str, Any]],
+    periods: Iterable[Mapping[str, Any]],
+    serializer: ProgrammeSerializer,
+) -> list[dict[str, Any]]:
+    """Rows of PROGRAMME_COLUMNS, and the plan periods of those programmes (PERIOD_COLUMNS, in
+    the order each programme lists them), written as the serializer writes programmes: the same
+    keys in the same order, without a model instance per programme, organisation and period.
+    tests/api/test_golden.py holds the list to the bytes it had; tests/reference/test_api.py
+    holds each row to the programme's own page."""
+    started_on = serializer.fields["started_on"]
+    of_programme: dict[int, list[dict[str, Any]]] = {}
+    for period in periods:
+        of_programme.setdefault(period["programme_id"], []).append(
+            {
+                "code": period["code"],
+                "name": bilingual(period, "name"),
+                "start_year": period["start_year"],
+                "end_year": period["end_year"],
+            }
+        )
+    return [
+        {
+            "code": row["code"],
+            "name": bilingual(row, "name"),
+            "description": bilingual(row, "description"),
+            "donor": row["donor__code"],
+            "partner": row["partner__code"],
+            "partner_place": row["partner_place_id"],
+            "started_on": None
+            if row["started_on"] is None
+            else started_on.to_representation(row["started_on"]),
+            "periods": of_programme.get(row["id"], []),
+        }
+        for row in rows
+    ]

@@ -1,12 +1,16 @@
 from rest_framework import viewsets
 
+from api.pagination import CountedRows
 from core.rest import RequestLanguageMixin
 from reference import selectors
 from reference.api.filters import OrganisationFilter, PlaceFilter
 from reference.api.serializers import (
+    PERIOD_COLUMNS,
+    PROGRAMME_COLUMNS,
     OrganisationSerializer,
     PlaceSerializer,
     ProgrammeSerializer,
+    programme_list_rows,
 )
 from reference.models import CODE_PATTERN
 
@@ -43,3 +47,13 @@ class ProgrammeViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.programmes()
+
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances: the same answer as the serializer's.
+        programmes = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        page = self.paginate_queryset(CountedRows(programmes, PROGRAMME_COLUMNS))
+        assert page is not None
+        periods = selectors.periods_of([row["id"] for row in page]).values(*PERIOD_COLUMNS)
+        serializer = self.get_serializer()
+        assert isinstance(serializer, ProgrammeSerializer)
+        return self.get_paginated_response(programme_list_rows(page, periods, serializer))

@@ -1,10 +1,11 @@
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
 from reference.models import Organisation, Place, Programme
-from tests.api_utils import assert_constant_queries
+from tests.api_utils import assert_constant_queries, assert_each_row_is_its_own_page
 from tests.factories import (
     OrganisationFactory,
     PlaceFactory,
@@ -110,6 +111,23 @@ def test_programmes_list_periods_and_party_codes(client):
             "end_year": 2025,
         }
     ]
+
+
+def test_each_programme_in_the_list_is_written_as_its_own_page_writes_it(client):
+    # Periods in their own order (made out of it), a programme without any, one with a partner
+    # district and a start, names in one language.
+    first = ProgrammeFactory(partner_place=PlaceFactory(), started_on=datetime.date(1995, 7, 1))
+    for code, start in (("p1", 2026), ("p3", 2016), ("p2", 2021)):
+        PlanPeriodFactory(programme=first, code=code, start_year=start, end_year=start + 4)
+    ProgrammeFactory(name_en="")
+
+    compared = assert_each_row_is_its_own_page(
+        client, "/api/v1/programmes/", lambda row: f"/api/v1/programmes/{row['code']}/"
+    )
+
+    assert compared == 4
+    listed = client.get("/api/v1/programmes/").json()["results"]
+    assert [period["start_year"] for period in listed[0]["periods"]] == [2016, 2021, 2026]
 
 
 def test_organisation_queries_do_not_grow_with_the_page(client, django_assert_max_num_queries):

@@ -3,7 +3,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.rest import BilingualField, ModelSerializer, bilingual, bilingual_columns, label_field
+from core.rest import (
+    BilingualField,
+    ModelSerializer,
+    bilingual,
+    bilingual_columns,
+    choice_labels,
+    label_field,
+)
 from reference.models import Organisation, Place, PlanPeriod, Programme
 
 
@@ -19,6 +26,30 @@ class OrganisationSerializer(ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["code", "name", "short_name", "type", "type_label", "iati_type", "parent"]
+
+
+# The columns of an organisation that the organisations list reads.
+ORGANISATION_COLUMNS = ("code", *bilingual_columns("name", "short_name"), "type", "parent__code")
+
+
+def organisation_list_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of ORGANISATION_COLUMNS written as OrganisationSerializer writes organisations: the
+    same keys in the same order, the type's label in the request's language, without a model
+    instance per organisation and parent. tests/api/test_golden.py holds the list to the bytes
+    it had; tests/reference/test_api.py holds each row to the organisation's own page."""
+    types = choice_labels(Organisation._meta.get_field("type"))
+    return [
+        {
+            "code": row["code"],
+            "name": bilingual(row, "name"),
+            "short_name": bilingual(row, "short_name"),
+            "type": row["type"],
+            "type_label": types.get(row["type"], row["type"]),
+            "iati_type": Organisation.IATI_CODES[row["type"]],
+            "parent": row["parent__code"],
+        }
+        for row in rows
+    ]
 
 
 class OrganisationBriefSerializer(ModelSerializer):

@@ -5,11 +5,13 @@ from core.rest import RequestLanguageMixin
 from reference import selectors
 from reference.api.filters import OrganisationFilter, PlaceFilter
 from reference.api.serializers import (
+    ORGANISATION_COLUMNS,
     PERIOD_COLUMNS,
     PROGRAMME_COLUMNS,
     OrganisationSerializer,
     PlaceSerializer,
     ProgrammeSerializer,
+    organisation_list_rows,
     programme_list_rows,
 )
 from reference.models import CODE_PATTERN
@@ -27,6 +29,13 @@ class OrganisationViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.organisations()
+
+    def list(self, request, *args, **kwargs):
+        # Columns, not model instances: the same answer as the serializer's.
+        organisations = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(organisations, ORGANISATION_COLUMNS))
+        assert page is not None
+        return self.get_paginated_response(organisation_list_rows(page))
 
 
 class PlaceViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):

@@ -130,6 +130,19 @@ def test_each_programme_in_the_list_is_written_as_its_own_page_writes_it(client)
     assert [period["start_year"] for period in listed[0]["periods"]] == [2016, 2021, 2026]
 
 
+def test_each_organisation_in_the_list_is_written_as_its_own_page_writes_it(client):
+    # Every type, with a parent and without, a short name in one language or none.
+    parent = OrganisationFactory(type=Organisation.Type.GOVERNMENT, short_name_zh_hans="杭州")
+    for kind in Organisation.Type.values:
+        OrganisationFactory(type=kind, parent=parent, short_name_en="Short", name_en="")
+
+    compared = assert_each_row_is_its_own_page(
+        client, "/api/v1/organisations/", lambda row: f"/api/v1/organisations/{row['code']}/"
+    )
+
+    assert compared == 2 * (len(Organisation.Type.values) + 1)
+
+
 def test_organisation_queries_do_not_grow_with_the_page(client, django_assert_max_num_queries):
     parent = OrganisationFactory(code="PARENT")
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, overload
 
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
@@ -67,7 +67,7 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # 
         if isinstance(queryset, QuerySet):
             queryset = CountedRows(queryset)
         if isinstance(queryset, CountedRows):
-            # The page asked for is read with the count, in one query.
+            # The page asked for is read first: a last page tells the count.
             text = request.query_params.get(self.page_query_param, "1")
             if WHOLE_NUMBER.fullmatch(text) and int(text) >= 1:
                 page_size = self.get_page_size(request)
@@ -141,15 +141,16 @@ class UpdatedCursorPagination(CursorPagination):
 
 class CountedRows(Sequence[Any]):
     """What a numbered page is cut from: a queryset, read as model instances or, when a list
-    names its columns, as dicts (`.values()`), whose count comes with its page.
+    names its columns, as dicts (`.values()`), and counted only when its page cannot tell.
 
     Django's Paginator counts first (one query), then reads the page (another). When the
-    pagination knows which page it will cut (`read_ahead`), the page is read at once with the
-    list's count beside each row (a window count), and the count is taken from it: one query
-    instead of two. A page past the end, or a list a window cannot count (rows made distinct,
-    which a window counts before DISTINCT does, or a union), is counted as before."""
-
-    COUNT = "_rows_in_list"
+    pagination knows which page it will cut (`read_ahead`), the page is read first: a page
+    shorter than the page size that holds a row, or the first page, is the list's last, so the
+    list has as many rows as come before it and on it, and no COUNT is run. That is every page
+    of a list shorter than a page, and the last page of any list. A full page, or a page past
+    the end, is counted as before. (A window count beside each row would read the page in one
+    query too, but makes the database number every row of the list before it can cut a page:
+    30 times slower at 100,000 projects.)"""
 
     def __init__(self, queryset: QuerySet[Any], columns: Sequence[str] | None = None) -> None:
         self.queryset = queryset
@@ -162,18 +163,11 @@ class CountedRows(Sequence[Any]):
         return self.queryset if self.columns is None else self.queryset.values(*self.columns)
 
     def read_ahead(self, offset: int, limit: int) -> None:
-        """Read the `limit` rows from `offset` now, with the count."""
-        query = self.queryset.query
-        if query.distinct or query.combinator or query.is_sliced:
-            return
-        counted = self._rows().annotate(**{self.COUNT: Window(Count("*"))})
-        rows = list(counted[offset : offset + limit])
-        count = 0
-        for row in rows:
-            count = row.pop(self.COUNT) if isinstance(row, dict) else getattr(row, self.COUNT)
-        if rows or offset == 0:
-            self._count = count
-            self._ahead = (offset, rows)
+        """Read the `limit` rows from `offset` now, and the count when they tell it."""
+        rows = list(self._rows()[offset : offset + limit])
+        self._ahead = (offset, rows)
+        if len(rows) < limit and (rows or offset == 0):
+            self._count = offset + len(rows)
 
     def count(self) -> int:  # type: ignore[override]  # Paginator asks for the count so, no value
         if self._count is None:

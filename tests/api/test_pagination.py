@@ -93,7 +93,7 @@ def test_a_page_beyond_the_end_names_the_last_page(root):
         ("/api/v1/organisations/", lambda: OrganisationFactory.create_batch(5)),
     ],
 )
-def test_a_numbered_page_and_its_count_come_in_one_query(
+def test_a_page_that_ends_the_list_is_counted_without_a_count(
     url, make, django_assert_num_queries
 ):
     make()
@@ -103,13 +103,17 @@ def test_a_numbered_page_and_its_count_come_in_one_query(
     seen = []
     pages = -(-total // 2)
     for page in range(1, pages + 1):
-        with django_assert_num_queries(1):
+        # A full page is counted (two queries); the last, short one tells the count (one).
+        short = page == pages and total % 2
+        with django_assert_num_queries(1 if short else 2):
             body = client.get(url, {"page_size": 2, "page": page}).json()
         assert body["count"] == total
         assert (body["next"] is None) == (page == pages)
         seen += body["results"]
     # Every row once, in order: the pages cut the same list the count counted.
-    assert seen == client.get(url, {"page_size": 100}).json()["results"]
+    with django_assert_num_queries(1):
+        whole = client.get(url, {"page_size": 100}).json()
+    assert seen == whole["results"] and whole["count"] == total
 
 
 def test_an_empty_list_counts_none_and_a_page_past_it_is_refused(root):

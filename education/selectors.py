@@ -160,43 +160,28 @@ def intakes_by_cohort(programme_id: int) -> dict[int, Intake]:
     return {intake.cohort.pk: intake for intake in summary.intakes}
 
 
-def cohorts_with_their_programmes_size() -> QuerySet[Cohort]:
-    """`cohorts()`, each with how many cohorts its programme has (`programme_cohorts`): a page
-    that holds all of a programme's cohorts can publish their intakes without reading them
-    again (PublishedIntakes.seed)."""
-    sizes = (
-        Cohort.objects.filter(programme=OuterRef("programme"))
-        .order_by()
-        .values("programme")
-        .annotate(size=Count("*"))
-        .values("size")
-    )
-    return cohorts().annotate(programme_cohorts=Subquery(sizes))
-
-
 class PublishedIntakes:
     """Each cohort's intake as its programme's summary publishes it, for lists of cohorts: a
     programme's summary is computed the first time one of its cohorts is asked for, so a page
-    of cohorts costs one query per programme, not per cohort, and none for a programme whose
-    cohorts are all on the page (`seed`)."""
+    of cohorts costs one query per programme, not per cohort, and none when the page holds
+    every cohort (`seed`)."""
 
     def __init__(self) -> None:
         self._by_programme: dict[int, dict[int, Intake]] = {}
 
-    def seed(self, page: Iterable[Cohort]) -> None:
-        """Summarise, from the page itself, each programme all of whose cohorts it holds; the
-        page's cohorts come from `cohorts_with_their_programmes_size()`."""
-        on_page: dict[int, list[Cohort]] = {}
-        for cohort in page:
-            on_page.setdefault(cohort.programme_id, []).append(cohort)
-        for programme_id, listed in on_page.items():
-            if len(listed) == listed[0].programme_cohorts:  # type: ignore[attr-defined]
-                # In the order `cohorts()` reads them, which the summary's suppression follows.
-                listed.sort(key=lambda cohort: cohort.intake_year)
-                summary = intake_summary(listed)
-                self._by_programme[programme_id] = {
-                    intake.cohort.pk: intake for intake in summary.intakes
-                }
+    def seed(self, every_cohort: Iterable[Cohort]) -> None:
+        """Summarise each programme from these cohorts, read by `cohorts()`: all there are of
+        every programme among them (a page that holds the whole list)."""
+        of_programme: dict[int, list[Cohort]] = {}
+        for cohort in every_cohort:
+            of_programme.setdefault(cohort.programme_id, []).append(cohort)
+        for programme_id, listed in of_programme.items():
+            # In the order `cohorts()` reads them, which the summary's suppression follows.
+            listed.sort(key=lambda cohort: cohort.intake_year)
+            summary = intake_summary(listed)
+            self._by_programme[programme_id] = {
+                intake.cohort.pk: intake for intake in summary.intakes
+            }
 
     def of(self, cohort: Cohort) -> Intake:
         if cohort.programme_id not in self._by_programme:

@@ -85,18 +85,22 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        return selectors.cohorts_with_their_programmes_size()
+        return selectors.cohorts()
 
     def get_serializer_context(self):
         intakes = getattr(self, "intakes", None) or selectors.PublishedIntakes()
         return {**super().get_serializer_context(), "intakes": intakes}
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        assert page is not None
-        # A programme whose cohorts are all on the page is summarised from the page.
+        cohorts = self.get_queryset()
+        listed = self.filter_queryset(cohorts)
+        page = self.paginate_queryset(listed)
+        assert page is not None and self.paginator is not None
         self.intakes = selectors.PublishedIntakes()
-        self.intakes.seed(page)
+        if listed is cohorts and self.paginator.page.paginator.count == len(page):
+            # No filter, and the page holds the whole list: every cohort of every programme,
+            # whose intakes are summarised from it rather than read again.
+            self.intakes.seed(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(

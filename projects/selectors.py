@@ -18,6 +18,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -260,6 +261,11 @@ def progress_updates_for(caller: Caller) -> QuerySet[ProgressUpdate]:
     if caller.organisation_id is not None:
         return updates.filter(public | Q(organisation_id=caller.organisation_id))
     return updates.filter(public)
+
+
+def has_photos() -> Exists:
+    """Whether an update has a photo, for a query of updates to annotate."""
+    return Exists(Photo.objects.filter(update=OuterRef("pk")))
 
 
 def photos_of_updates(update_ids: list[int]) -> QuerySet[Photo]:

@@ -205,9 +205,12 @@ class ProgressUpdateViewSet(PartnerWritableViewSet):
     def list(self, request, *args, **kwargs):
         # Columns, not model instances (three per row): the same answer as the serializer's.
         updates = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        page = self.paginate_queryset(updates.values(*UPDATE_COLUMNS))
+        with_photos = updates.annotate(has_photos=selectors.has_photos())
+        page = self.paginate_queryset(with_photos.values(*UPDATE_COLUMNS, "has_photos"))
         assert page is not None
-        photos = selectors.photos_of_updates([row["id"] for row in page])
+        # The photos of the updates that have any: no query when none has.
+        shown = [row["id"] for row in page if row["has_photos"]]
+        photos = selectors.photos_of_updates(shown) if shown else []
         serializer = self.get_serializer()
         assert isinstance(serializer, ProgressUpdateOutputSerializer)
         return self.get_paginated_response(update_list_rows(page, photos, serializer))

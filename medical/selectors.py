@@ -230,9 +230,7 @@ def public_lists(programme: Programme) -> QuerySet[CallList]:
     )
 
 
-def visible_lists(
-    caller: Caller, *, programme: QuerySet[Programme] | None
-) -> QuerySet[CallList]:
+def visible_lists(caller: Caller, *, programme: QuerySet[Programme] | None) -> QuerySet[CallList]:
     """Published and closed lists (of the programme, when one is given); drafts too for staff
     who may view lists."""
     lists = CallList.objects.select_related("issuer", "programme").annotate(
@@ -261,9 +259,7 @@ def holding_claims_on(item_ids: list[int]) -> QuerySet[Claim]:
     )
 
 
-def visible_items(
-    caller: Caller, *, programme: QuerySet[Programme] | None
-) -> QuerySet[CallItem]:
+def visible_items(caller: Caller, *, programme: QuerySet[Programme] | None) -> QuerySet[CallItem]:
     """The items of published and closed lists (of the programme, when one is given); of drafts
     too for staff who may view items."""
     items = CallItem.objects.select_related("call_list", "call_list__programme").prefetch_related(

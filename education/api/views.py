@@ -1,7 +1,7 @@
 from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import exceptions, mixins, pagination, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -95,7 +95,8 @@ class CohortViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
         cohorts = self.get_queryset()
         listed = self.filter_queryset(cohorts)
         page = self.paginate_queryset(listed)
-        assert page is not None and self.paginator is not None
+        assert page is not None and isinstance(self.paginator, pagination.PageNumberPagination)
+        assert self.paginator.page is not None
         self.intakes = selectors.PublishedIntakes()
         if listed is cohorts and self.paginator.page.paginator.count == len(page):
             # No filter, and the page holds the whole list: every cohort of every programme,

@@ -217,7 +217,13 @@ ITEM_COLUMNS = (
     "active_claims",
     "status",
 )
-CLAIMANT_COLUMNS = ("id", "item_id", "organisation__code", *bilingual_columns("organisation__name"), "status")
+CLAIMANT_COLUMNS = (
+    "id",
+    "item_id",
+    "organisation__code",
+    *bilingual_columns("organisation__name"),
+    "status",
+)
 
 
 def item_list_rows(

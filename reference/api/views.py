@@ -1,6 +1,5 @@
 from rest_framework import viewsets
 
-from api.pagination import CountedRows
 from core.rest import RequestLanguageMixin
 from reference import selectors
 from reference.api.filters import OrganisationFilter, PlaceFilter
@@ -33,7 +32,7 @@ class OrganisationViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         # Columns, not model instances: the same answer as the serializer's.
         organisations = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(CountedRows(organisations, ORGANISATION_COLUMNS))
+        page = self.paginate_queryset(organisations.values(*ORGANISATION_COLUMNS))
         assert page is not None
         return self.get_paginated_response(organisation_list_rows(page))
 
@@ -60,7 +59,7 @@ class ProgrammeViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         # Columns, not model instances: the same answer as the serializer's.
         programmes = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        page = self.paginate_queryset(CountedRows(programmes, PROGRAMME_COLUMNS))
+        page = self.paginate_queryset(programmes.values(*PROGRAMME_COLUMNS))
         assert page is not None
         periods = selectors.periods_of([row["id"] for row in page]).values(*PERIOD_COLUMNS)
         serializer = self.get_serializer()

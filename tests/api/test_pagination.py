@@ -93,9 +93,7 @@ def test_a_page_beyond_the_end_names_the_last_page(root):
         ("/api/v1/organisations/", lambda: OrganisationFactory.create_batch(5)),
     ],
 )
-def test_a_page_that_ends_the_list_is_counted_without_a_count(
-    url, make, django_assert_num_queries
-):
+def test_a_page_that_ends_the_list_is_counted_without_a_count(url, make, django_assert_num_queries):
     make()
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     total = client.get(url, {"page_size": 100}).json()["count"]

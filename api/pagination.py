@@ -145,8 +145,8 @@ class CountedRows(Sequence[Any]):
 
     Django's Paginator counts first (one query), then reads the page (another). When the
     pagination knows which page it will cut (`read_ahead`), the page is read first: a page
-    shorter than the page size that holds a row, or the first page, is the list's last, so the
-    list has as many rows as come before it and on it, and no COUNT is run. That is every page
+    shorter than the page size is the list's last when it holds a row or is the first page, so
+    the list has as many rows as come before it and on it, and no COUNT is run. That is every page
     of a list shorter than a page, and the last page of any list. A full page, or a page past
     the end, is counted as before. (A window count beside each row would read the page in one
     query too, but makes the database number every row of the list before it can cut a page:

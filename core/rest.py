@@ -108,6 +108,12 @@ class BilingualField(serializers.Field[dict[str, str], Any, dict[str, str], Any]
 # its serializer would write the instance; these read a row the way the fields read a model.
 
 
+def written(field: serializers.Field[Any, Any, Any, Any], value: Any) -> Any:
+    """What a serializer writes for a field holding `value`: null stays null, anything else goes
+    through the field (DRF's Serializer.to_representation)."""
+    return None if value is None else field.to_representation(value)
+
+
 def bilingual_columns(*names: str) -> list[str]:
     """The columns a BilingualField of each name reads."""
     return [f"{name}_{language.replace('-', '_')}" for name in names for language in LANGUAGES]

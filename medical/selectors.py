@@ -79,13 +79,24 @@ def programme_query(code: str | None) -> QuerySet[Programme] | None:
 # Scoring and the leaderboard
 
 
+def due_date_of(
+    due_on: datetime.date | None, list_deadline: datetime.date | None
+) -> datetime.date | None:
+    """An item's due date: its own, else its list's delivery deadline; None when neither."""
+    return due_on or list_deadline
+
+
 def due_date(item: CallItem) -> datetime.date | None:
-    return item.due_on or item.call_list.delivery_deadline
+    return due_date_of(item.due_on, item.call_list.delivery_deadline)
+
+
+def on_time(delivered_on: datetime.date | None, due: datetime.date | None) -> bool:
+    """Delivered on or before the due date; any delivery is on time when there is none."""
+    return delivered_on is not None and (due is None or delivered_on <= due)
 
 
 def delivered_on_time(claim: Claim) -> bool:
-    due = due_date(claim.item)
-    return claim.delivered_on is not None and (due is None or claim.delivered_on <= due)
+    return on_time(claim.delivered_on, due_date(claim.item))
 
 
 def claim_points(claim: Claim, score: int | None) -> Decimal:
@@ -243,20 +254,19 @@ def visible_lists(caller: Caller, *, programme: QuerySet[Programme] | None) -> Q
     return lists.order_by("programme__code", "batch")
 
 
+def _holding() -> QuerySet[Claim]:
+    # Every claim but a withdrawn one holds a place on its item.
+    return Claim.objects.filter(status__in=Claim.HOLDING)
+
+
 def holding_claims() -> Prefetch[str, QuerySet[Claim], str]:
-    return Prefetch(
-        "claims",
-        queryset=Claim.objects.filter(status__in=Claim.HOLDING).select_related("organisation"),
-        to_attr="holding",
-    )
+    return Prefetch("claims", queryset=_holding().select_related("organisation"), to_attr="holding")
 
 
 def holding_claims_on(item_ids: list[int]) -> QuerySet[Claim]:
     """The claims that hold a place on these items, each item's in the order they are listed
     (`holding_claims`, within an item: by date claimed, then id)."""
-    return Claim.objects.filter(item_id__in=item_ids, status__in=Claim.HOLDING).order_by(
-        "item_id", "claimed_on", "id"
-    )
+    return _holding().filter(item_id__in=item_ids).order_by("item_id", "claimed_on", "id")
 
 
 def visible_items(caller: Caller, *, programme: QuerySet[Programme] | None) -> QuerySet[CallItem]:

@@ -496,4 +496,9 @@ class ReportedFigure(models.Model):
 
     @property
     def approximate(self) -> bool:
-        return bool(self.qualifier)
+        return self.is_approximate(self.qualifier)
+
+    @staticmethod
+    def is_approximate(qualifier: str) -> bool:
+        """Whether the source qualifies the value (over, nearly, about) rather than states it."""
+        return bool(qualifier)

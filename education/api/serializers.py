@@ -12,6 +12,7 @@ from core.rest import BilingualField, ModelSerializer, bilingual, bilingual_colu
 from education import selectors
 from education.models import SCORE, Cohort, Enrolment, Exam, ExamResult, SponsoredProgramme, Student
 from education.selectors import RECORDED, REPORTED
+from reference.models import ReportedFigure
 
 
 class SponsoredProgrammeSerializer(ModelSerializer):
@@ -116,8 +117,9 @@ def sponsored_programme_rows(
             **(
                 {
                     "invested": invested.to_representation(row["investment__value"]),
-                    # ReportedFigure.approximate: any qualifier (over, nearly, about).
-                    "invested_approximate": bool(row["investment__qualifier"]),
+                    "invested_approximate": ReportedFigure.is_approximate(
+                        row["investment__qualifier"]
+                    ),
                     "invested_source": translated(row, "investment__source"),
                 }
                 if row["investment_id"] is not None

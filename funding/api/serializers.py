@@ -17,6 +17,7 @@ from core.rest import (
     bilingual_columns,
     choice_labels,
     label_field,
+    written,
 )
 from funding.models import Donation, LedgerEntry
 from projects import selectors as project_selectors
@@ -184,9 +185,7 @@ def entry_list_rows(
             "beyond_arrivals": row["beyond_arrivals"],
             "needs_approval": row["needs_approval"],
             "approved": row["approval__id"] is not None,
-            "approved_at": None
-            if row["approval__approved_at"] is None
-            else approved_at.to_representation(row["approval__approved_at"]),
+            "approved_at": written(approved_at, row["approval__approved_at"]),
             "recorded_at": recorded_at.to_representation(row["recorded_at"]),
         }
         for row in rows
@@ -403,11 +402,11 @@ class DonationSerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_currency(self, donation: Donation) -> str:
-        return DONATION_CURRENCY
+        return CURRENCY
 
 
-# Donations are recorded in yuan.
-DONATION_CURRENCY = "CNY"
+# Donations, like the ledger, are recorded in yuan.
+CURRENCY = "CNY"
 # The columns of a donation that the donations list reads (`donation_list_rows`).
 DONATION_COLUMNS = (
     "id",
@@ -442,7 +441,7 @@ def donation_list_rows(
             "kind": row["kind"],
             "kind_label": kinds.get(row["kind"], row["kind"]),
             "value": value.to_representation(row["value"]),
-            "currency": DONATION_CURRENCY,
+            "currency": CURRENCY,
             "programme": row["programme__code"],
             "donor": row["donor__code"],
             "donor_name": row["donor_name"],

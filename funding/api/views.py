@@ -16,6 +16,7 @@ from core.rest import RequestLanguageMixin
 from funding import selectors, services
 from funding.api.filters import DonationFilter, LedgerEntryFilter
 from funding.api.serializers import (
+    CURRENCY,
     DONATION_COLUMNS,
     DonationSerializer,
     DonationTotalsSerializer,
@@ -31,8 +32,6 @@ from funding.models import LedgerEntry
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-CURRENCY = "CNY"
 
 
 class LedgerCursorPagination(CursorPagination):

@@ -18,6 +18,7 @@ from core.rest import (
     choice_labels,
     label_field,
     translated,
+    written,
 )
 from medical import selectors
 from medical.models import CallItem, CallList, Category, Claim, ProgressReport, Verification
@@ -117,7 +118,7 @@ def call_list_rows(
     statuses = choice_labels(CallList._meta.get_field("status"))
 
     def day(name: str, row: Mapping[str, Any]) -> Any:
-        return None if row[name] is None else fields[name].to_representation(row[name])
+        return written(fields[name], row[name])
 
     return [
         {
@@ -260,8 +261,8 @@ def item_list_rows(
             "deliverables": bilingual(row, "deliverables"),
             "category": row["category"],
             "category_label": categories.get(row["category"], row["category"]),
-            "budget": None if row["budget"] is None else budget.to_representation(row["budget"]),
-            "due_on": row["due_on"] or row["call_list__delivery_deadline"],
+            "budget": written(budget, row["budget"]),
+            "due_on": selectors.due_date_of(row["due_on"], row["call_list__delivery_deadline"]),
             "max_claimants": row["max_claimants"],
             "places_left": row["max_claimants"] - row["active_claims"],
             "status": row["status"],
@@ -387,11 +388,10 @@ def public_claim_rows(
     statuses = choice_labels(Claim._meta.get_field("status"))
 
     def on_time(row: Mapping[str, Any]) -> bool | None:
-        # selectors.delivered_on_time: by the item's due date, else its list's deadline.
         if row["delivered_on"] is None:
             return None
-        due = row["item__due_on"] or row["item__call_list__delivery_deadline"]
-        return due is None or row["delivered_on"] <= due
+        due = selectors.due_date_of(row["item__due_on"], row["item__call_list__delivery_deadline"])
+        return selectors.on_time(row["delivered_on"], due)
 
     return [
         {
@@ -404,9 +404,7 @@ def public_claim_rows(
             "status": row["status"],
             "status_label": statuses.get(row["status"], row["status"]),
             "claimed_on": claimed_on.to_representation(row["claimed_on"]),
-            "delivered_on": None
-            if row["delivered_on"] is None
-            else delivered_on.to_representation(row["delivered_on"]),
+            "delivered_on": written(delivered_on, row["delivered_on"]),
             "on_time": on_time(row),
             "private": None,
         }

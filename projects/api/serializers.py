@@ -16,6 +16,7 @@ from core.rest import (
     bilingual_columns,
     choice_labels,
     label_field,
+    written,
 )
 from projects import lifecycle, selectors
 from projects.models import (
@@ -99,7 +100,7 @@ def project_list_rows(
     level_labels = choice_labels(model_field(Place, "level"))
 
     def value(name: str, row_value: Any) -> Any:
-        return None if row_value is None else fields[name].to_representation(row_value)
+        return written(fields[name], row_value)
 
     def label(name: str, row_value: Any) -> Any:
         text = labels[name].get(row_value, row_value)

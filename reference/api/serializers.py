@@ -10,6 +10,7 @@ from core.rest import (
     bilingual_columns,
     choice_labels,
     label_field,
+    written,
 )
 from reference.models import Organisation, Place, PlanPeriod, Programme
 
@@ -159,9 +160,7 @@ def programme_list_rows(
             "donor": row["donor__code"],
             "partner": row["partner__code"],
             "partner_place": row["partner_place_id"],
-            "started_on": None
-            if row["started_on"] is None
-            else started_on.to_representation(row["started_on"]),
+            "started_on": written(started_on, row["started_on"]),
             "periods": of_programme.get(row["id"], []),
         }
         for row in rows

@@ -5,8 +5,13 @@ from funding import selectors
 from projects.models import Project
 from reference.models import Programme
 
-# Ledger entries and approvals are append-only: when they were recorded is when figures changed.
-CHANGE_SOURCES = (("funding.LedgerEntry", "recorded_at"), ("funding.Approval", "approved_at"))
+# Ledger entries, approvals and note publications are append-only: when they were recorded is
+# when what the public reads changed (a published partner's note shows in the ledger download).
+CHANGE_SOURCES = (
+    ("funding.LedgerEntry", "recorded_at"),
+    ("funding.Approval", "approved_at"),
+    ("funding.NotePublication", "published_at"),
+)
 
 
 def home_figures(*, programme: Programme | None) -> dict:

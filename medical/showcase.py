@@ -2,8 +2,13 @@
 
 from medical import selectors
 
-# Status changes and verifications: the timestamps behind the page's figures (数据截至).
-CHANGE_SOURCES = (("medical.Transition", "at"), ("medical.Verification", "verified_at"))
+# Claims, status changes and verifications: the timestamps behind the page's figures and the
+# claims download (数据截至).
+CHANGE_SOURCES = (
+    ("medical.Claim", "created_at"),
+    ("medical.Transition", "at"),
+    ("medical.Verification", "verified_at"),
+)
 
 
 def home_section(programme):

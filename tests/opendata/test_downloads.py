@@ -15,6 +15,8 @@ from django.http import StreamingHttpResponse
 from openpyxl import load_workbook
 
 from api.callers import Caller
+from api.keys import issue_api_key
+from core.newest import column_of
 from education import selectors as education
 from funding import selectors as funding
 from funding import services
@@ -23,10 +25,12 @@ from medical import selectors as medical
 from medical.models import CallList
 from opendata.datasets import DATASETS
 from projects import selectors as projects
+from projects.selectors import _change_columns
 from reference import selectors as reference
 from tests.factories import (
     IndicatorFactory,
     MilestoneFactory,
+    OrganisationFactory,
     ParticipantFactory,
     ProjectFactory,
     TimelineEventFactory,
@@ -157,6 +161,45 @@ def test_unpublished_records_and_unapproved_entries_never_appear(client, db, set
     items = read_json(client, "medical-items")
     assert [item["title_en"] for item in items] == [open_item.title_en]
     assert CallList.objects.filter(status=CallList.Status.DRAFT).count() == 1
+
+
+def test_every_change_a_dataset_reads_moves_the_pages_data_version():
+    # A download's ETag is the pages' data version (projects.selectors.data_as_of): a change
+    # the dataset's rows read but the version does not would leave readers a stale file.
+    version = set(_change_columns())
+    for dataset in DATASETS:
+        changes = {column_of(model, field) for model, field in dataset.changes}
+        assert changes <= version, (dataset.name, changes - version)
+
+
+def test_publishing_a_partners_note_moves_the_downloads_etag(client, db):
+    # A reader holding the ledger file must not be told it is current once it is not.
+    project = ProjectFactory()
+    partner = OrganisationFactory()
+    ParticipantFactory(project=project, organisation=partner, role="funding")
+    officer = staff("officer")
+    officer.user_permissions.add(Permission.objects.get(codename="publish_entry_note"))
+    officer = User.objects.get(pk=officer.pk)
+    key, _raw = issue_api_key(
+        organisation=partner, name="k", capabilities=["funding:entries"], granted_by=officer
+    )
+    entry = services.record_entry(
+        project=project,
+        type="incoming_funds",
+        date=datetime.date(2023, 3, 1),
+        amount=Decimal("100"),
+        note="Second tranche",
+        recorded_by_key=key,
+    )
+    before = client.get("/data/ledger-entries.csv")
+    assert [row["note"] for row in read_csv(client, "ledger-entries")] == [""]
+
+    services.publish_note(entry=entry, published_by=officer)
+    after = client.get("/data/ledger-entries.csv", HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert "Second tranche" in body(after).decode()
 
 
 def test_text_that_would_start_a_formula_stays_text(client, db):

@@ -439,6 +439,8 @@ class ResultsRelease(models.Model):
     class Meta:
         verbose_name = _("results release")
         verbose_name_plural = _("results releases")
+        # The newest is read on every public request (core.newest): one index lookup.
+        indexes = [models.Index(fields=["released_at"], name="results_release_released_at")]
         ordering = ["-released_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -191,6 +191,8 @@ class Approval(models.Model):
     class Meta:
         verbose_name = _("approval")
         verbose_name_plural = _("approvals")
+        # The newest is read on every public request (core.newest): one index lookup.
+        indexes = [models.Index(fields=["approved_at"], name="approval_approved_at")]
 
     def __str__(self):
         return f"{self.entry} ✓ {self.approved_by}"
@@ -252,6 +254,8 @@ class NotePublication(models.Model):
     class Meta:
         verbose_name = _("published note")
         verbose_name_plural = _("published notes")
+        # The newest is read on every public request (core.newest): one index lookup.
+        indexes = [models.Index(fields=["published_at"], name="note_publication_published_at")]
 
     def __str__(self):
         return f"{self.entry} · {self.entry.note}"

@@ -242,6 +242,8 @@ class Claim(models.Model):
     class Meta:
         verbose_name = _("claim")
         verbose_name_plural = _("claims")
+        # The newest is read on every public request (core.newest): one index lookup.
+        indexes = [models.Index(fields=["created_at"], name="claim_created_at")]
         ordering = ["item", "claimed_on", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -314,6 +316,8 @@ class Verification(models.Model):
     class Meta:
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
+        # The newest is read on every public request (core.newest): one index lookup.
+        indexes = [models.Index(fields=["verified_at"], name="verification_verified_at")]
         ordering = ["claim", "verified_at"]
         constraints = [
             models.CheckConstraint(
@@ -353,7 +357,11 @@ class Transition(ActorMixin, models.Model):
         verbose_name = _("transition")
         verbose_name_plural = _("transitions")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["entity", "object_id"], name="medical_transition_record")]
+        indexes = [
+            models.Index(fields=["entity", "object_id"], name="medical_transition_record"),
+            # The newest is read on every public request (core.newest): one index lookup.
+            models.Index(fields=["at"], name="medical_transition_at"),
+        ]
 
     def __str__(self):
         return f"{self.entity} #{self.object_id}: {self.from_status} → {self.to_status}"

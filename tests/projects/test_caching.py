@@ -207,6 +207,32 @@ def test_the_footer_date_and_the_etag_share_one_query(client, project):
     assert len(as_of_queries) == 1
 
 
+def test_every_newest_time_the_pages_ask_for_is_read_from_an_index(client, project):
+    # The data version is read on every public request, and the datasets' change times on
+    # /data/: each MAX must be one index lookup, or the pages slow down as the tables grow.
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/en/")
+        client.get("/en/data/")
+    asked = {
+        (table, column)
+        for query in queries.captured_queries
+        for column, table in re.findall(r'MAX\("(\w+)"\) FROM "(\w+)"', query["sql"])
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.relname, a.attname
+            FROM pg_index i
+            JOIN pg_class t ON t.oid = i.indrelid
+            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]
+            """
+        )
+        leading = set(cursor.fetchall())
+
+    assert {"funding_notepublication", "medical_verification"} <= {t for t, _c in asked}
+    assert sorted(asked - leading) == []
+
+
 @pytest.mark.parametrize(
     "kind", ["donation", "budget line", "free clinic", "charity batch", "hospital first"]
 )

@@ -12,11 +12,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from api.actors import Actor
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, money_column
 from core.exceptions import Conflict
 from projects import lifecycle
 from projects.models import PlanAdjustment, Project, WorkflowStep
@@ -36,22 +37,28 @@ COMMON = ("date", "date_precision", "comment", "comment_public")
 
 
 class StepForm(forms.Form):
-    date = forms.DateField(label=_("date"), help_text=_("The day the step took effect."))
+    date = forms.DateField(label=capfirst(_("date")), help_text=_("The day the step took effect."))
     date_precision = forms.ChoiceField(
-        label=_("date precision"), choices=DatePrecision.choices, initial=DatePrecision.DAY
+        label=capfirst(_("date precision")),
+        choices=DatePrecision.choices,
+        initial=DatePrecision.DAY,
     )
-    side = forms.ChoiceField(label=_("side"), choices=WorkflowStep.Side.choices)
-    opinion = forms.ChoiceField(label=_("opinion"), choices=WorkflowStep.Opinion.choices)
-    document_number = forms.CharField(label=_("document number"), max_length=100, required=False)
+    side = forms.ChoiceField(label=capfirst(_("side")), choices=WorkflowStep.Side.choices)
+    opinion = forms.ChoiceField(label=capfirst(_("opinion")), choices=WorkflowStep.Opinion.choices)
+    document_number = forms.CharField(
+        label=capfirst(_("document number")), max_length=100, required=False
+    )
     amount = forms.DecimalField(
-        label=_("approved amount (CNY)"), max_digits=14, decimal_places=2, min_value=0
+        label=capfirst(_("approved amount (CNY)")), max_digits=14, decimal_places=2, min_value=0
     )
-    result = forms.ChoiceField(label=_("acceptance result"), choices=WorkflowStep.Result.choices)
+    result = forms.ChoiceField(
+        label=capfirst(_("acceptance result")), choices=WorkflowStep.Result.choices
+    )
     comment = forms.CharField(
-        label=_("comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=capfirst(_("comment")), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     comment_public = forms.BooleanField(
-        label=_("comment is public"),
+        label=capfirst(_("comment is public")),
         required=False,
         help_text=_("Otherwise only staff read it; the public sees the step and its date."),
     )
@@ -246,10 +253,14 @@ class PlanAdjustmentForm(forms.ModelForm):
 
 
 class DecisionForm(forms.Form):
-    decided_on = forms.DateField(label=_("decided on"))
-    document_number = forms.CharField(label=_("document number"), max_length=100, required=False)
+    decided_on = forms.DateField(label=capfirst(_("decided on")))
+    document_number = forms.CharField(
+        label=capfirst(_("document number")), max_length=100, required=False
+    )
     comment = forms.CharField(
-        label=_("decision comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=capfirst(_("decision comment")),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
 
@@ -258,12 +269,16 @@ class PlanAdjustmentAdmin(admin.ModelAdmin):
     form = PlanAdjustmentForm
     list_display = [
         "project",
-        "planned_investment",
-        "previous_investment",
+        "planned_investment_cny",
+        "previous_investment_cny",
         "status",
         "requested_at",
         "decided_on",
     ]
+    planned_investment_cny = money_column("planned_investment", _("planned investment (CNY)"))
+    previous_investment_cny = money_column(
+        "previous_investment", _("planned investment before (CNY)")
+    )
     list_filter = ["status"]
     search_fields = ["project__code", "document_number"]
     autocomplete_fields = ["project"]

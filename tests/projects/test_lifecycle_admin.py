@@ -62,6 +62,7 @@ def test_a_step_is_taken_after_its_confirmation_page():
     confirmation = client.get(url)
     assert confirmation.status_code == 200
     assert "moves from Proposal to Joint review" in confirmation.content.decode()
+    assert ">Date precision:</label>" in confirmation.content.decode()
     assert project.steps.count() == 0
 
     done = client.post(url, {"date": "2024-02-01", "date_precision": "day", "comment": ""})
@@ -167,6 +168,14 @@ def test_a_plan_adjustment_is_requested_then_decided_by_another_person():
 
     page = approver.get(f"/en/admin/projects/planadjustment/{adjustment.pk}/change/")
     assert 'data-decision="approve"' in page.content.decode()
+    listing = approver.get("/en/admin/projects/planadjustment/").content.decode()
+    assert "2,000,000.00" in listing and "1,000,000.00" in listing
+    confirmation = approver.get(
+        f"/en/admin/projects/planadjustment/{adjustment.pk}/decide/approve/"
+    ).content.decode()
+    # The figures as an approver reads them, grouped; the form's labels as the admin's own.
+    assert "planned investment now 1,000,000 CNY, requested 2,000,000 CNY" in confirmation
+    assert ">Decided on:</label>" in confirmation
     decided = approver.post(
         f"/en/admin/projects/planadjustment/{adjustment.pk}/decide/approve/",
         {"decided_on": "2024-09-01", "document_number": "调〔2024〕1号", "comment": ""},

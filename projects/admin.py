@@ -278,6 +278,17 @@ class ParticipantAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["project", "organisation"]
     list_select_related = ["project", "organisation"]
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or lifecycle.may_edit_project(request.user, obj.project)
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":
+            # Another project is not found here: "Select a valid choice" on the form.
+            kwargs["queryset"] = lifecycle.projects_editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(HistoryTranslationAdmin):

@@ -38,6 +38,7 @@ from reference.models import DatePrecision
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
 
 Action = WorkflowStep.Action
 Side = WorkflowStep.Side
@@ -102,6 +103,27 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     Action.HAND_OVER: (RUN,),
     Action.WITHDRAW: (PROPOSE, APPROVE),
 }
+
+
+def may_edit_project(user: "User | AnonymousUser", project: Project | None) -> bool:
+    """Who changes a project's record (with its participants) where projects may be changed at
+    all. Programme staff, who run projects, change any; anyone else (a proposer) only a proposal
+    still being prepared, at the proposal stage (where a returned one comes back): once it is
+    submitted, the record is what the reviewers read and the approvers approve."""
+    return user.has_perm(RUN) or project is None or project.stage == Stage.PROPOSAL
+
+
+def projects_editable_by(user: "User | AnonymousUser") -> "QuerySet[Project]":
+    """The projects `may_edit_project` lets the user change."""
+    projects = Project.objects.all()
+    return projects if user.has_perm(RUN) else projects.filter(stage=Stage.PROPOSAL)
+
+
+def may_publish_project(user: "User | AnonymousUser") -> bool:
+    """Putting a project on the public showcase (or taking it off) is programme staff's."""
+    return user.has_perm(RUN)
+
+
 # What a partner organisation's key (capability projects:workflow) may do on a project its
 # organisation takes part in: propose, and report the start and completion of the work.
 KEY_ACTIONS = (Action.SUBMIT, Action.WITHDRAW, Action.START, Action.COMPLETE)

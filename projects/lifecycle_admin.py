@@ -157,8 +157,22 @@ class LifecycleAdminMixin(admin.ModelAdmin):
         )
         return [step, *super().get_urls()]
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and lifecycle.may_edit_project(
+            request.user, obj
+        )
+
+    def get_changelist_instance(self, request):
+        # The list's "published" tick boxes are programme staff's alone.
+        changelist = super().get_changelist_instance(request)
+        if not lifecycle.may_publish_project(request.user):
+            changelist.list_editable = ()
+        return changelist
+
     def get_readonly_fields(self, request, obj=None):
         fields = [*super().get_readonly_fields(request, obj), "stage"]
+        if not lifecycle.may_publish_project(request.user):
+            fields.append("published")
         if obj is not None and obj.stage not in (
             lifecycle.Stage.PROPOSAL,
             lifecycle.Stage.REVIEW,

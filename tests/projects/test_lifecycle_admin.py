@@ -12,8 +12,8 @@ from django.utils import translation
 from api.actors import Actor
 from projects import lifecycle
 from projects.lifecycle import StepDetails
-from projects.models import PlanAdjustment, Project, Stage, WorkflowStep
-from tests.factories import ProjectFactory
+from projects.models import Participant, PlanAdjustment, Project, Stage, WorkflowStep
+from tests.factories import OrganisationFactory, ProjectFactory
 from tests.test_admin_languages import leftovers, stored_texts
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,66 @@ def test_a_step_is_taken_after_its_confirmation_page():
     project.refresh_from_db()
     assert project.stage == Stage.REVIEW
     assert project.steps.get().user.username == "proposer"
+
+
+def test_a_proposer_changes_a_proposal_only_and_never_publishes():
+    proposal = project_at(Stage.PROPOSAL)
+    Project.objects.filter(pk=proposal.pk).update(published=False)
+    running = ProjectFactory(code="P-RUN", published=True)
+    Project.objects.filter(pk=running.pk).update(stage=Stage.IN_PROGRESS)
+    client = signed_in("proposer", "Project proposer")
+
+    own = client.get(f"/en/admin/projects/project/{proposal.pk}/change/")
+    assert own.context["has_change_permission"]
+    assert "published" not in own.context["adminform"].form.fields  # shown, not editable
+    approved = client.get(f"/en/admin/projects/project/{running.pk}/change/")
+    assert approved.status_code == 200 and not approved.context["has_change_permission"]
+    (participants,) = approved.context["inline_admin_formsets"]
+    assert not (participants.has_add_permission or participants.has_change_permission)
+    refused = client.post(f"/en/admin/projects/project/{running.pk}/change/", {"code": "X"})
+    assert refused.status_code == 403
+    listing = client.get("/en/admin/projects/project/")
+    assert listing.context["cl"].formset is None  # no "published" tick boxes
+    ticked = client.post(
+        "/en/admin/projects/project/",
+        {
+            "_save": "Save",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": proposal.pk,
+            "form-0-published": "on",
+        },
+    )
+    assert ticked.status_code in (200, 302)
+    added = client.get("/en/admin/projects/project/add/")
+    assert "published" not in added.context["adminform"].form.fields
+
+    # Its participants likewise: a running project's are out of reach, on the project and alone.
+    participant = Participant.objects.create(
+        project=running, organisation=OrganisationFactory(), role="implementing"
+    )
+    alone = client.get(f"/en/admin/projects/participant/{participant.pk}/change/")
+    assert not alone.context["has_change_permission"]
+    moved = client.post(
+        "/en/admin/projects/participant/add/",
+        {"project": running.pk, "organisation": participant.organisation.pk, "role": "funding"},
+    )
+    assert moved.status_code == 200
+    assert "project" in moved.context["adminform"].form.errors
+    running.refresh_from_db()
+    proposal.refresh_from_db()
+    assert (running.code, proposal.published, running.participants.count()) == ("P-RUN", False, 1)
+
+
+def test_programme_staff_change_and_publish_any_project():
+    running = ProjectFactory(code="P-RUN", published=False)
+    Project.objects.filter(pk=running.pk).update(stage=Stage.IN_PROGRESS)
+    client = signed_in("runner", "Programme staff")
+
+    page = client.get(f"/en/admin/projects/project/{running.pk}/change/")
+    assert page.context["has_change_permission"]
+    assert "published" in page.context["adminform"].form.fields
+    assert client.get("/en/admin/projects/project/").context["cl"].formset is not None
 
 
 def test_a_step_the_stage_does_not_allow_is_a_form_error_and_writes_nothing():

@@ -22,11 +22,27 @@ def column_of(model: type[Model], field: str) -> Column:
 
 
 @cache
-def _query(columns: tuple[Column, ...], alias: str) -> str:
+def _query(
+    columns: tuple[Column, ...],
+    alias: str,
+    owned: frozenset[tuple[str, str]] = frozenset(),
+    owner: str = "",
+) -> str:
+    """The UNION of the columns' MAXes. In a table of `owned` ((table, owner column)), only the
+    rows of records that have ever belonged to the owner `owner` selects (an SQL query of one
+    id, taking one parameter) count: a record moved to another owner counts with its move."""
     quote = connections[alias].ops.quote_name
+    owner_column = dict(owned)
+
+    def newest(index: int, table: str, column: str) -> str:
+        read = f"SELECT {index}, MAX({quote(column)}) FROM {quote(table)}"
+        if table not in owner_column:
+            return read
+        ever_owned = f"SELECT id FROM {quote(table)} WHERE {quote(owner_column[table])} = ({owner})"
+        return f"{read} WHERE id IN ({ever_owned})"
+
     return " UNION ALL ".join(
-        f"SELECT {index}, MAX({quote(column)}) FROM {quote(table)}"
-        for index, (table, column) in enumerate(columns)
+        newest(index, table, column) for index, (table, column) in enumerate(columns)
     )
 
 
@@ -39,15 +55,25 @@ def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
 
 
 def newest_times(
-    columns: Iterable[Column], read_as: type[Model]
+    columns: Iterable[Column],
+    read_as: type[Model],
+    *,
+    owned: Iterable[tuple[str, str]] = (),
+    owner: tuple[str, str | None] = ("", None),
 ) -> dict[Column, datetime.datetime | None]:
     """Each column's newest value (None for an empty table), read from the database the router
     gives reads of `read_as` (the replica for a public read), where the request's other reads
-    go."""
+    go. In the tables of `owned` ((table, owner column)) only the records that have ever
+    belonged to one owner count: `owner` is the SQL query of its id and that query's parameter
+    (one project's page reads only that project's updates, say)."""
     ordered = tuple(sorted(set(columns)))
     alias = router.db_for_read(read_as)
+    owned_tables = frozenset(owned) if owner[0] else frozenset()
+    query = _query(ordered, alias, owned_tables, owner[0])
+    counted = {table for table, _column in owned_tables}
+    parameters = [owner[1] for table, _column in ordered if table in counted]
     with connections[alias].cursor() as cursor:
-        cursor.execute(_query(ordered, alias))
+        cursor.execute(query, parameters or None)
         return {ordered[index]: _aware(value) for index, value in cursor.fetchall()}
 
 

@@ -13,6 +13,9 @@ CHANGE_SOURCES = (
     ("funding.NotePublication", "published_at"),
 )
 
+# What a project's page shows only on its own project's page (projects.selectors.PROJECT_OWNED).
+PROJECT_OWNED = ("funding.LedgerEntry", "funding.BudgetLine")
+
 
 def home_figures(*, programme: Programme | None) -> dict:
     """The programme's funding totals, per year, and whether any of them is illustrative, and

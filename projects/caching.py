@@ -2,7 +2,8 @@
 
 One version token stands for everything a public page shows: when any public record last changed
 (`selectors.data_as_of`, one query), the language, today's date (a figure may read "not yet due")
-and the code that renders it. It is the page's ETag, so a browser that asks again with
+and the code that renders it. A project's page asks only for its own project's records among
+those only such a page shows (`public_page(version=…)`, `selectors.PROJECT_OWNED`). It is the page's ETag, so a browser that asks again with
 If-None-Match gets a 304 while nothing changed, and the key under which the pages' figures are
 cached.
 
@@ -93,10 +94,12 @@ def code_version() -> str:
 
 
 def data_version(request) -> datetime.datetime | None:
-    """`selectors.data_as_of()`, asked once per request: the ETag, the figures' cache key and
-    the footer's date share it."""
+    """When the data the request's page shows last changed, asked once per request: the ETag,
+    the figures' cache key and the footer's date share it. `selectors.data_as_of()`, or what the
+    page's `public_page(version=…)` reads."""
     if not hasattr(request, "_data_as_of"):
-        request._data_as_of = selectors.data_as_of()
+        read = getattr(request, "_read_data_version", selectors.data_as_of)
+        request._data_as_of = read()
     return request._data_as_of
 
 
@@ -181,16 +184,23 @@ def _served_kept(request: HttpRequest, kept: dict) -> HttpResponseBase:
     return get_conditional_response(request, etag=kept["etag"], response=response) or response
 
 
-def public_page(view=None, *, etag: Callable[..., str | None] | None = None):
+def public_page(
+    view=None,
+    *,
+    etag: Callable[..., str | None] | None = None,
+    version: Callable[..., datetime.datetime | None] | None = None,
+):
     """A public page: cacheable by anyone for PAGE_MAX_AGE seconds, then revalidated with its
     ETag (a 304 while the data has not changed), and kept rendered on the server under that ETag
     (see the module's description). A response that sets a cookie or is not a 200 is never
     marked public nor kept; a streamed download is never kept.
 
     `etag(request, *args, **kwargs)` replaces the data's version as the ETag of a page that shows
-    more than the data (counts the worker keeps) or serves a stored file; None: no ETag."""
+    more than the data (counts the worker keeps) or serves a stored file; None: no ETag.
+    `version(request, *args, **kwargs)` replaces `selectors.data_as_of()` as when the page's
+    data last changed, for a page that shows less than all of it (one project's)."""
     if view is None:
-        return lambda view: public_page(view, etag=etag)
+        return lambda view: public_page(view, etag=etag, version=version)
 
     def page_etag(request, *args, **kwargs) -> str | None:
         if etag is not None:
@@ -201,6 +211,8 @@ def public_page(view=None, *, etag: Callable[..., str | None] | None = None):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        if version is not None:
+            request._read_data_version = lambda: version(request, *args, **kwargs)
         key = _page_key(request) if request.method in ("GET", "HEAD") else None
         kept = None
         if key:

@@ -13,7 +13,11 @@ from reference import selectors as reference_selectors
 def data_as_of(request) -> dict:
     # A callable: the query runs only when a template shows the date (not on admin pages), and
     # once per request, shared with the page's ETag.
-    return {"data_as_of": partial(caching.data_version, request)}
+    # A page with a version of its own (one project's) says its date is its own.
+    return {
+        "data_as_of": partial(caching.data_version, request),
+        "data_as_of_own": hasattr(request, "_read_data_version"),
+    }
 
 
 def site_frame(request) -> dict:

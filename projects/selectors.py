@@ -327,12 +327,52 @@ def _change_columns() -> tuple[Column, ...]:
     return tuple(columns)
 
 
-def data_as_of() -> datetime.datetime | None:
+# Records that a project's page shows only on their own project's page, by label (each
+# showcase module adds its own as PROJECT_OWNED): a change to another project's leaves the page
+# as it is. Every other record a project's page shows counts for every page (the map counts the
+# programme's projects per place, say).
+PROJECT_OWNED = (
+    "projects.Participant",
+    "projects.Milestone",
+    "projects.Indicator",
+    "projects.ProgressUpdate",
+    "projects.Photo",
+    "projects.TimelineEvent",
+    "projects.WorkflowStep",
+    "projects.Inspection",
+)
+
+
+@cache
+def _project_owned() -> tuple[tuple[str, str], ...]:
+    """(table, project column) of the project-owned records and of their histories."""
+    labels = [*PROJECT_OWNED]
+    for module in app_modules("showcase"):
+        labels += getattr(module, "PROJECT_OWNED", ())
+    owned = []
+    for label in labels:
+        model = apps.get_model(label)
+        owned.append(column_of(model, "project"))
+        if model in registered_models.values():  # its history's rows name the project too
+            owned.append(column_of(model.history.model, "project"))
+    return tuple(owned)
+
+
+def data_as_of(project_code: str | None = None) -> datetime.datetime | None:
     """When the data behind the public pages last changed (数据截至): the newest entry of every
     change history but the staff-only ones, and of the timestamps apps register for records
     without a history (ledger entries, transitions), in one query, from where the request's other
-    reads come (so that the version names the data the page shows)."""
-    return newest(newest_times(_change_columns(), read_as=WorkflowStep).values())
+    reads come (so that the version names the data the page shows).
+
+    With `project_code`, when the data behind that project's page last changed: the records of
+    PROJECT_OWNED count only if they have ever belonged to that project."""
+    owner: tuple[str, str | None] = ("", None)
+    if project_code is not None:
+        owner = (f'SELECT id FROM "{Project._meta.db_table}" WHERE code = %s', project_code)
+    times = newest_times(
+        _change_columns(), read_as=WorkflowStep, owned=_project_owned(), owner=owner
+    )
+    return newest(times.values())
 
 
 @dataclass(frozen=True)

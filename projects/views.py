@@ -117,7 +117,7 @@ def project_list(request):
     )
 
 
-@caching.public_page
+@caching.public_page(version=lambda request, code: selectors.data_as_of(project_code=code))
 def project_detail(request, code: str):
     project = selectors.published_project_detail(code)
     milestones = list(project.milestones.all())

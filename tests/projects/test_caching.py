@@ -8,12 +8,15 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from funding import services
 from funding.models import BudgetLine, Donation
 from medical.models import CharityBatch, FreeClinic, HospitalFirst
 from projects import selectors
 from tests.factories import (
     OrganisationFactory,
+    ParticipantFactory,
     ProgrammeFactory,
     ProgressUpdateFactory,
     ProjectFactory,
@@ -92,6 +95,54 @@ def test_publishing_an_update_shows_on_the_next_request_and_moves_the_etag(clien
     assert after.status_code == 200
     assert "Roofs finished" in text_of(after)
     assert after["ETag"] != before["ETag"]
+
+
+def test_a_project_page_moves_with_its_own_records_and_the_shared_ones_only(
+    client, project, programme
+):
+    other = ProjectFactory(programme=programme, code="SN-2")
+    page = "/en/projects/SN-1/"
+    before = client.get(page)
+
+    # Another project's update and ledger entry change nothing on this page.
+    ProgressUpdateFactory(project=other, title_en="Elsewhere")
+    services.record_entry(
+        project=other, type="incoming_funds", date=datetime.date(2024, 1, 5), amount=Decimal(9)
+    )
+    assert client.get(page, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+    assert client.get("/en/projects/SN-2/", HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 200
+
+    # Its own do, and so does what every page shows (a partner's name, here).
+    mine = ProgressUpdateFactory(project=project, title_en="Roofs finished")
+    own = client.get(page, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert own.status_code == 200 and "Roofs finished" in text_of(own)
+    participant = ParticipantFactory(project=project)
+    named = client.get(page)
+    participant.organisation.name_en = "Renamed partner"
+    participant.organisation.save()
+    renamed = client.get(page, HTTP_IF_NONE_MATCH=named["ETag"])
+    assert renamed.status_code == 200 and "Renamed partner" in text_of(renamed)
+
+    # An update moved to another project leaves this page with its move.
+    moved_from = client.get(page)
+    mine.project = other
+    mine.save()
+    after_move = client.get(page, HTTP_IF_NONE_MATCH=moved_from["ETag"])
+    assert after_move.status_code == 200 and "Roofs finished" not in text_of(after_move)
+
+
+def test_a_project_pages_footer_states_when_its_own_data_changed(client, project, programme):
+    other = ProjectFactory(programme=programme, code="SN-2")
+    ProgressUpdateFactory(project=other)
+
+    page = text_of(client.get("/en/projects/SN-1/"))
+    stated = re.search(r'data-as-of="([^"]+)"', page).group(1)
+
+    assert selectors.data_as_of(project_code="SN-1") < selectors.data_as_of()
+    own = selectors.data_as_of(project_code="SN-1")
+    assert stated.startswith(timezone.localtime(own).strftime("%Y-%m-%dT%H:%M"))
+    assert "the latest change to a record this page shows" in page
+    assert "the latest change to a record these pages show" in text_of(client.get("/en/"))
 
 
 def _donation(programme, purpose: str) -> Donation:

@@ -3,9 +3,9 @@
 One version token stands for everything a public page shows: when any public record last changed
 (`selectors.data_as_of`, one query), the language, today's date (a figure may read "not yet due")
 and the code that renders it. A project's page asks only for its own project's records among
-those only such a page shows (`public_page(version=…)`, `selectors.PROJECT_OWNED`). It is the page's ETag, so a browser that asks again with
-If-None-Match gets a 304 while nothing changed, and the key under which the pages' figures are
-cached.
+those only such a page shows (`public_page(version=…)`, `selectors.PROJECT_OWNED`). It is the
+page's ETag, so a browser that asks again with If-None-Match gets a 304 while nothing changed,
+and the key under which the pages' figures are cached.
 
 The rendered page is kept too, with its token. For PAGE_FRESH_SECONDS after it was rendered or
 last confirmed, an anonymous reader gets it as it is, without the version query; after that the

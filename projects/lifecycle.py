@@ -105,18 +105,22 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The stages at which someone who does not run projects (a proposer) may change one.
+PROPOSERS_EDIT = (Stage.PROPOSAL,)
+
+
 def may_edit_project(user: "User | AnonymousUser", project: Project | None) -> bool:
     """Who changes a project's record (with its participants) where projects may be changed at
     all. Programme staff, who run projects, change any; anyone else (a proposer) only a proposal
     still being prepared, at the proposal stage (where a returned one comes back): once it is
     submitted, the record is what the reviewers read and the approvers approve."""
-    return user.has_perm(RUN) or project is None or project.stage == Stage.PROPOSAL
+    return user.has_perm(RUN) or project is None or project.stage in PROPOSERS_EDIT
 
 
 def projects_editable_by(user: "User | AnonymousUser") -> "QuerySet[Project]":
     """The projects `may_edit_project` lets the user change."""
     projects = Project.objects.all()
-    return projects if user.has_perm(RUN) else projects.filter(stage=Stage.PROPOSAL)
+    return projects if user.has_perm(RUN) else projects.filter(stage__in=PROPOSERS_EDIT)
 
 
 def may_publish_project(user: "User | AnonymousUser") -> bool:

@@ -311,7 +311,7 @@ PRIVATE_HISTORIES = {"reference.TeamMember"}
 
 
 @cache
-def _change_columns() -> tuple[Column, ...]:
+def change_columns() -> tuple[Column, ...]:
     """The tables and columns whose newest value says when public data last changed. Found once
     per process: every public request asks (reading `model.history` builds a manager class)."""
     columns = [
@@ -370,7 +370,7 @@ def data_as_of(project_code: str | None = None) -> datetime.datetime | None:
     if project_code is not None:
         owner = (f'SELECT id FROM "{Project._meta.db_table}" WHERE code = %s', project_code)
     times = newest_times(
-        _change_columns(), read_as=WorkflowStep, owned=_project_owned(), owner=owner
+        change_columns(), read_as=WorkflowStep, owned=_project_owned(), owner=owner
     )
     return newest(times.values())
 

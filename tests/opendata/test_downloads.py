@@ -25,7 +25,7 @@ from medical import selectors as medical
 from medical.models import CallList
 from opendata.datasets import DATASETS
 from projects import selectors as projects
-from projects.selectors import _change_columns
+from projects.selectors import change_columns
 from reference import selectors as reference
 from tests.factories import (
     IndicatorFactory,
@@ -166,7 +166,7 @@ def test_unpublished_records_and_unapproved_entries_never_appear(client, db, set
 def test_every_change_a_dataset_reads_moves_the_pages_data_version():
     # A download's ETag is the pages' data version (projects.selectors.data_as_of): a change
     # the dataset's rows read but the version does not would leave readers a stale file.
-    version = set(_change_columns())
+    version = set(change_columns())
     for dataset in DATASETS:
         changes = {column_of(model, field) for model, field in dataset.changes}
         assert changes <= version, (dataset.name, changes - version)

@@ -34,7 +34,7 @@ def default_programme() -> Programme | None:
 
 def default_programme_query() -> QuerySet[Programme]:
     """`default_programme()` as a query of at most one row, for a list that filters by it
-    (`programme__in=`) in its own query rather than looking it up first."""
+    (`programme=Subquery(…)`) in its own query rather than looking it up first."""
     return Programme.objects.order_by(*_default_first())[:1]
 
 

@@ -89,7 +89,8 @@ class ProgrammeScopedMixin(_ViewSet):
     """Lists are per programme (`?programme=`); a single record is found by id alone."""
 
     def programme(self):
-        """The list's programme as a query to filter by (selectors.programme_query)."""
+        """The list's programme to filter by (selectors.programme_query): a named one, the
+        default, or None for a single record."""
         # Generating the schema builds the queryset without a request to answer: no query.
         if getattr(self, "swagger_fake_view", False) or self.action != "list":
             return None
@@ -159,9 +160,8 @@ class CallItemViewSet(
         items = self.filter_queryset(self.get_queryset()).prefetch_related(None)
         page = self.paginate_queryset(CountedRows(items, ITEM_COLUMNS))
         assert page is not None
-        claimants = selectors.holding_claims_on([row["id"] for row in page]).values(
-            *CLAIMANT_COLUMNS
-        )
+        ids = [row["id"] for row in page]
+        claimants = selectors.holding_claims_on(ids).values(*CLAIMANT_COLUMNS) if ids else []
         serializer = self.get_serializer()
         assert isinstance(serializer, CallItemSerializer)
         return self.get_paginated_response(item_list_rows(page, claimants, serializer))

@@ -233,6 +233,32 @@ def test_drafts_are_for_staff_only(world):
     assert unknown.status_code == 404
 
 
+def test_the_default_programmes_lists_are_read_afresh_by_every_request(world):
+    # Their queries are built once per process (core.querysets): each request still reads the
+    # rows as they are now, and staff still read drafts nobody else does.
+    item, _a, _b, callers = world
+    anonymous, staff = callers["anonymous"], callers["health_commission"]
+
+    def shown(client: Client, path: str) -> dict[int, int | None]:
+        rows = client.get(path).json()["results"]
+        return {row["id"]: row.get("items", row.get("places_left")) for row in rows}
+
+    assert shown(anonymous, "/api/v1/medical/lists/") == {item.call_list_id: 1}
+    draft = CallListFactory(programme=item.call_list.programme)
+    draft_item = CallItemFactory(call_list=draft)
+    assert shown(staff, "/api/v1/medical/lists/") == {item.call_list_id: 1, draft.pk: 1}
+    assert shown(staff, "/api/v1/medical/items/") == {item.pk: 1, draft_item.pk: 1}
+    assert shown(anonymous, "/api/v1/medical/lists/") == {item.call_list_id: 1}
+    assert shown(anonymous, "/api/v1/medical/items/") == {item.pk: 1}
+
+    draft.status, draft.published_on = draft.Status.PUBLISHED, date(2024, 2, 1)
+    draft.save()
+    CallItemFactory(call_list=draft)
+    assert shown(anonymous, "/api/v1/medical/lists/") == {item.call_list_id: 1, draft.pk: 2}
+    services.claim_item(item=item, organisation=donor_side(item))
+    assert shown(anonymous, "/api/v1/medical/items/")[item.pk] == 0
+
+
 def test_lists_and_items_open_on_the_default_programme_without_looking_it_up_first(
     settings, django_assert_num_queries
 ):

@@ -257,10 +257,17 @@ def progress_updates_for(caller: Caller) -> QuerySet[ProgressUpdate]:
     )
     if caller.has_perm("projects.view_progressupdate"):
         return updates
-    public = Q(published=True, project__published=True)
     if caller.organisation_id is not None:
-        return updates.filter(public | Q(organisation_id=caller.organisation_id))
-    return updates.filter(public)
+        return updates.filter(PUBLIC_UPDATES | Q(organisation_id=caller.organisation_id))
+    return updates.filter(PUBLIC_UPDATES)
+
+
+PUBLIC_UPDATES = Q(published=True, project__published=True)
+
+
+def reads_public_updates_only(caller: Caller) -> bool:
+    """Whether `progress_updates_for(caller)` is the public updates and nothing more."""
+    return caller.organisation_id is None and not caller.has_perm("projects.view_progressupdate")
 
 
 def has_photos() -> Exists:

@@ -1,6 +1,8 @@
 import datetime
+from typing import Any
 
 import django_filters
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -9,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.actors import Actor
+from api.callers import Caller
 from api.capabilities import PROJECTS_WORKFLOW, UPDATES_WRITE
 from api.pagination import CountedRows, UpdatedCursorPagination
 from api.schema import (
@@ -18,6 +21,7 @@ from api.schema import (
 )
 from api.serializers import translated_values
 from api.viewsets import PartnerWritableViewSet, PartnerWriteMixin
+from core.querysets import built_once
 from core.rest import RequestLanguageMixin
 from projects import lifecycle, selectors, services
 from projects.api.filters import TimelineEventFilter
@@ -177,6 +181,19 @@ class ProgressUpdateFilter(django_filters.FilterSet):
         return queryset.filter(updated_at__gte=value.astimezone(datetime.UTC))
 
 
+def update_rows(updates: QuerySet[ProgressUpdate]) -> QuerySet[Any]:
+    """The updates as the list's columns (UPDATE_COLUMNS), with whether each has a photo."""
+    with_photos = updates.prefetch_related(None).annotate(has_photos=selectors.has_photos())
+    return with_photos.values(*UPDATE_COLUMNS, "has_photos")
+
+
+@built_once
+def public_update_rows() -> QuerySet[Any]:
+    """The public updates, which anonymous readers (and staff who may not view updates) read:
+    built once per process (core.querysets), as every such request asks for the same."""
+    return update_rows(selectors.progress_updates_for(Caller()))
+
+
 @extend_schema_view(
     create=extend_schema(
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
@@ -204,9 +221,11 @@ class ProgressUpdateViewSet(PartnerWritableViewSet):
 
     def list(self, request, *args, **kwargs):
         # Columns, not model instances (three per row): the same answer as the serializer's.
-        updates = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        with_photos = updates.annotate(has_photos=selectors.has_photos())
-        page = self.paginate_queryset(with_photos.values(*UPDATE_COLUMNS, "has_photos"))
+        if selectors.reads_public_updates_only(self.caller):
+            rows = public_update_rows()
+        else:
+            rows = update_rows(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(rows))
         assert page is not None
         # The photos of the updates that have any: no query when none has.
         shown = [row["id"] for row in page if row["has_photos"]]

@@ -33,6 +33,7 @@ from typing import Any
 from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 
 from api.callers import Caller
+from core.querysets import built_once, count_of
 from education.models import (
     Cohort,
     Enrolment,
@@ -96,10 +97,13 @@ def partner_townships() -> QuerySet[Place]:
     )
 
 
+@built_once
 def cohorts() -> QuerySet[Cohort]:
+    """Every cohort with its enrolment count (`enrolled`): the API's list and the admin's start
+    from it, so it is built once per process (core.querysets)."""
     return (
         Cohort.objects.select_related("programme")
-        .annotate(enrolled=Count("enrolments"))
+        .annotate(enrolled=count_of(Enrolment.objects.filter(cohort=OuterRef("pk"))))
         .order_by("programme_id", "intake_year")
     )
 

@@ -23,8 +23,6 @@ from typing import Any, Final, Literal
 from django.conf import settings
 from django.db.models import (
     Count,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -35,7 +33,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from api.callers import Caller
-from core.querysets import built_once
+from core.querysets import built_once, count_of
 from medical.models import (
     Bulletin,
     CallItem,
@@ -280,16 +278,8 @@ def visible_lists(caller: Caller, *, programme: ProgrammeScope) -> QuerySet[Call
 
 
 def _lists(drafts: bool, programme: ProgrammeScope) -> QuerySet[CallList]:
-    # The items counted beside each list, not joined and grouped: PostgreSQL plans it in a third
-    # of the time.
-    item_count = (
-        CallItem.objects.filter(call_list=OuterRef("pk"))
-        .order_by()
-        .annotate(count=Func("pk", function="COUNT", output_field=IntegerField()))
-        .values("count")
-    )
     lists = CallList.objects.select_related("issuer", "programme").annotate(
-        item_count=Subquery(item_count)
+        item_count=count_of(CallItem.objects.filter(call_list=OuterRef("pk")))
     )
     if (programme_id := _of_programme(programme)) is not None:
         lists = lists.filter(programme=programme_id)

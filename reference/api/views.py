@@ -1,5 +1,9 @@
+from typing import Any
+
+from django.db.models import QuerySet
 from rest_framework import viewsets
 
+from core.querysets import built_once
 from core.rest import RequestLanguageMixin
 from reference import selectors
 from reference.api.filters import OrganisationFilter, PlaceFilter
@@ -47,6 +51,13 @@ class PlaceViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.places()
 
 
+@built_once
+def programme_rows() -> QuerySet[Any]:
+    """The programmes as the list's columns: the same for every caller, so built once per
+    process (core.querysets)."""
+    return selectors.programmes().prefetch_related(None).values(*PROGRAMME_COLUMNS)
+
+
 class ProgrammeViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
     """Donor–partner pairings and their plan periods."""
 
@@ -58,8 +69,7 @@ class ProgrammeViewSet(RequestLanguageMixin, viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         # Columns, not model instances: the same answer as the serializer's.
-        programmes = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        page = self.paginate_queryset(programmes.values(*PROGRAMME_COLUMNS))
+        page = self.paginate_queryset(self.filter_queryset(programme_rows()))
         assert page is not None
         periods = selectors.periods_of([row["id"] for row in page]).values(*PERIOD_COLUMNS)
         serializer = self.get_serializer()

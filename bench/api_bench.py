@@ -1035,6 +1035,15 @@ def main() -> None:
         "whose 3 × raw is below it (marked '3 × raw < floor') cannot meet the target whatever "
         "its view does."
     )
+    within = sum(api <= 3 * raw for _url, _count, api, raw, _above in rows)
+    below_floor = sum(
+        api > 3 * raw and 3 * raw < floor_api for _url, _count, api, raw, _above in rows
+    )
+    above_within = sum(above <= 3 * raw for _url, _count, _api, raw, above in rows)
+    print(
+        f"Lists within 3 × raw: {within} of {len(rows)} ({below_floor} of the others cannot be: "
+        f"3 × raw is below the floor). API − floor within 3 × raw: {above_within} of {len(rows)}."
+    )
     print("Where the floor goes, with no list, no query and no serializer at all:")
     for label, median in fixed:
         print(f"  {label:<82} {median:6.2f} ms")

@@ -249,6 +249,10 @@ def milestone_durations(milestones: list[Milestone]) -> list[tuple[Milestone, Mi
     return spans
 
 
+# What anyone may read of the progress updates.
+PUBLIC_UPDATES = Q(published=True, project__published=True)
+
+
 def progress_updates_for(caller: Caller) -> QuerySet[ProgressUpdate]:
     """Updates a caller may read: the public ones (published, on a published project), plus
     every update its own organisation reported; staff who may view them see all."""
@@ -260,9 +264,6 @@ def progress_updates_for(caller: Caller) -> QuerySet[ProgressUpdate]:
     if caller.organisation_id is not None:
         return updates.filter(PUBLIC_UPDATES | Q(organisation_id=caller.organisation_id))
     return updates.filter(PUBLIC_UPDATES)
-
-
-PUBLIC_UPDATES = Q(published=True, project__published=True)
 
 
 def reads_public_updates_only(caller: Caller) -> bool:

@@ -39,8 +39,9 @@ def built_once(build: Callable[..., Q]) -> Callable[..., Q]:
 
 def count_of(rows: QuerySet[Any]) -> Subquery:
     """How many `rows` there are (a queryset matched to the outer row by `OuterRef`), counted
-    beside each outer row: `(SELECT COUNT(id) … WHERE …)`. PostgreSQL plans it in about a third of
-    the time a join grouped by every selected column takes, and it is 0, never null, for none."""
+    beside each outer row: `(SELECT COUNT(id) … WHERE …)`, 0 (never null) for none. PostgreSQL
+    plans it faster than a join grouped by every selected column: the open-call lists' query in
+    0.21 ms instead of 0.36 ms on the demo."""
     counted = rows.order_by().annotate(
         count=Func("pk", function="COUNT", output_field=IntegerField())
     )

@@ -93,6 +93,12 @@ def code_version() -> str:
     return hashlib.sha256((_code_digest() + page_settings).encode()).hexdigest()[:16]
 
 
+def has_own_version(request) -> bool:
+    """Whether the request's page reads a data version of its own (`public_page(version=…)`,
+    one project's page) rather than the one all public pages share."""
+    return hasattr(request, "_read_data_version")
+
+
 def data_version(request) -> datetime.datetime | None:
     """When the data the request's page shows last changed, asked once per request: the ETag,
     the figures' cache key and the footer's date share it. `selectors.data_as_of()`, or what the

@@ -16,7 +16,7 @@ def data_as_of(request) -> dict:
     # A page with a version of its own (one project's) says its date is its own.
     return {
         "data_as_of": partial(caching.data_version, request),
-        "data_as_of_own": hasattr(request, "_read_data_version"),
+        "data_as_of_own": caching.has_own_version(request),
     }
 
 

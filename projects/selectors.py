@@ -259,15 +259,17 @@ def progress_updates_for(caller: Caller) -> QuerySet[ProgressUpdate]:
     updates = ProgressUpdate.objects.select_related("project", "organisation").prefetch_related(
         "photos"
     )
+    if reads_public_updates_only(caller):
+        return updates.filter(PUBLIC_UPDATES)
     if caller.has_perm("projects.view_progressupdate"):
         return updates
-    if caller.organisation_id is not None:
-        return updates.filter(PUBLIC_UPDATES | Q(organisation_id=caller.organisation_id))
-    return updates.filter(PUBLIC_UPDATES)
+    return updates.filter(PUBLIC_UPDATES | Q(organisation_id=caller.organisation_id))
 
 
 def reads_public_updates_only(caller: Caller) -> bool:
-    """Whether `progress_updates_for(caller)` is the public updates and nothing more."""
+    """Whether a caller reads the public updates and nothing more (`progress_updates_for`
+    decides by it, and the API's list reads its public rows built once by it): neither staff who
+    may view every update nor a key whose organisation reports its own."""
     return caller.organisation_id is None and not caller.has_perm("projects.view_progressupdate")
 
 

@@ -86,10 +86,13 @@ allow_replication() {
   exit 1
 }
 
-# Waits until the replica has replayed the primary's WAL up to the position it has now.
+# Waits until the replica has replayed the primary's WAL up to the position it has now: the
+# insert position, which holds every commit made so far. The write position may stop short of a
+# commit made with synchronous_commit=off (still in the WAL buffers), which the replica would
+# then not be waited for.
 wait_caught_up() {
   local target deadline
-  target=$(primary_sql "SELECT pg_current_wal_lsn()")
+  target=$(primary_sql "SELECT pg_current_wal_insert_lsn()")
   deadline=$((SECONDS + REPLICA_TIMEOUT))
   until [ "$(replica_sql "SELECT coalesce(pg_last_wal_replay_lsn() >= '$target'::pg_lsn, false)" 2>/dev/null)" = t ]; do
     if [ $SECONDS -ge $deadline ]; then

@@ -45,9 +45,12 @@ as_postgres() {
   fi
 }
 
+# Runs each argument as a statement of its own, in one session.
 primary_sql() {
-  "$PG_BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" \
-    -U "$PG_SUPERUSER" -d postgres -c "$1"
+  local statement statements=()
+  for statement in "$@"; do statements+=(-c "$statement"); done
+  "$PG_BIN/psql" -X -At -q -v ON_ERROR_STOP=1 -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" \
+    -U "$PG_SUPERUSER" -d postgres "${statements[@]}"
 }
 
 replica_sql() {
@@ -86,13 +89,21 @@ allow_replication() {
   exit 1
 }
 
-# Waits until the replica has replayed the primary's WAL up to the position it has now: the
-# insert position, which holds every commit made so far. The write position may stop short of a
-# commit made with synchronous_commit=off (still in the WAL buffers), which the replica would
-# then not be waited for.
+# The primary's WAL position that holds every commit made so far. A commit made with
+# synchronous_commit=off may still be in the WAL buffers, past the write position. A transaction
+# that writes WAL (here a one-record message nothing reads) and commits with synchronous_commit=on
+# writes out all WAL before its own commit, so the write position read after it covers every
+# earlier commit.
+primary_committed_lsn() {
+  primary_sql "SET synchronous_commit = on" \
+    "SELECT pg_logical_emit_message(true, 'replica', 'wait')" \
+    "SELECT pg_current_wal_lsn()" | tail -n 1
+}
+
+# Waits until the replica has replayed every commit the primary has made so far.
 wait_caught_up() {
   local target deadline
-  target=$(primary_sql "SELECT pg_current_wal_insert_lsn()")
+  target=$(primary_committed_lsn)
   deadline=$((SECONDS + REPLICA_TIMEOUT))
   until [ "$(replica_sql "SELECT coalesce(pg_last_wal_replay_lsn() >= '$target'::pg_lsn, false)" 2>/dev/null)" = t ]; do
     if [ $SECONDS -ge $deadline ]; then

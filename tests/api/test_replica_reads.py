@@ -77,16 +77,19 @@ def superuser(port: int, dbname: str = "postgres"):
 
 
 def wait_until_replayed(port: int, timeout: float = 120) -> None:
-    """Until the replica has replayed everything the primary has written so far.
+    """Until the replica has replayed every commit the primary has made so far.
 
-    The target is the primary's insert position, not its write position: the tests commit with
-    synchronous_commit=off, so a commit just made may still be in the WAL buffers, past the
-    write position, and a replica replayed up to that would not show it yet."""
+    The tests commit with synchronous_commit=off, so a commit just made may still be in the WAL
+    buffers, past the primary's write position. A transaction that writes WAL (a one-record
+    message nothing reads) and commits here with synchronous_commit=on writes out all WAL before
+    its own commit: the write position read after it covers every earlier commit."""
     primary_port = int(connections["default"].settings_dict["PORT"] or 5432)
     primary = superuser(primary_port)
     try:
         with primary.cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_insert_lsn()")
+            cursor.execute("SET synchronous_commit = on")
+            cursor.execute("SELECT pg_logical_emit_message(true, 'replica', 'wait')")
+            cursor.execute("SELECT pg_current_wal_lsn()")
             (target,) = cursor.fetchone()
     finally:
         primary.close()

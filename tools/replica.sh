@@ -2,7 +2,7 @@
 # A PostgreSQL streaming replica of the local cluster, on another local port.
 #
 #   tools/replica.sh start   copy the primary with pg_basebackup and start a hot standby
-#   tools/replica.sh wait    wait until the replica has replayed everything the primary has written
+#   tools/replica.sh wait    wait until the replica has replayed every commit the primary has made
 #   tools/replica.sh status  say whether it runs, and its lag
 #   tools/replica.sh stop    stop it and remove its data directory
 #
